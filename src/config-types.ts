@@ -1,0 +1,65 @@
+// What the tool needs from Synapse's configuration, after files are merged and defaults applied.
+
+export interface PasswordPolicy {
+  enabled: boolean;
+  minimumLength: number;
+  requireDigit: boolean;
+  requireSymbol: boolean;
+  requireLowercase: boolean;
+  requireUppercase: boolean;
+}
+
+export interface PasswordSettings {
+  /** password_config.enabled: false or "only_for_reauth" means no password login. */
+  loginEnabled: boolean;
+  /** password_config.localdb_enabled: false means Synapse's own hashes are not consulted. */
+  localdbEnabled: boolean;
+  pepper: string;
+  /** Top-level bcrypt_rounds (default 12). */
+  bcryptRounds: number;
+  policy: PasswordPolicy;
+}
+
+/** libpq-style connection settings; PG* environment variables fill what is missing. */
+export interface PostgresConnection {
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  sslmode?: string;
+  sslrootcert?: string;
+  sslcert?: string;
+  sslkey?: string;
+  connectTimeoutSeconds?: number;
+}
+
+export type DatabaseSettings =
+  | { engine: 'sqlite'; path: string }
+  | { engine: 'postgres'; connection: PostgresConnection };
+
+export interface Listener {
+  port: number;
+  bindAddresses: string[];
+  tls: boolean;
+  /** True when the listener serves the client API (where /health also answers). */
+  http: boolean;
+}
+
+export interface SynapseConfig {
+  /** Config files actually read, in merge order. */
+  files: string[];
+  warnings: string[];
+  serverName: string;
+  database: DatabaseSettings;
+  /** Where the database setting came from, for messages (file or "--database-url"). */
+  databaseSource: string;
+  password: PasswordSettings;
+  /** Absolute paths of app-service registration files. */
+  appServiceConfigFiles: string[];
+  registrationRequiresApproval: boolean;
+  /** Logins and admin rights live in matrix-authentication-service, not in Synapse's tables. */
+  delegatedAuth: boolean;
+  pidFile?: string;
+  listeners: Listener[];
+}

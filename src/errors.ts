@@ -1,0 +1,83 @@
+// The exit-code table is the tool's contract with scripts: README and --help print it from here.
+export const ExitCode = {
+  OK: 0,
+  INTERNAL: 1,
+  USAGE: 2,
+  CONFIG: 3,
+  DATABASE: 4,
+  USER_NOT_FOUND: 5,
+  USER_EXISTS: 6,
+  ACCOUNT_STATE: 7,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export const EXIT_CODE_HELP: ReadonlyArray<readonly [ExitCodeValue, string]> = [
+  [ExitCode.OK, 'success, also when there was nothing to change'],
+  [ExitCode.INTERNAL, 'internal error (a bug: please report it)'],
+  [ExitCode.USAGE, 'usage: bad arguments, invalid or foreign user ID, password refused'],
+  [ExitCode.CONFIG, 'configuration: not found, unreadable, invalid YAML, no or unsupported database'],
+  [ExitCode.DATABASE, 'database: cannot connect, not a Synapse database, schema too old, busy too long'],
+  [ExitCode.USER_NOT_FOUND, 'user not found'],
+  [ExitCode.USER_EXISTS, 'user already exists'],
+  [ExitCode.ACCOUNT_STATE, "the account's state forbids it (deactivated, guest, app-service user)"],
+];
+
+/** Every error the tool expects carries its exit code and a message that says what to do next. */
+export class ToolError extends Error {
+  constructor(
+    readonly exitCode: ExitCodeValue,
+    message: string,
+    readonly kind: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UsageError extends ToolError {
+  constructor(message: string) {
+    super(ExitCode.USAGE, message, 'usage');
+  }
+}
+
+export class ConfigError extends ToolError {
+  constructor(message: string) {
+    super(ExitCode.CONFIG, message, 'config');
+  }
+}
+
+export class DatabaseError extends ToolError {
+  constructor(message: string) {
+    super(ExitCode.DATABASE, message, 'database');
+  }
+}
+
+export class UserNotFoundError extends ToolError {
+  constructor(readonly userId: string) {
+    super(
+      ExitCode.USER_NOT_FOUND,
+      `User ${userId} does not exist. Check the spelling, or create it with \`register\`.`,
+      'user_not_found',
+    );
+  }
+}
+
+export class UserExistsError extends ToolError {
+  constructor(
+    readonly userId: string,
+    hint: string,
+  ) {
+    super(ExitCode.USER_EXISTS, `User ${userId} already exists. ${hint}`, 'user_exists');
+  }
+}
+
+export class AccountStateError extends ToolError {
+  constructor(message: string) {
+    super(ExitCode.ACCOUNT_STATE, message, 'account_state');
+  }
+}
+
+export function exitCodeOf(err: unknown): ExitCodeValue {
+  return err instanceof ToolError ? err.exitCode : ExitCode.INTERNAL;
+}
