@@ -1,0 +1,74 @@
+// Password hashes and policy exactly as Synapse computes and checks them
+// (synapse/handlers/auth.py AuthHandler.hash / validate_hash, synapse/handlers/password_policy.py).
+import bcrypt from 'bcrypt';
+import { ConfigError } from './errors.js';
+import type { PasswordPolicy, PasswordSettings } from './config-types.js';
+
+export type HashSettings = Pick<PasswordSettings, 'pepper' | 'bcryptRounds'>;
+
+// bcrypt reads at most 72 bytes. Synapse cuts the bytes itself before calling bcrypt, because
+// Python's bcrypt 5 raises on longer input instead of ignoring the rest; the cut is by bytes and
+// may split a multibyte character, so we cut the same bytes rather than trusting a library's cap.
+const BCRYPT_MAX_BYTES = 72;
+
+/** The bytes Synapse hands to bcrypt: utf8(NFKC(password)) + utf8(pepper), first 72 bytes. */
+export function synapsePasswordBytes(password: string, pepper: string): Buffer {
+  const bytes = Buffer.concat([
+    Buffer.from(password.normalize('NFKC'), 'utf8'),
+    Buffer.from(pepper, 'utf8'),
+  ]);
+  return bytes.subarray(0, BCRYPT_MAX_BYTES);
+}
+
+export async function hashPassword(password: string, settings: HashSettings): Promise<string> {
+  const rounds = settings.bcryptRounds;
+  // Python's bcrypt.gensalt refuses these too, so Synapse would fail on the same setting.
+  if (!Number.isInteger(rounds) || rounds < 4 || rounds > 31) {
+    throw new ConfigError(
+      `bcrypt_rounds is ${rounds}, but bcrypt needs a whole number from 4 to 31. ` +
+        'Fix bcrypt_rounds in homeserver.yaml (Synapse uses 12 when it is not set).',
+    );
+  }
+  const salt = await bcrypt.genSalt(rounds, 'b');
+  return bcrypt.hash(synapsePasswordBytes(password, settings.pepper), salt);
+}
+
+/** Would Synapse accept `password` at login against `hash`? */
+export async function checkPassword(
+  password: string,
+  hash: string | null | undefined,
+  settings: Pick<PasswordSettings, 'pepper'>,
+): Promise<boolean> {
+  if (!hash) return false;
+  return bcrypt.compare(synapsePasswordBytes(password, settings.pepper), hash);
+}
+
+// Synapse applies the policy to the password as given (before NFKC), with ASCII-only classes:
+// any character that is not an ASCII letter or digit counts as a symbol, 'É' is not upper case.
+const DIGIT = /[0-9]/;
+const SYMBOL = /[^a-zA-Z0-9]/;
+const UPPERCASE = /[A-Z]/;
+const LOWERCASE = /[a-z]/;
+
+/** Every way `password` breaks password_config.policy, in Synapse's words; empty when it passes. */
+export function checkPolicy(password: string, policy: PasswordPolicy): string[] {
+  if (!policy.enabled) return [];
+  const problems: string[] = [];
+  // Python's len() counts code points, not UTF-16 units.
+  if ([...password].length < policy.minimumLength) {
+    problems.push(`The password must be at least ${policy.minimumLength} characters long`);
+  }
+  if (policy.requireDigit && !DIGIT.test(password)) {
+    problems.push('The password must include at least one digit');
+  }
+  if (policy.requireSymbol && !SYMBOL.test(password)) {
+    problems.push('The password must include at least one symbol');
+  }
+  if (policy.requireUppercase && !UPPERCASE.test(password)) {
+    problems.push('The password must include at least one uppercase letter');
+  }
+  if (policy.requireLowercase && !LOWERCASE.test(password)) {
+    problems.push('The password must include at least one lowercase letter');
+  }
+  return problems;
+}
