@@ -25,6 +25,9 @@ export const EXIT_CODE_HELP: ReadonlyArray<readonly [ExitCodeValue, string]> = [
 
 /** Every error the tool expects carries its exit code and a message that says what to do next. */
 export class ToolError extends Error {
+  /** Extra fields for the --json error object. */
+  details: Record<string, unknown> = {};
+
   constructor(
     readonly exitCode: ExitCodeValue,
     message: string,

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The entry point: parses arguments, runs one command, and is the only place that sets the exit code.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { checkCommand } from './commands/check.js';
+import { demoteCommand, promoteCommand } from './commands/admin-flag.js';
+import { issueTokenCommand } from './commands/issue-token.js';
+import { listAdminsCommand } from './commands/list-admins.js';
+import { registerCommand } from './commands/register.js';
+import { setPasswordCommand } from './commands/set-password.js';
+import { unlockCommand } from './commands/unlock.js';
+import { EXIT_CODE_HELP, ExitCode, UsageError } from './errors.js';
+import { processIo, type Io } from './io.js';
+import { Output } from './output.js';
+
+const COMMANDS = [
+  promoteCommand,
+  demoteCommand,
+  registerCommand,
+  setPasswordCommand,
+  listAdminsCommand,
+  issueTokenCommand,
+  unlockCommand,
+  checkCommand,
+];
+
+const EPILOGUE = [
+  'Config: without -c, the tool reads $SYNAPSE_CONFIG_PATH, ./homeserver.yaml,',
+  '/etc/matrix-synapse/homeserver.yaml (+ conf.d/), or /data/homeserver.yaml, the first found.',
+  '',
+  'Exit codes:',
+  ...EXIT_CODE_HELP.map(([code, text]) => `  ${code}  ${text}`),
+].join('\n');
+
+/** Runs the CLI on `argv` and returns the exit code; never calls process.exit. */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  const out = new Output(io, argv.includes('--json'), argv.includes('--verbose'));
+  let code: number = ExitCode.OK;
+  const parser = yargs(argv)
+    .scriptName('synapse-admin-bootstrap')
+    .usage('$0 <command> [options]\n\nMake and repair Synapse server admins directly in its database.')
+    .option('config', { alias: 'c', type: 'string', array: true, describe: 'homeserver.yaml or a directory of *.yaml (repeatable, merged as Synapse does)' })
+    .option('database-url', { type: 'string', describe: "a postgres:// URL or an SQLite path; overrides the config's database" })
+    .option('json', { type: 'boolean', default: false, describe: 'print exactly one JSON object on stdout' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'show what would change, write nothing' })
+    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'never prompt' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'say which files and database were used' })
+    .command(COMMANDS.map((make) => make(io, out)) as never)
+    .demandCommand(1, 'Name a command; --help lists them.')
+    .strict()
+    .epilogue(EPILOGUE)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((message, err) => {
+      throw err ?? new UsageError(`${message} See --help.`);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    code = out.failure(err);
+  }
+  return code;
+}
+
+function isMain(): boolean {
+  try {
+    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  process.exitCode = await runCli(hideBin(process.argv), processIo());
+}

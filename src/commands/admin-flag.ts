@@ -1,0 +1,38 @@
+// promote and demote: the same command with the flag turned the other way.
+import type { CommandModule } from 'yargs';
+import type { Io } from '../io.js';
+import type { Output } from '../output.js';
+import { readConfig, withUsers } from '../session.js';
+import { demote, promote } from '../user-operations.js';
+import { reportOperation, userIdOf, withUserPositional, type UserArgs } from './shared.js';
+
+function adminFlagCommand(admin: boolean, io: Io, out: Output): CommandModule<object, UserArgs> {
+  const name = admin ? 'promote' : 'demote';
+  return {
+    command: `${name} <user>`,
+    describe: admin
+      ? 'Make an existing user a server admin (already admin: nothing to do)'
+      : 'Take server admin away from a user (not an admin: nothing to do)',
+    builder: (y) => withUserPositional(y) as never,
+    handler: async (args) => {
+      const config = await readConfig(args, io, out);
+      const userId = userIdOf(args.user, config);
+      const res = await withUsers(config, args, io, out, true, (ctx) => (admin ? promote : demote)(ctx, userId));
+      await reportOperation(
+        out,
+        args,
+        config,
+        res,
+        {
+          done: admin ? `${res.userId} is now a server admin.` : `${res.userId} is no longer a server admin.`,
+          unchanged: `${res.userId} is ${admin ? 'already' : 'not'} a server admin; nothing to change.`,
+          cached: 'It caches who is an admin.',
+        },
+        { admin },
+      );
+    },
+  };
+}
+
+export const promoteCommand = (io: Io, out: Output) => adminFlagCommand(true, io, out);
+export const demoteCommand = (io: Io, out: Output) => adminFlagCommand(false, io, out);

@@ -1,0 +1,76 @@
+import type { CommandModule } from 'yargs';
+import { describeDatabase } from '../database-settings.js';
+import { ExitCode, ToolError } from '../errors.js';
+import type { Io } from '../io.js';
+import { detectRunningSynapse } from '../live-server.js';
+import type { Output } from '../output.js';
+import { readConfig, withUsers, type GlobalArgs } from '../session.js';
+import { countUsers } from '../user-store.js';
+
+export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalArgs> {
+  return {
+    command: 'check',
+    describe: 'Report what the tool sees (config, database, schema, admins, login methods, running Synapse); changes nothing',
+    handler: async (args) => {
+      const config = await readConfig(args, io, out);
+      const live = await detectRunningSynapse(config, {});
+      const report: Record<string, unknown> = {
+        config_files: config.files,
+        server_name: config.serverName,
+        engine: config.database.engine,
+        database: describeDatabase(config.database),
+        password_login: config.password.loginEnabled && config.password.localdbEnabled,
+        delegated_auth: config.delegatedAuth,
+        synapse_running: live.running,
+        synapse_running_evidence: live.evidence,
+      };
+      let problem: ToolError | undefined;
+      try {
+        const { schema, counts } = await withUsers(config, args, io, out, false, async (ctx) => ({
+          schema: ctx.schema,
+          counts: await countUsers(ctx),
+        }));
+        Object.assign(report, {
+          schema_version: schema.version,
+          compat_version: schema.compatVersion,
+          users: counts.users,
+          admins: counts.admins,
+          usable_admins: counts.usableAdmins,
+        });
+        if (counts.usableAdmins === 0 && !config.delegatedAuth) {
+          problem = new ToolError(
+            ExitCode.USER_NOT_FOUND,
+            'No usable server admin (active, not locked or suspended). Make one with `promote <user>` or `register <user> --admin`.',
+            'no_admin',
+          );
+        }
+      } catch (err) {
+        if (!(err instanceof ToolError)) throw err;
+        problem = err;
+      }
+      if (config.delegatedAuth) {
+        out.warn('matrix-authentication-service handles logins here: Synapse\'s admin flag and passwords do not apply. Use `mas-cli manage promote-admin <username>`.');
+      }
+      if (!report.password_login && !config.delegatedAuth) {
+        out.warn('Password login is off in this config: a new password will not let anyone in. Use `issue-token <user>` for the Admin API.');
+      }
+      const lines = [
+        `Config:        ${config.files.join(', ')}`,
+        `Server name:   ${config.serverName}`,
+        `Database:      ${report.database}`,
+        `Schema:        ${report.schema_version ?? 'unknown'} (compat ${report.compat_version ?? 'n/a'})`,
+        `Users:         ${report.users ?? 'unknown'}, admins ${report.admins ?? 'unknown'} (usable ${report.usable_admins ?? 'unknown'})`,
+        `Password login: ${report.password_login ? 'on' : 'off'}${config.delegatedAuth ? ' (delegated to matrix-authentication-service)' : ''}`,
+        `Synapse:       ${live.running ? `running (${live.evidence.join('; ')})` : 'not running'}`,
+      ];
+      if (problem === undefined) {
+        out.success(lines, report);
+        return;
+      }
+      // The report still goes out (on stderr, or inside the JSON error) so the failure can be read in context.
+      if (!args.json) io.stderr.write(`${lines.join('\n')}\n`);
+      problem.details = report;
+      throw problem;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { CommandModule } from 'yargs';
+import type { Io } from '../io.js';
+import type { Output } from '../output.js';
+import { readConfig, warnIfRunning, withUsers } from '../session.js';
+import { issueToken, parseDuration } from '../tokens.js';
+import { userIdOf, withUserPositional, type UserArgs } from './shared.js';
+
+interface IssueTokenArgs extends UserArgs {
+  expiresIn: string;
+  deviceId?: string;
+}
+
+export function issueTokenCommand(io: Io, out: Output): CommandModule<object, IssueTokenArgs> {
+  return {
+    command: 'issue-token <user>',
+    describe: 'Write an access token for the user into the database and print it (works when password login is off)',
+    builder: (y) =>
+      withUserPositional(y)
+        .option('expires-in', {
+          type: 'string',
+          default: '1h',
+          describe: 'how long the token lasts: 30m, 1h, 7d, ... or never',
+        })
+        .option('device-id', { type: 'string', describe: 'attach the token to this device (created if missing)' }) as never,
+    handler: async (args) => {
+      const expiresInMs = parseDuration(args.expiresIn);
+      const config = await readConfig(args, io, out);
+      const userId = userIdOf(args.user, config);
+      const issued = await withUsers(config, args, io, out, true, (ctx) =>
+        issueToken(ctx, userId, { expiresInMs, deviceId: args.deviceId, randomBytes: io.randomBytes }),
+      );
+      for (const w of issued.warnings) out.warn(w);
+      const expiresAt = issued.expiresAtMs === null ? null : new Date(issued.expiresAtMs).toISOString();
+      if (args.dryRun) {
+        out.success([`Dry run: nothing was written. It would add an access token for ${issued.userId}, expiring ${expiresAt ?? 'never'}.`], {
+          user_id: issued.userId,
+          dry_run: true,
+          expires_at: expiresAt,
+        });
+        return;
+      }
+      // A new token is accepted by a running Synapse at once; this only reports that it runs.
+      const running = await warnIfRunning(config, out, false, '');
+      out.detail(`Token for ${issued.userId}, expires ${expiresAt ?? 'never'}${issued.deviceCreated ? `, new device ${args.deviceId}` : ''}.`);
+      out.success([issued.accessToken], {
+        access_token: issued.accessToken,
+        user_id: issued.userId,
+        expires_at: expiresAt,
+        device_id: args.deviceId ?? null,
+        synapse_running: running,
+      });
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import type { CommandModule } from 'yargs';
+import type { Io } from '../io.js';
+import type { Output } from '../output.js';
+import { readConfig, withUsers, type GlobalArgs } from '../session.js';
+import { listAdmins, type AdminEntry } from '../user-operations.js';
+
+function marks(a: AdminEntry): string {
+  const m = [
+    a.deactivated && 'deactivated',
+    a.locked && 'locked',
+    a.suspended && 'suspended',
+    a.shadow_banned && 'shadow-banned',
+    a.user_type,
+  ].filter(Boolean);
+  return m.length > 0 ? `  (${m.join(', ')})` : '';
+}
+
+export function listAdminsCommand(io: Io, out: Output): CommandModule<object, GlobalArgs> {
+  return {
+    command: 'list-admins',
+    describe: 'List every server admin, marking deactivated, locked and suspended ones',
+    handler: async (args) => {
+      const config = await readConfig(args, io, out);
+      const admins = await withUsers(config, args, io, out, false, listAdmins);
+      if (admins.length === 0) out.warn('There is no server admin. Make one with `promote <user>` or `register <user> --admin`.');
+      out.success(admins.map((a) => `${a.user_id}${marks(a)}`), { admins });
+    },
+  };
+}

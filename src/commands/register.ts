@@ -1,0 +1,80 @@
+import type { CommandModule } from 'yargs';
+import { appServiceClaiming, loadExclusiveUserNamespaces } from '../appservice.js';
+import { UsageError } from '../errors.js';
+import { askYesNo, isInteractive, type Io } from '../io.js';
+import type { Output } from '../output.js';
+import { readConfig, withUsers } from '../session.js';
+import { parseUserArg, validateNewLocalpart } from '../user-id.js';
+import { register } from '../user-operations.js';
+import { obtainPasswordHash, withPasswordOptions, type PasswordArgs } from './password-options.js';
+import { reportOperation, withUserPositional, type UserArgs } from './shared.js';
+
+interface RegisterArgs extends UserArgs, PasswordArgs {
+  admin?: boolean;
+  displayname?: string;
+  userType?: 'bot' | 'support';
+  existsOk: boolean;
+}
+
+async function decideAdmin(args: RegisterArgs, io: Io, userId: string): Promise<boolean> {
+  if (args.admin !== undefined) return args.admin;
+  if (isInteractive(io) && !args.yes) return askYesNo(io, `Make ${userId} a server admin?`);
+  throw new UsageError('Say whether the new user is a server admin: pass --admin or --no-admin.');
+}
+
+export function registerCommand(io: Io, out: Output): CommandModule<object, RegisterArgs> {
+  return {
+    command: 'register <user>',
+    describe: "Create a user exactly as Synapse's own registration would",
+    builder: (y) =>
+      withPasswordOptions(withUserPositional(y))
+        .option('admin', { type: 'boolean', describe: 'make the user a server admin (--no-admin: not)' })
+        .option('displayname', { type: 'string', describe: 'display name (default: the localpart, as Synapse does)' })
+        .option('user-type', { choices: ['bot', 'support'] as const, describe: "Synapse's user_type" })
+        .option('exists-ok', {
+          type: 'boolean',
+          default: false,
+          describe: 'an existing user is not an error: apply --admin/--no-admin to it, leave its password alone',
+        }) as never,
+    handler: async (args) => {
+      const config = await readConfig(args, io, out);
+      const { userId, localpart } = parseUserArg(args.user, config.serverName);
+      validateNewLocalpart(localpart, config.serverName);
+      const claim = appServiceClaiming(userId, await loadExclusiveUserNamespaces(config.appServiceConfigFiles));
+      if (claim !== undefined) {
+        throw new UsageError(
+          `${userId} is in the exclusive namespace of application service "${claim.id}" (${claim.file}); only it may register such users. Choose another name.`,
+        );
+      }
+      const admin = await decideAdmin(args, io, userId);
+      const password = await obtainPasswordHash(args, io, out, config);
+      const res = await withUsers(config, args, io, out, true, (ctx) =>
+        register(ctx, {
+          userId,
+          localpart,
+          passwordHash: password.hash,
+          admin,
+          displayname: args.displayname,
+          userType: args.userType,
+          existsOk: args.existsOk,
+        }),
+      );
+      const showPassword = res.created && password.generated !== undefined && !args.dryRun;
+      await reportOperation(
+        out,
+        args,
+        config,
+        res,
+        {
+          done: res.created
+            ? `Registered ${res.userId}${admin ? ' as a server admin' : ''}.${showPassword ? `\nPassword: ${password.generated}` : ''}`
+            : `${res.userId} already existed; it is now ${admin ? '' : 'not '}a server admin. Its password was left alone.`,
+          unchanged: `${res.userId} already exists as asked (admin: ${admin ? 'yes' : 'no'}); nothing to change. Its password was left alone.`,
+          // A brand-new user is nothing a running Synapse has cached.
+          cached: res.created ? undefined : 'It caches who is an admin.',
+        },
+        { created: res.created, admin, ...(showPassword ? { password: password.generated } : {}) },
+      );
+    },
+  };
+}

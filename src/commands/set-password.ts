@@ -1,0 +1,53 @@
+import type { CommandModule } from 'yargs';
+import type { Io } from '../io.js';
+import type { Output } from '../output.js';
+import { readConfig, withUsers } from '../session.js';
+import { setPassword } from '../user-operations.js';
+import { obtainPasswordHash, withPasswordOptions, type PasswordArgs } from './password-options.js';
+import { reportOperation, userIdOf, withUserPositional, type UserArgs } from './shared.js';
+
+interface SetPasswordArgs extends UserArgs, PasswordArgs {
+  logout: boolean;
+  reactivate: boolean;
+}
+
+export function setPasswordCommand(io: Io, out: Output): CommandModule<object, SetPasswordArgs> {
+  return {
+    command: 'set-password <user>',
+    describe: "Replace a user's password (with --reactivate, also bring back a deactivated user)",
+    builder: (y) =>
+      withPasswordOptions(withUserPositional(y))
+        .option('logout', { type: 'boolean', default: false, describe: "also delete the user's access and refresh tokens" })
+        .option('reactivate', {
+          type: 'boolean',
+          default: false,
+          describe: 'bring back a deactivated user as Synapse reactivation does',
+        }) as never,
+    handler: async (args) => {
+      const config = await readConfig(args, io, out);
+      const userId = userIdOf(args.user, config);
+      const password = await obtainPasswordHash(args, io, out, config);
+      const res = await withUsers(config, args, io, out, true, (ctx) => setPassword(ctx, userId, password.hash, args));
+      const cachedState = [res.reactivated && 'account state', args.logout && 'access tokens'].filter(Boolean);
+      await reportOperation(
+        out,
+        args,
+        config,
+        res,
+        {
+          done:
+            `${res.reactivated ? `${res.userId} is active again; its` : `The`} password ${res.reactivated ? 'is' : `of ${res.userId} is`} set.` +
+            (args.logout ? ` ${res.tokensRemoved} access token(s) deleted.` : '') +
+            (password.generated !== undefined && !args.dryRun ? `\nPassword: ${password.generated}` : ''),
+          unchanged: 'Nothing to change.',
+          cached: cachedState.length > 0 ? `It caches ${cachedState.join(' and ')}.` : undefined,
+        },
+        {
+          reactivated: res.reactivated,
+          tokens_removed: res.tokensRemoved,
+          ...(password.generated !== undefined && !args.dryRun ? { password: password.generated } : {}),
+        },
+      );
+    },
+  };
+}

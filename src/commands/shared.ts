@@ -1,0 +1,53 @@
+// Option sets and reporting shared by several commands, defined once.
+import type { Argv } from 'yargs';
+import type { SynapseConfig } from '../config-types.js';
+import type { Output } from '../output.js';
+import { warnIfRunning, type GlobalArgs } from '../session.js';
+import type { OperationResult } from '../user-operations.js';
+import { parseUserArg } from '../user-id.js';
+
+export interface UserArgs extends GlobalArgs {
+  user: string;
+}
+
+export function withUserPositional<T>(y: Argv<T>) {
+  return y.positional('user', {
+    describe: 'a localpart (alice) or a full user ID (@alice:example.org) of this server',
+    type: 'string',
+    demandOption: true,
+  });
+}
+
+export function userIdOf(arg: string, config: SynapseConfig): string {
+  return parseUserArg(arg, config.serverName).userId;
+}
+
+/**
+ * Prints an operation's outcome the same way for every command: what changed (or would, on a dry
+ * run), and what a running Synapse will not see until it restarts.
+ */
+export async function reportOperation(
+  out: Output,
+  args: GlobalArgs,
+  config: SynapseConfig,
+  res: OperationResult,
+  summary: { done: string; unchanged: string; cached?: string },
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  for (const w of res.warnings) out.warn(w);
+  const running =
+    summary.cached !== undefined && !args.dryRun ? await warnIfRunning(config, out, res.changed, summary.cached) : undefined;
+  const lines = args.dryRun
+    ? res.changed
+      ? ['Dry run: nothing was written. It would change:', ...res.changes.map((c) => `  ${c}`)]
+      : [`Dry run: ${summary.unchanged}`]
+    : [res.changed ? summary.done : summary.unchanged];
+  out.success(lines, {
+    user_id: res.userId,
+    changed: res.changed,
+    dry_run: args.dryRun,
+    changes: res.changes,
+    ...(running === undefined ? {} : { synapse_running: running, restart_needed: running && res.changed }),
+    ...extra,
+  });
+}

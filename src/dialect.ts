@@ -1,0 +1,99 @@
+// Every difference between SQLite and PostgreSQL that the tool cares about lives here.
+import type { Knex } from 'knex';
+import type { DatabaseSettings } from './config-types.js';
+
+export type Dialect = DatabaseSettings['engine'];
+
+export function dialectOf(db: Knex): Dialect {
+  const client = db.client.config.client;
+  if (client === 'better-sqlite3') return 'sqlite';
+  if (client === 'pg') return 'postgres';
+  throw new Error(`unexpected knex client ${String(client)}`);
+}
+
+/**
+ * Synapse declares users.shadow_banned, approved, locked and suspended as BOOLEAN. SQLite stores
+ * them as 0/1 (and better-sqlite3 cannot bind a JS boolean); PostgreSQL wants a real boolean.
+ */
+export function sqlBool(dialect: Dialect, value: boolean): boolean | number {
+  switch (dialect) {
+    case 'sqlite':
+      return value ? 1 : 0;
+    case 'postgres':
+      return value;
+    default:
+      return dialect satisfies never;
+  }
+}
+
+/** Starts a transaction that takes the write lock at once, so a concurrent writer makes us wait, not fail halfway. */
+export function beginStatement(dialect: Dialect): string {
+  switch (dialect) {
+    case 'sqlite':
+      return 'BEGIN IMMEDIATE';
+    case 'postgres':
+      return 'BEGIN';
+    default:
+      return dialect satisfies never;
+  }
+}
+
+export async function tableColumns(db: Knex, table: string): Promise<Set<string>> {
+  const dialect = dialectOf(db);
+  const sql =
+    dialect === 'sqlite'
+      ? 'SELECT name FROM pragma_table_info(?)'
+      : `SELECT column_name AS name FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = ?`;
+  const rows = rawRows<{ name: string }>(dialect, await db.raw(sql, [table]));
+  return new Set(rows.map((r) => r.name));
+}
+
+/**
+ * Writes a user's row in Synapse's full-text user directory index, in the form Synapse itself
+ * writes it (synapse/storage/databases/main/user_directory.py, _update_profiles_in_user_dir_txn).
+ * `indexedName` is the display name already lowercased and NFKC-normalised, or null.
+ */
+export async function upsertUserDirectorySearch(
+  db: Knex,
+  userId: string,
+  localpart: string,
+  serverName: string,
+  indexedName: string | null,
+): Promise<void> {
+  const dialect = dialectOf(db);
+  switch (dialect) {
+    case 'sqlite':
+      // An FTS4 table has no unique key to upsert on.
+      await db('user_directory_search').where({ user_id: userId }).delete();
+      await db('user_directory_search').insert({
+        user_id: userId,
+        value: indexedName === null ? userId : `${userId} ${indexedName}`,
+      });
+      return;
+    case 'postgres':
+      await db.raw(
+        `INSERT INTO user_directory_search(user_id, vector)
+         VALUES (?, setweight(to_tsvector('simple', ?), 'A')
+                 || setweight(to_tsvector('simple', ?), 'D')
+                 || setweight(to_tsvector('simple', COALESCE(?, '')), 'B'))
+         ON CONFLICT (user_id) DO UPDATE SET vector = EXCLUDED.vector`,
+        [userId, localpart, serverName, indexedName],
+      );
+      return;
+    default:
+      return dialect satisfies never;
+  }
+}
+
+/** Rows from a raw SELECT, whichever driver ran it. */
+export function rawRows<T>(dialect: Dialect, result: unknown): T[] {
+  switch (dialect) {
+    case 'sqlite':
+      return result as T[];
+    case 'postgres':
+      return (result as { rows: T[] }).rows;
+    default:
+      return dialect satisfies never;
+  }
+}

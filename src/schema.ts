@@ -1,0 +1,84 @@
+// Decides whether a database is a Synapse database we understand, and which optional columns it has.
+import type { Knex } from 'knex';
+import { dialectOf, rawRows, tableColumns } from './dialect.js';
+import { DatabaseError } from './errors.js';
+
+/** The oldest full schema Synapse ships (synapse/storage/schema/main/full_schemas/72). */
+export const OLDEST_SUPPORTED_SCHEMA = 72;
+/** The newest schema version the tool was tested against (Synapse 1.160). */
+export const NEWEST_TESTED_SCHEMA = 94;
+
+const REQUIRED_USER_COLUMNS = ['name', 'password_hash', 'creation_ts', 'admin', 'is_guest', 'deactivated', 'appservice_id'];
+
+export interface SchemaInfo {
+  version: number;
+  compatVersion: number | null;
+  /** Column names per table the tool may touch; a missing table has an empty set. */
+  columns: Record<TouchedTable, Set<string>>;
+  warnings: string[];
+}
+
+const TOUCHED = [
+  'users',
+  'profiles',
+  'user_directory',
+  'user_directory_search',
+  'user_stats_current',
+  'current_state_delta_stream',
+  'access_tokens',
+  'refresh_tokens',
+  'devices',
+  'erased_users',
+] as const;
+export type TouchedTable = (typeof TOUCHED)[number];
+
+export async function inspectSchema(db: Knex, where: string): Promise<SchemaInfo> {
+  const dialect = dialectOf(db);
+  const columns = Object.fromEntries(
+    await Promise.all(TOUCHED.map(async (t) => [t, await tableColumns(db, t)] as const)),
+  ) as Record<TouchedTable, Set<string>>;
+  const versionColumns = await tableColumns(db, 'schema_version');
+  if (!versionColumns.has('version') || columns.users.size === 0) {
+    throw new DatabaseError(
+      `${where} is not a Synapse database (no schema_version or users table). Check that the config points at Synapse's database.`,
+    );
+  }
+  const missing = REQUIRED_USER_COLUMNS.filter((c) => !columns.users.has(c));
+  if (missing.length > 0) {
+    throw new DatabaseError(
+      `${where} has a users table without ${missing.join(', ')}: it is not a Synapse database this tool understands. Nothing was changed.`,
+    );
+  }
+  const [row] = rawRows<{ version: number | string }>(dialect, await db.raw('SELECT version FROM schema_version'));
+  if (row === undefined) {
+    throw new DatabaseError(`${where} has an empty schema_version table: Synapse never finished setting it up. Start Synapse once, then retry.`);
+  }
+  const version = Number(row.version);
+  if (version < OLDEST_SUPPORTED_SCHEMA) {
+    throw new DatabaseError(
+      `${where} has Synapse schema version ${version}; this tool supports ${OLDEST_SUPPORTED_SCHEMA} and newer. ` +
+        'Upgrade Synapse (start the newer version once so it migrates the database), then retry.',
+    );
+  }
+  const compatVersion = await readCompatVersion(db, dialect);
+  if (compatVersion !== null && compatVersion > NEWEST_TESTED_SCHEMA) {
+    throw new DatabaseError(
+      `${where} was written by a Synapse whose schema (compat version ${compatVersion}) is newer than this tool understands ` +
+        `(up to ${NEWEST_TESTED_SCHEMA}). Nothing was changed. Upgrade synapse-admin-bootstrap.`,
+    );
+  }
+  const warnings =
+    version > NEWEST_TESTED_SCHEMA
+      ? [`Schema version ${version} is newer than the newest this tool was tested with (${NEWEST_TESTED_SCHEMA}); it stays compatible, but check the result.`]
+      : [];
+  return { version, compatVersion, columns, warnings };
+}
+
+async function readCompatVersion(db: Knex, dialect: ReturnType<typeof dialectOf>): Promise<number | null> {
+  if (!(await tableColumns(db, 'schema_compat_version')).has('compat_version')) return null;
+  const [row] = rawRows<{ compat_version: number | string }>(
+    dialect,
+    await db.raw('SELECT compat_version FROM schema_compat_version'),
+  );
+  return row === undefined ? null : Number(row.compat_version);
+}

@@ -1,0 +1,128 @@
+// Reading users the way Synapse does, and the account-state rules every command shares.
+import type { Knex } from 'knex';
+import type { Dialect } from './dialect.js';
+import { AccountStateError, UsageError, UserNotFoundError } from './errors.js';
+import type { SchemaInfo } from './schema.js';
+
+/** What an operation needs; passed in, never global. */
+export interface UserContext {
+  db: Knex;
+  dialect: Dialect;
+  schema: SchemaInfo;
+  serverName: string;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+}
+
+export interface UserRow {
+  name: string;
+  admin: boolean;
+  deactivated: boolean;
+  isGuest: boolean;
+  appserviceId: string | null;
+  userType: string | null;
+  locked: boolean;
+  suspended: boolean;
+  shadowBanned: boolean;
+  hasPassword: boolean;
+}
+
+const OPTIONAL_FLAGS = ['locked', 'suspended', 'shadow_banned'] as const;
+
+function truthy(v: unknown): boolean {
+  return v === true || v === 1 || v === '1' || v === 't' || v === 'true';
+}
+
+/**
+ * Synapse treats user IDs as unique regardless of case (it checks lower(name) before registering),
+ * so a lookup does too; the exact spelling wins when old data holds several.
+ */
+export async function findUser(ctx: UserContext, userId: string): Promise<UserRow | undefined> {
+  const rows: Array<Record<string, unknown>> = await selectUsers(ctx).whereRaw('lower(name) = lower(?)', [userId]);
+  const exact = rows.find((r) => r.name === userId);
+  if (rows.length > 1 && exact === undefined) {
+    throw new UsageError(
+      `${userId} matches several users that differ only in case (${rows.map((r) => r.name).join(', ')}). Give the exact user ID.`,
+    );
+  }
+  const row = exact ?? rows[0];
+  return row === undefined ? undefined : toUserRow(row);
+}
+
+/** A users query with the columns this schema version has. */
+export function selectUsers(ctx: UserContext) {
+  const cols = ctx.schema.columns.users;
+  return ctx
+    .db('users')
+    .select([
+      'name',
+      'admin',
+      'deactivated',
+      'is_guest',
+      'appservice_id',
+      'password_hash',
+      ...(cols.has('user_type') ? ['user_type'] : []),
+      ...OPTIONAL_FLAGS.filter((c) => cols.has(c)),
+    ]);
+}
+
+export function toUserRow(row: Record<string, unknown>): UserRow {
+  return {
+    name: String(row.name),
+    admin: truthy(row.admin),
+    deactivated: truthy(row.deactivated),
+    isGuest: truthy(row.is_guest),
+    appserviceId: (row.appservice_id as string | null) ?? null,
+    userType: (row.user_type as string | null | undefined) ?? null,
+    locked: truthy(row.locked),
+    suspended: truthy(row.suspended),
+    shadowBanned: truthy(row.shadow_banned),
+    hasPassword: row.password_hash !== null && row.password_hash !== '',
+  };
+}
+
+export async function requireUser(ctx: UserContext, userId: string): Promise<UserRow> {
+  const user = await findUser(ctx, userId);
+  if (user === undefined) throw new UserNotFoundError(userId);
+  return user;
+}
+
+/** Refuses accounts whose state makes the action meaningless or unsafe. */
+export function assertActiveAccount(user: UserRow, action: string, deactivatedHint: string): void {
+  if (user.deactivated) {
+    throw new AccountStateError(`Cannot ${action} ${user.name}: the account is deactivated. ${deactivatedHint}`);
+  }
+  if (user.isGuest) {
+    throw new AccountStateError(
+      `Cannot ${action} ${user.name}: it is a guest account. Register a full account with \`register\` instead.`,
+    );
+  }
+  if (user.appserviceId !== null) {
+    throw new AccountStateError(
+      `Cannot ${action} ${user.name}: it belongs to the application service "${user.appserviceId}", which manages it. Use another account.`,
+    );
+  }
+}
+
+export const REACTIVATE_HINT = 'Bring it back with `set-password <user> --reactivate`.';
+
+export function localpartOf(userId: string): string {
+  return userId.slice(1, userId.indexOf(':'));
+}
+
+export interface UserCounts {
+  users: number;
+  admins: number;
+  /** Admins that can act: not deactivated, locked or suspended. */
+  usableAdmins: number;
+}
+
+export async function countUsers(ctx: UserContext): Promise<UserCounts> {
+  const all = await ctx.db('users').where({ is_guest: 0 }).count({ n: '*' }).first();
+  const admins = (await selectUsers(ctx).where({ admin: 1 })).map(toUserRow);
+  return {
+    users: Number(all?.n ?? 0),
+    admins: admins.length,
+    usableAdmins: admins.filter((a) => !a.deactivated && !a.locked && !a.suspended).length,
+  };
+}
