@@ -1,0 +1,206 @@
+// Where a new password comes from: a prompt, a file, stdin, a generator or the command line.
+import { randomBytes as cryptoRandomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { UsageError } from './errors.js';
+
+export type PasswordSource =
+  | { kind: 'prompt' }
+  | { kind: 'file'; path: string }
+  | { kind: 'stdin' }
+  | { kind: 'random' }
+  | { kind: 'value'; value: string };
+
+/** The password options as yargs hands them over. */
+export interface PasswordFlags {
+  password?: string;
+  passwordFile?: string;
+  passwordStdin?: boolean;
+  randomPassword?: boolean;
+}
+
+export interface PasswordIO {
+  stdin: NodeJS.ReadableStream;
+  /** Prompts go here, never to stdout, so that --json output stays clean. */
+  stderr: NodeJS.WritableStream;
+  /** Whether stdin is a terminal someone can type at. */
+  isTTY: boolean;
+  randomBytes?: (size: number) => Buffer;
+}
+
+export interface ObtainedPassword {
+  password: string;
+  /** True for --random-password: the caller prints it once, nobody else knows it. */
+  generated: boolean;
+}
+
+const SOURCE_OPTIONS =
+  '--password-file PATH, --password-stdin, --random-password, or --password VALUE ' +
+  '(visible to other users in the process list)';
+
+export function choosePasswordSource(flags: PasswordFlags, isTTY: boolean): PasswordSource {
+  const given: Array<[string, PasswordSource]> = [];
+  if (flags.password !== undefined) given.push(['--password', { kind: 'value', value: flags.password }]);
+  if (flags.passwordFile !== undefined) given.push(['--password-file', { kind: 'file', path: flags.passwordFile }]);
+  if (flags.passwordStdin) given.push(['--password-stdin', { kind: 'stdin' }]);
+  if (flags.randomPassword) given.push(['--random-password', { kind: 'random' }]);
+
+  if (given.length > 1) {
+    throw new UsageError(`Give one password source, not ${given.map(([name]) => name).join(' and ')}.`);
+  }
+  if (given.length === 1) return given[0]![1];
+  if (isTTY) return { kind: 'prompt' };
+  throw new UsageError(`No password given, and there is no terminal to ask on. Use ${SOURCE_OPTIONS}.`);
+}
+
+export async function readPassword(source: PasswordSource, io: PasswordIO): Promise<ObtainedPassword> {
+  let password: string;
+  switch (source.kind) {
+    case 'prompt':
+      password = await promptWithConfirmation(io);
+      break;
+    case 'file':
+      password = stripLikePython(decodeUtf8(await readPasswordFile(source.path), `The password file ${source.path}`));
+      break;
+    case 'stdin':
+      password = stripLikePython(decodeUtf8(await readAll(io.stdin), 'The password on stdin'));
+      break;
+    case 'random':
+      return { password: generatePassword(io.randomBytes ?? cryptoRandomBytes), generated: true };
+    case 'value':
+      password = source.value;
+      break;
+  }
+  assertUsable(password, describeSource(source));
+  return { password, generated: false };
+}
+
+// Synapse's admin and registration APIs refuse longer passwords (synapse/rest/admin/users.py).
+const MAX_PASSWORD_LENGTH = 512;
+
+function assertUsable(password: string, from: string): void {
+  if (password === '') {
+    throw new UsageError(`The password from ${from} is empty. Give a password, or use --random-password.`);
+  }
+  // A line break or NUL is almost always a mistake (two lines in a file); Python's bcrypt before
+  // 4.0 refuses NUL, and no login form lets anyone type these.
+  if (/[\0\r\n]/.test(password)) {
+    throw new UsageError(
+      `The password from ${from} contains a line break or NUL character. A password must be one line.`,
+    );
+  }
+  if ([...password].length > MAX_PASSWORD_LENGTH) {
+    throw new UsageError(
+      `The password from ${from} is longer than ${MAX_PASSWORD_LENGTH} characters, which Synapse refuses.`,
+    );
+  }
+}
+
+function describeSource(source: PasswordSource): string {
+  switch (source.kind) {
+    case 'prompt':
+      return 'the prompt';
+    case 'file':
+      return `the file ${source.path}`;
+    case 'stdin':
+      return 'stdin';
+    case 'random':
+      return 'the generator';
+    case 'value':
+      return '--password';
+  }
+}
+
+async function readPasswordFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'it does not exist'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : (err as Error).message;
+    throw new UsageError(`Cannot read the password file ${path}: ${reason}. Check --password-file.`);
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+// A leading byte-order mark is an editor's artefact, not part of anyone's password: the default
+// (non-ignoreBOM) decoder drops it.
+function decodeUtf8(bytes: Buffer, what: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`${what} is not valid UTF-8 text. Save it as UTF-8 and try again.`);
+  }
+}
+
+// Python's str.strip(), which Synapse's scripts apply to passwords from files and stdin. Its
+// whitespace set differs from String.prototype.trim (it includes U+001C..U+001F and U+0085,
+// and leaves U+FEFF alone).
+const PYTHON_STRIP =
+  /^[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+
+export function stripLikePython(text: string): string {
+  return text.replace(PYTHON_STRIP, '');
+}
+
+async function promptWithConfirmation(io: PasswordIO): Promise<string> {
+  if (!io.isTTY) {
+    throw new UsageError(`Cannot ask for a password: stdin is not a terminal. Use ${SOURCE_OPTIONS}.`);
+  }
+  // readline in terminal mode puts a TTY into raw mode and does the line editing; everything it
+  // would echo goes to this sink, so the password never reaches the screen.
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = createInterface({ input: io.stdin, output: silent, terminal: true });
+  let cancelled = false;
+  rl.on('SIGINT', () => {
+    cancelled = true;
+    rl.close();
+  });
+  const lines = rl[Symbol.asyncIterator]();
+  const ask = async (label: string): Promise<string> => {
+    io.stderr.write(label);
+    const line = await lines.next();
+    io.stderr.write('\n');
+    if (line.done) {
+      throw new UsageError(cancelled ? 'Password entry cancelled.' : 'No password entered: the input ended.');
+    }
+    return line.value;
+  };
+  try {
+    const password = await ask('Password: ');
+    assertUsable(password, 'the prompt');
+    if ((await ask('Confirm password: ')) !== password) {
+      throw new UsageError('The two passwords do not match. Run the command again.');
+    }
+    return password;
+  } finally {
+    rl.close();
+  }
+}
+
+// 64 symbols, so a random byte's low six bits pick one without bias: 6 bits of entropy each.
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const GENERATED_LENGTH = 32;
+
+function generatePassword(random: (size: number) => Buffer): string {
+  // Redraw until every character class is present, so the password meets any
+  // password_config.policy up to a minimum length of 32.
+  for (;;) {
+    const candidate = Array.from(random(GENERATED_LENGTH), (byte) => ALPHABET[byte & 63]).join('');
+    if (/[a-z]/.test(candidate) && /[A-Z]/.test(candidate) && /[0-9]/.test(candidate) && /[-_]/.test(candidate)) {
+      return candidate;
+    }
+  }
+}
