@@ -32,6 +32,8 @@ export interface PostgresConnection {
   sslcert?: string;
   sslkey?: string;
   connectTimeoutSeconds?: number;
+  /** libpq's passfile (args.passfile or PGPASSFILE). Unset: libpq and pg both read ~/.pgpass. */
+  passfile?: string;
 }
 
 export type DatabaseSettings =
@@ -42,7 +44,7 @@ export interface Listener {
   port: number;
   bindAddresses: string[];
   tls: boolean;
-  /** True when the listener serves the client API (where /health also answers). */
+  /** A `type: http` listener: Synapse serves /health on every one, whatever its resources. */
   http: boolean;
 }
 
@@ -57,7 +59,10 @@ export interface SynapseConfig {
   password: PasswordSettings;
   /** Absolute paths of app-service registration files. */
   appServiceConfigFiles: string[];
+  /** experimental_features.msc3866 enabled with require_approval_for_new_accounts. */
   registrationRequiresApproval: boolean;
+  /** server_notices.system_mxid_localpart: Synapse refuses to register this user. */
+  serverNoticesLocalpart?: string;
   /** Logins and admin rights live in matrix-authentication-service, not in Synapse's tables. */
   delegatedAuth: boolean;
   pidFile?: string;

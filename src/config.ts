@@ -1,0 +1,276 @@
+// Finding, reading and merging Synapse's config files by Synapse's own rules
+// (synapse/config/_base.py: find_config_files, read_config_files), then reading what the tool needs.
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Listener, PasswordSettings, SynapseConfig } from './config-types.js';
+import { databaseSettingsFromConfig, databaseSettingsFromUrl } from './database-settings.js';
+import { ConfigError } from './errors.js';
+import { isMapping, pyTruthy, readSynapseYaml, type MergedConfig } from './synapse-yaml.js';
+
+export interface LoadConfigOptions {
+  /** The -c paths (files or directories), in order; empty means look in the usual places. */
+  configPaths: string[];
+  databaseUrl?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Where to look without -c; defaults to defaultConfigLocations(env, cwd). */
+  locations?: ConfigLocation[];
+}
+
+/** A place a Synapse config is usually found. */
+export interface ConfigLocation {
+  /** A file or directory; when it exists, this location is the one used. */
+  path: string;
+  /** A directory read after `path` when it exists, as Debian's unit passes conf.d with a second -c. */
+  confDir?: string;
+  /** The environment variable that named `path`: then it must exist. */
+  envVar?: string;
+}
+
+/** Without -c: what the official container, a run from the config's directory, and Debian use. */
+export function defaultConfigLocations(env: NodeJS.ProcessEnv, cwd: string): ConfigLocation[] {
+  // docker/start.py passes $SYNAPSE_CONFIG_PATH as the one --config-path, so it may be a directory.
+  if (env.SYNAPSE_CONFIG_PATH) return [{ path: resolve(cwd, env.SYNAPSE_CONFIG_PATH), envVar: 'SYNAPSE_CONFIG_PATH' }];
+  return [
+    { path: resolve(cwd, 'homeserver.yaml') },
+    { path: '/etc/matrix-synapse/homeserver.yaml', confDir: '/etc/matrix-synapse/conf.d' },
+    // start.py's default when SYNAPSE_CONFIG_PATH is unset.
+    { path: join(resolve(cwd, env.SYNAPSE_CONFIG_DIR || '/data'), 'homeserver.yaml') },
+  ];
+}
+
+export async function loadConfig(opts: LoadConfigOptions): Promise<SynapseConfig> {
+  const warnings: string[] = [];
+  const searchPaths =
+    opts.configPaths.length > 0
+      ? opts.configPaths.map((p) => resolve(opts.cwd, p))
+      : await pickLocation(opts.locations ?? defaultConfigLocations(opts.env, opts.cwd), warnings);
+  const files = await findConfigFiles(searchPaths, warnings);
+  if (files.length === 0) {
+    throw new ConfigError(`No *.yaml files in ${searchPaths.join(', ')}. Pass the homeserver.yaml Synapse uses with -c.`);
+  }
+  const merged = await readConfigFiles(files, warnings);
+  return interpret(merged, files, warnings, opts);
+}
+
+async function pathKind(path: string): Promise<'file' | 'dir' | 'other' | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // Something we may not look at still exists: reading it will say why it fails.
+    return code === 'ENOENT' || code === 'ENOTDIR' ? undefined : 'other';
+  }
+}
+
+async function pickLocation(locations: ConfigLocation[], warnings: string[]): Promise<string[]> {
+  const found: ConfigLocation[] = [];
+  for (const loc of locations) {
+    if (await pathKind(loc.path)) found.push(loc);
+    else if (loc.envVar) {
+      throw new ConfigError(
+        `$${loc.envVar} is set to ${loc.path}, which does not exist. Point it at your homeserver.yaml ` +
+          '(or the directory of config files), unset it, or pass the config with -c.',
+      );
+    }
+  }
+  const [chosen, ...others] = found;
+  if (!chosen) {
+    throw new ConfigError(
+      `No Synapse config found: tried ${locations.map((l) => l.path).join(', ')}. ` +
+        'Pass the files Synapse is started with: -c /path/to/homeserver.yaml (repeat -c for more files or directories).',
+    );
+  }
+  if (others.length > 0) {
+    warnings.push(
+      `Using ${chosen.path}; ${others.map((l) => l.path).join(' and ')} also exist. If your Synapse uses another, pass it with -c.`,
+    );
+  }
+  const paths = [chosen.path];
+  if (chosen.confDir && (await pathKind(chosen.confDir)) === 'dir') paths.push(chosen.confDir);
+  return paths;
+}
+
+/** A directory adds its *.yaml files (not subdirectories) in sorted order; anything else is a file. */
+async function findConfigFiles(searchPaths: string[], warnings: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of searchPaths) {
+    if ((await pathKind(path)) !== 'dir') {
+      files.push(path);
+      continue;
+    }
+    const found: string[] = [];
+    for (const entry of await readdir(path)) {
+      const entryPath = join(path, entry);
+      if ((await pathKind(entryPath)) !== 'file') continue;
+      if (entry.endsWith('.yaml')) found.push(entryPath);
+      else if (entry.endsWith('.yml')) warnings.push(`${entryPath} is not read: Synapse reads only *.yaml files from a config directory.`);
+    }
+    files.push(...found.sort());
+  }
+  return files;
+}
+
+/** Later files replace whole top-level keys; an empty or non-mapping file is skipped, as Synapse does. */
+async function readConfigFiles(files: string[], warnings: string[]): Promise<MergedConfig> {
+  const merged = new Map<string, { value: unknown; file: string }>();
+  for (const file of files) {
+    const data = await readSynapseYaml(file, 'Check the -c paths: pass the files Synapse is started with.');
+    if (!isMapping(data)) {
+      warnings.push(`${file} is empty or not a key-value mapping; Synapse skips it, and so does this tool.`);
+      continue;
+    }
+    for (const [key, value] of Object.entries(data)) merged.set(key, { value, file });
+  }
+  return merged;
+}
+
+function interpret(merged: MergedConfig, files: string[], warnings: string[], opts: LoadConfigOptions): SynapseConfig {
+  const value = (key: string): unknown => merged.get(key)?.value;
+  const fileOf = (key: string): string => merged.get(key)?.file ?? files.join(', ');
+  const section = (key: string): Record<string, unknown> => {
+    const v = value(key) ?? {};
+    if (!isMapping(v)) throw new ConfigError(`${key} in ${fileOf(key)} must be a mapping.`);
+    return v;
+  };
+
+  const serverName = value('server_name');
+  if (typeof serverName !== 'string' || serverName === '') {
+    throw new ConfigError(
+      merged.has('server_name')
+        ? `server_name in ${fileOf('server_name')} must be a domain name such as example.org.`
+        : `No server_name in ${files.join(', ')}. Synapse needs it too: pass every file Synapse is started with (-c, repeatable).`,
+    );
+  }
+  if (!merged.has('report_stats')) warnings.push('report_stats is not set in the config files read; Synapse refuses to start without it.');
+
+  const db = opts.databaseUrl !== undefined
+    ? databaseSettingsFromUrl(opts.databaseUrl, opts.env, opts.cwd)
+    : databaseSettingsFromConfig(merged, { env: opts.env, cwd: opts.cwd, files });
+  warnings.push(...db.warnings);
+
+  const experimental = section('experimental_features');
+  const mas = section('matrix_authentication_service');
+  const msc3861 = experimental.msc3861;
+  if (pyTruthy(msc3861)) {
+    warnings.push(
+      `experimental_features.msc3861 (${fileOf('experimental_features')}) was removed in Synapse 1.157, which refuses to start with it; ` +
+        'newer Synapse uses matrix_authentication_service.',
+    );
+  }
+  const delegatedAuth = pyTruthy(mas.enabled) || (isMapping(msc3861) && pyTruthy(msc3861.enabled));
+
+  const approval = experimental.msc3866;
+  if (merged.has('registration_requires_approval')) {
+    warnings.push(
+      `registration_requires_approval (${fileOf('registration_requires_approval')}) is not a Synapse option and has no effect; ` +
+        'approval is experimental_features.msc3866 (enabled, require_approval_for_new_accounts).',
+    );
+  }
+
+  const pidFile = value('pid_file');
+  return {
+    files,
+    warnings,
+    serverName,
+    database: db.settings,
+    databaseSource: db.source,
+    password: passwordSettings(section('password_config'), pyTruthy(mas.enabled), value('bcrypt_rounds'), fileOf),
+    appServiceConfigFiles: appServiceFiles(value('app_service_config_files'), fileOf, opts.cwd),
+    registrationRequiresApproval:
+      isMapping(approval) && pyTruthy(approval.enabled) && pyTruthy(approval.require_approval_for_new_accounts),
+    serverNoticesLocalpart: serverNoticesLocalpart(value('server_notices'), fileOf),
+    delegatedAuth,
+    ...(typeof pidFile === 'string' && pidFile !== '' ? { pidFile: resolve(opts.cwd, pidFile) } : {}),
+    listeners: listeners(value('listeners'), fileOf('listeners'), warnings),
+  };
+}
+
+/** synapse/config/auth.py and registration.py. */
+function passwordSettings(
+  config: Record<string, unknown>,
+  masEnabled: boolean,
+  bcryptRounds: unknown,
+  fileOf: (key: string) => string,
+): PasswordSettings {
+  const pepper = config.pepper ?? '';
+  if (typeof pepper !== 'string') {
+    throw new ConfigError(
+      `password_config.pepper in ${fileOf('password_config')} must be a string (quote it); Synapse cannot hash passwords with anything else.`,
+    );
+  }
+  const rounds = bcryptRounds ?? 12;
+  if (typeof rounds !== 'number' || !Number.isInteger(rounds) || rounds < 4 || rounds > 31) {
+    throw new ConfigError(`bcrypt_rounds in ${fileOf('bcrypt_rounds')} must be a whole number from 4 to 31 (Synapse's default is 12).`);
+  }
+  // Off by default only when matrix_authentication_service is enabled.
+  const enabled = config.enabled === undefined ? !masEnabled : config.enabled;
+  const policy = config.policy ?? {};
+  if (!isMapping(policy)) throw new ConfigError(`password_config.policy in ${fileOf('password_config')} must be a mapping.`);
+  const minimumLength = policy.minimum_length ?? 0;
+  if (typeof minimumLength !== 'number') {
+    throw new ConfigError(`password_config.policy.minimum_length in ${fileOf('password_config')} must be a number.`);
+  }
+  return {
+    loginEnabled: pyTruthy(enabled) && enabled !== 'only_for_reauth',
+    localdbEnabled: pyTruthy(config.localdb_enabled ?? true),
+    pepper,
+    bcryptRounds: rounds,
+    policy: {
+      enabled: pyTruthy(policy.enabled),
+      minimumLength,
+      requireDigit: pyTruthy(policy.require_digit),
+      requireSymbol: pyTruthy(policy.require_symbol),
+      requireLowercase: pyTruthy(policy.require_lowercase),
+      requireUppercase: pyTruthy(policy.require_uppercase),
+    },
+  };
+}
+
+function appServiceFiles(files: unknown, fileOf: (key: string) => string, cwd: string): string[] {
+  const list = files ?? [];
+  if (!Array.isArray(list) || !list.every((f) => typeof f === 'string')) {
+    throw new ConfigError(`app_service_config_files in ${fileOf('app_service_config_files')} must be a list of file paths.`);
+  }
+  // Synapse opens them relative to the directory it runs in.
+  return list.map((f) => resolve(cwd, f));
+}
+
+function serverNoticesLocalpart(config: unknown, fileOf: (key: string) => string): string | undefined {
+  if (config === undefined || config === null) return undefined;
+  const localpart = isMapping(config) ? config.system_mxid_localpart : undefined;
+  if (typeof localpart !== 'string') {
+    throw new ConfigError(`server_notices in ${fileOf('server_notices')} needs system_mxid_localpart; Synapse refuses it without one.`);
+  }
+  return localpart;
+}
+
+/**
+ * TCP listeners as synapse/config/server.py parses them. Synapse refuses to start with a broken
+ * one; here it only matters for spotting a running server, so it is skipped with a warning.
+ */
+function listeners(config: unknown, file: string, warnings: string[]): Listener[] {
+  if (config === undefined || config === null) return [];
+  if (!Array.isArray(config)) {
+    warnings.push(`listeners in ${file} is not a list; Synapse refuses that. No listener is checked.`);
+    return [];
+  }
+  const result: Listener[] = [];
+  config.forEach((listener: unknown, i) => {
+    if (!isMapping(listener) || typeof listener.type !== 'string') {
+      warnings.push(`listeners[${i}] in ${file} has no type; Synapse refuses that. It is not checked.`);
+      return;
+    }
+    if (listener.port === undefined || listener.port === null) return; // a unix socket `path`
+    if (typeof listener.port !== 'number' || !Number.isInteger(listener.port)) {
+      warnings.push(`listeners[${i}].port in ${file} is not a number; Synapse refuses that. It is not checked.`);
+      return;
+    }
+    const bindAddresses = Array.isArray(listener.bind_addresses) ? listener.bind_addresses.filter((a) => typeof a === 'string') : [];
+    if (typeof listener.bind_address === 'string' && listener.bind_address !== '') bindAddresses.push(listener.bind_address);
+    if (bindAddresses.length === 0) bindAddresses.push(...(listener.type === 'metrics' ? ['0.0.0.0'] : ['::', '0.0.0.0']));
+    result.push({ port: listener.port, bindAddresses, tls: pyTruthy(listener.tls), http: listener.type === 'http' });
+  });
+  return result;
+}
