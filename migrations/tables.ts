@@ -1,0 +1,218 @@
+// The columns and unique keys of every Synapse table the tool reads or writes, per schema version
+// and dialect: what the migrations must build and what a real Synapse database must have.
+// Sources: synapse/storage/schema/main/full_schemas/72/full.sql.{sqlite,postgres},
+// synapse/storage/schema/common/schema_version.sql and the deltas named in steps/deltas.ts.
+import type { Dialect } from './dialect.js';
+
+export interface ColumnFacts {
+  /** PostgreSQL: format_type(); SQLite: the declared type. Lower case. */
+  type: string;
+  notNull: boolean;
+  /** The default expression in lower case without casts (`0`, `false`, `'x'`); null for none. */
+  default: string | null;
+}
+
+export interface ExpectedColumn extends ColumnFacts {
+  name: string;
+}
+
+interface ColumnSpec extends Partial<Omit<ColumnFacts, 'type'>> {
+  name: string;
+  /** PostgreSQL's spelling; SQLite's declared type is the same unless `sqlite` says otherwise. */
+  type: string;
+  /** First and last schema version with this column as described. */
+  since?: number;
+  until?: number;
+  sqlite?: Partial<ColumnFacts> | 'absent';
+  postgres?: Partial<ColumnFacts> | 'absent';
+}
+
+interface UniqueSpec {
+  columns: readonly string[];
+  since?: number;
+  only?: Dialect;
+}
+
+export interface TableSpec {
+  columns: readonly ColumnSpec[];
+  unique: readonly UniqueSpec[];
+}
+
+const lock: ColumnSpec = { name: 'lock', type: 'character(1)', notNull: true, default: "'x'", sqlite: { type: 'char(1)' } };
+const text = (name: string, notNull = false): ColumnSpec => ({ name, type: 'text', notNull });
+const bigint = (name: string, notNull = false): ColumnSpec => ({ name, type: 'bigint', notNull });
+// SQLite's "id BIGINT PRIMARY KEY" is no rowid alias and declares no NOT NULL.
+const bigintKey = (name: string): ColumnSpec => ({ ...bigint(name, true), sqlite: { notNull: false } });
+
+export const TOUCHED_TABLES = {
+  schema_version: {
+    columns: [lock, { name: 'version', type: 'integer', notNull: true }, { name: 'upgraded', type: 'boolean', notNull: true, sqlite: { type: 'bool' } }],
+    unique: [{ columns: ['lock'] }],
+  },
+  schema_compat_version: {
+    columns: [lock, { name: 'compat_version', type: 'integer', notNull: true }],
+    unique: [{ columns: ['lock'] }],
+  },
+  applied_schema_deltas: {
+    columns: [{ name: 'version', type: 'integer', notNull: true }, text('file', true)],
+    unique: [{ columns: ['version', 'file'] }],
+  },
+  users: {
+    columns: [
+      text('name'),
+      text('password_hash'),
+      bigint('creation_ts'),
+      { name: 'admin', type: 'smallint', notNull: true, default: '0' },
+      bigint('upgrade_ts'),
+      { name: 'is_guest', type: 'smallint', notNull: true, default: '0' },
+      text('appservice_id'),
+      text('consent_version'),
+      text('consent_server_notice_sent'),
+      text('user_type'),
+      { name: 'deactivated', type: 'smallint', notNull: true, default: '0' },
+      { name: 'shadow_banned', type: 'boolean' },
+      bigint('consent_ts'),
+      { name: 'approved', type: 'boolean', since: 73 },
+      { name: 'locked', type: 'boolean', notNull: true, default: 'false', since: 80 },
+      { name: 'suspended', type: 'boolean', notNull: true, default: 'false', since: 85 },
+    ],
+    unique: [{ columns: ['name'] }],
+  },
+  profiles: {
+    columns: [
+      { ...text('user_id', true), until: 77 },
+      // SQLite's rebuild in delta 78 left user_id nullable; PostgreSQL never touched it.
+      { ...text('user_id', true), since: 78, sqlite: { notNull: false } },
+      text('displayname'),
+      text('avatar_url'),
+      { ...text('full_user_id'), since: 76, until: 77 },
+      // PostgreSQL enforces it with CHECK full_user_id_not_null instead of NOT NULL.
+      { ...text('full_user_id'), since: 78, sqlite: { notNull: true } },
+      { name: 'fields', type: 'jsonb', since: 88 },
+    ],
+    unique: [{ columns: ['user_id'] }, { columns: ['full_user_id'], since: 76 }],
+  },
+  user_directory: {
+    columns: [text('user_id', true), text('room_id'), text('display_name'), text('avatar_url')],
+    unique: [{ columns: ['user_id'] }],
+  },
+  user_directory_search: {
+    columns: [
+      { ...text('user_id', true), sqlite: { type: '', notNull: false } },
+      { name: 'value', type: '', postgres: 'absent' },
+      { name: 'vector', type: 'tsvector', sqlite: 'absent' },
+    ],
+    unique: [{ columns: ['user_id'], only: 'postgres' }],
+  },
+  user_stats_current: {
+    columns: [text('user_id', true), bigint('joined_rooms', true), bigint('completed_delta_stream_id', true)],
+    unique: [{ columns: ['user_id'] }],
+  },
+  current_state_delta_stream: {
+    columns: [
+      bigint('stream_id', true),
+      text('room_id', true),
+      text('type', true),
+      text('state_key', true),
+      text('event_id'),
+      text('prev_event_id'),
+      text('instance_name'),
+    ],
+    unique: [],
+  },
+  access_tokens: {
+    columns: [
+      bigintKey('id'),
+      text('user_id', true),
+      text('device_id'),
+      text('token', true),
+      bigint('valid_until_ms'),
+      text('puppets_user_id'),
+      bigint('last_validated'),
+      bigint('refresh_token_id'),
+      { name: 'used', type: 'boolean' },
+    ],
+    unique: [{ columns: ['id'] }, { columns: ['token'] }],
+  },
+  refresh_tokens: {
+    columns: [
+      bigintKey('id'),
+      text('user_id', true),
+      text('device_id', true),
+      text('token', true),
+      bigint('next_token_id'),
+      bigint('expiry_ts'),
+      bigint('ultimate_session_expiry_ts'),
+    ],
+    unique: [{ columns: ['id'] }, { columns: ['token'] }],
+  },
+  devices: {
+    columns: [
+      text('user_id', true),
+      text('device_id', true),
+      text('display_name'),
+      bigint('last_seen'),
+      text('ip'),
+      text('user_agent'),
+      { name: 'hidden', type: 'boolean', default: 'false', sqlite: { default: '0' } },
+    ],
+    unique: [{ columns: ['user_id', 'device_id'] }],
+  },
+  user_threepids: {
+    columns: [
+      text('user_id', true),
+      text('medium', true),
+      text('address', true),
+      bigint('validated_at', true),
+      bigint('added_at', true),
+    ],
+    unique: [{ columns: ['medium', 'address'] }],
+  },
+  user_external_ids: {
+    columns: [text('auth_provider', true), text('external_id', true), text('user_id', true)],
+    unique: [{ columns: ['auth_provider', 'external_id'] }],
+  },
+  users_pending_deactivation: { columns: [text('user_id', true)], unique: [] },
+  erased_users: { columns: [text('user_id', true)], unique: [{ columns: ['user_id'] }] },
+  application_services_state: {
+    columns: [
+      text('as_id', true),
+      { name: 'state', type: 'character varying(5)', sqlite: { type: 'varchar(5)' } },
+      bigint('read_receipt_stream_id'),
+      bigint('presence_stream_id'),
+      bigint('to_device_stream_id'),
+      bigint('device_list_stream_id'),
+    ],
+    unique: [{ columns: ['as_id'] }],
+  },
+} as const satisfies Record<string, TableSpec>;
+
+export type TouchedTable = keyof typeof TOUCHED_TABLES;
+
+const inVersion = (spec: { since?: number; until?: number }, version: number) =>
+  (spec.since ?? 0) <= version && version <= (spec.until ?? Infinity);
+
+/** The columns `table` has at schema `version` on `dialect`, sorted by name. */
+export function expectedColumns(table: TouchedTable, dialect: Dialect, version: number): ExpectedColumn[] {
+  const columns: ExpectedColumn[] = [];
+  for (const spec of TOUCHED_TABLES[table].columns as readonly ColumnSpec[]) {
+    const override = spec[dialect];
+    if (!inVersion(spec, version) || override === 'absent') continue;
+    columns.push({
+      name: spec.name,
+      type: spec.type,
+      notNull: spec.notNull ?? false,
+      default: spec.default ?? null,
+      ...override,
+    });
+  }
+  return columns.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The column sets that are unique in `table`, each as "a,b", sorted. */
+export function expectedUniqueKeys(table: TouchedTable, dialect: Dialect, version: number): string[] {
+  return (TOUCHED_TABLES[table].unique as readonly UniqueSpec[])
+    .filter((u) => inVersion(u, version) && (u.only ?? dialect) === dialect)
+    .map((u) => u.columns.join(','))
+    .sort();
+}

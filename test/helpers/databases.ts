@@ -1,0 +1,141 @@
+// Fresh, migrated Synapse databases for tests: one SQLite file or one PostgreSQL database each,
+// plus a homeserver.yaml that points at them the way Synapse admins write it.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { inject } from 'vitest';
+import { stringify } from 'yaml';
+import { migrateTo, type SchemaVariant } from '../../migrations/index.js';
+import type { DatabaseSettings } from '../../src/config-types.js';
+import { createDatabaseSql, databaseUrl, dropDatabaseSql, withAdmin, type TestPostgres } from './postgres.js';
+
+export const DIALECTS = ['sqlite', 'postgres'] as const;
+export type TestDialect = (typeof DIALECTS)[number];
+
+export interface FreshDatabase {
+  settings: DatabaseSettings;
+  /** For arranging and checking rows; the code under test opens its own connection. */
+  knex: Knex;
+  cleanup(): Promise<void>;
+}
+
+async function emptySqlite(): Promise<FreshDatabase> {
+  const dir = await mkdtemp(join(tmpdir(), 'sab-sqlite-'));
+  const path = join(dir, 'homeserver.db');
+  const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path }, useNullAsDefault: true });
+  return {
+    settings: { engine: 'sqlite', path },
+    knex,
+    cleanup: async () => {
+      await knex.destroy();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function copyOfPostgres(template: (server: TestPostgres) => string): Promise<FreshDatabase> {
+  const server = inject('sabPostgres');
+  if (!server) {
+    throw new Error("No test PostgreSQL: add test/setup/postgres.ts to this vitest config's globalSetup");
+  }
+  const name = `${server.databasePrefix}${randomBytes(6).toString('hex')}`;
+  await withAdmin(server.adminUrl, (client) => client.query(createDatabaseSql(name, template(server))));
+  const url = new URL(databaseUrl(server.adminUrl, name));
+  const knex = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 2 } });
+  return {
+    settings: {
+      engine: 'postgres',
+      connection: {
+        host: url.hostname,
+        port: Number(url.port || 5432),
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+        database: name,
+      },
+    },
+    knex,
+    cleanup: async () => {
+      await knex.destroy();
+      await withAdmin(server.adminUrl, (client) => client.query(dropDatabaseSql(name)));
+    },
+  };
+}
+
+/** A new database with no tables, created as Synapse requires. */
+export async function emptyDatabase(dialect: TestDialect): Promise<FreshDatabase> {
+  switch (dialect) {
+    case 'sqlite':
+      return emptySqlite();
+    case 'postgres':
+      return copyOfPostgres(() => 'template0');
+    default:
+      return dialect satisfies never;
+  }
+}
+
+/** A new, empty Synapse database at schema `variant`. */
+export async function freshDatabase(dialect: TestDialect, variant: SchemaVariant = 94): Promise<FreshDatabase> {
+  if (dialect === 'postgres') return copyOfPostgres((server) => server.templates[variant]);
+  const db = await emptyDatabase(dialect);
+  try {
+    await migrateTo(db.knex, variant);
+  } catch (error) {
+    await db.cleanup();
+    throw error;
+  }
+  return db;
+}
+
+/** The `database` section as Synapse's documentation has admins write it. */
+export function synapseDatabaseConfig(database: DatabaseSettings): Record<string, unknown> {
+  switch (database.engine) {
+    case 'sqlite':
+      return { name: 'sqlite3', args: { database: database.path } };
+    case 'postgres': {
+      const { host, port, user, password, database: dbname } = database.connection;
+      return { name: 'psycopg2', args: { user, password, dbname, host, port, cp_min: 5, cp_max: 10 } };
+    }
+    default:
+      return database satisfies never;
+  }
+}
+
+export interface HomeserverYamlOptions {
+  serverName: string;
+  database: DatabaseSettings;
+  /** More top-level keys; they replace the defaults written here. */
+  extra?: Record<string, unknown>;
+}
+
+/** Writes `dir`/homeserver.yaml in the shape of the one Synapse generates; returns its path. */
+export async function writeHomeserverYaml(dir: string, options: HomeserverYamlOptions): Promise<string> {
+  const config = {
+    server_name: options.serverName,
+    pid_file: join(dir, 'homeserver.pid'),
+    listeners: [
+      {
+        port: 8008,
+        tls: false,
+        type: 'http',
+        x_forwarded: true,
+        bind_addresses: ['::1', '127.0.0.1'],
+        resources: [{ names: ['client', 'federation'], compress: false }],
+      },
+    ],
+    database: synapseDatabaseConfig(options.database),
+    log_config: join(dir, `${options.serverName}.log.config`),
+    media_store_path: join(dir, 'media_store'),
+    registration_shared_secret: randomBytes(24).toString('base64url'),
+    report_stats: false,
+    macaroon_secret_key: randomBytes(24).toString('base64url'),
+    form_secret: randomBytes(24).toString('base64url'),
+    signing_key_path: join(dir, `${options.serverName}.signing.key`),
+    trusted_key_servers: [{ server_name: 'matrix.org' }],
+    ...options.extra,
+  };
+  const path = join(dir, 'homeserver.yaml');
+  await writeFile(path, stringify(config));
+  return path;
+}

