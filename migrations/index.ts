@@ -23,9 +23,6 @@ export const COMPAT_VERSION: Record<SchemaVariant, number> = { 72: 72, 94: 84 };
 
 const STEPS: readonly SchemaStep[] = [schemaVersionTables, fullSchema72, ...deltas];
 
-/** knex's own bookkeeping table in the test databases; Synapse never reads it. */
-export const MIGRATIONS_TABLE = 'sab_test_migrations';
-
 function migrationSource(variant: SchemaVariant): Knex.MigrationSource<SchemaStep> {
   return {
     getMigrations: async () => STEPS.filter((step) => step.version <= variant),
@@ -47,7 +44,8 @@ function migrationSource(variant: SchemaVariant): Knex.MigrationSource<SchemaSte
  */
 export async function migrateTo(knex: Knex, variant: SchemaVariant): Promise<void> {
   await prepareLikeSynapse(knex);
-  await knex.migrate.latest({ migrationSource: migrationSource(variant), tableName: MIGRATIONS_TABLE });
+  // knex keeps its bookkeeping in knex_migrations and knex_migrations_lock; Synapse ignores them.
+  await knex.migrate.latest({ migrationSource: migrationSource(variant) });
   await knex.transaction(async (trx) => {
     await trx('schema_version').delete();
     await trx('schema_version').insert({ version: variant, upgraded: true });
