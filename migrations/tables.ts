@@ -20,9 +20,8 @@ interface ColumnSpec extends Partial<Omit<ColumnFacts, 'type'>> {
   name: string;
   /** PostgreSQL's spelling; SQLite's declared type is the same unless `sqlite` says otherwise. */
   type: string;
-  /** First and last schema version with this column as described. */
+  /** The schema version that added it. */
   since?: number;
-  until?: number;
   sqlite?: Partial<ColumnFacts> | 'absent';
   postgres?: Partial<ColumnFacts> | 'absent';
 }
@@ -31,6 +30,8 @@ interface UniqueSpec {
   columns: readonly string[];
   since?: number;
   only?: Dialect;
+  /** Built by this background update, which runs in the first minutes after Synapse starts. */
+  backgroundUpdate?: string;
 }
 
 export interface TableSpec {
@@ -80,17 +81,17 @@ export const TOUCHED_TABLES = {
   },
   profiles: {
     columns: [
-      { ...text('user_id', true), until: 77 },
-      // SQLite's rebuild in delta 78 left user_id nullable; PostgreSQL never touched it.
-      { ...text('user_id', true), since: 78, sqlite: { notNull: false } },
+      text('user_id', true),
       text('displayname'),
       text('avatar_url'),
-      { ...text('full_user_id'), since: 76, until: 77 },
-      // PostgreSQL enforces it with CHECK full_user_id_not_null instead of NOT NULL.
-      { ...text('full_user_id'), since: 78, sqlite: { notNull: true } },
+      // Enforced by the PostgreSQL CHECK full_user_id_not_null (NOT VALID), not by NOT NULL.
+      { ...text('full_user_id'), since: 76 },
       { name: 'fields', type: 'jsonb', since: 88 },
     ],
-    unique: [{ columns: ['user_id'] }, { columns: ['full_user_id'], since: 76 }],
+    unique: [
+      { columns: ['user_id'] },
+      { columns: ['full_user_id'], since: 76, backgroundUpdate: 'profiles_full_user_id_key_idx' },
+    ],
   },
   user_directory: {
     columns: [text('user_id', true), text('room_id'), text('display_name'), text('avatar_url')],
@@ -189,8 +190,7 @@ export const TOUCHED_TABLES = {
 
 export type TouchedTable = keyof typeof TOUCHED_TABLES;
 
-const inVersion = (spec: { since?: number; until?: number }, version: number) =>
-  (spec.since ?? 0) <= version && version <= (spec.until ?? Infinity);
+const inVersion = (spec: { since?: number }, version: number) => (spec.since ?? 0) <= version;
 
 /** The columns `table` has at schema `version` on `dialect`, sorted by name. */
 export function expectedColumns(table: TouchedTable, dialect: Dialect, version: number): ExpectedColumn[] {
@@ -209,10 +209,19 @@ export function expectedColumns(table: TouchedTable, dialect: Dialect, version: 
   return columns.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The column sets that are unique in `table`, each as "a,b", sorted. */
-export function expectedUniqueKeys(table: TouchedTable, dialect: Dialect, version: number): string[] {
+/**
+ * The column sets that are unique in `table`, each as "a,b", sorted. Pass
+ * `backgroundUpdatesDone: false` for a database Synapse has only just created.
+ */
+export function expectedUniqueKeys(
+  table: TouchedTable,
+  dialect: Dialect,
+  version: number,
+  { backgroundUpdatesDone = true } = {},
+): string[] {
   return (TOUCHED_TABLES[table].unique as readonly UniqueSpec[])
     .filter((u) => inVersion(u, version) && (u.only ?? dialect) === dialect)
+    .filter((u) => backgroundUpdatesDone || !u.backgroundUpdate)
     .map((u) => u.columns.join(','))
     .sort();
 }
