@@ -16,6 +16,7 @@ MARKER=etc/sab-chroot-info
 
 log() { echo "chroot.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
+trap 'log "error: command failed at line $LINENO: $BASH_COMMAND"' ERR
 
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap and chroot need it); try: sudo $0"
 
