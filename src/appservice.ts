@@ -1,7 +1,7 @@
 // User IDs that application services reserve, as Synapse's registration checks them
 // (synapse/handlers/register.py check_user_id_not_appservice_exclusive, synapse/appservice).
 import { ConfigError } from './errors.js';
-import { isMapping, readSynapseYaml } from './synapse-yaml.js';
+import { isMapping, pyGet, readSynapseYaml } from './synapse-yaml.js';
 
 export interface UserNamespace {
   regex: RegExp;
@@ -39,7 +39,7 @@ async function loadAppService(file: string, serverName: string): Promise<AppServ
   if (typeof id !== 'string') throw invalid('id must be a string');
   if (typeof senderLocalpart !== 'string') throw invalid('sender_localpart must be a string');
   if (!isMapping(namespaces)) throw invalid('namespaces must be a mapping');
-  const users = namespaces.users ?? [];
+  const users = pyGet(namespaces, 'users', []);
   if (!Array.isArray(users)) throw invalid('namespaces.users must be a list');
   return {
     file,

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Listener, PasswordSettings, SynapseConfig } from './config-types.js';
 import { databaseSettingsFromConfig, databaseSettingsFromUrl } from './database-settings.js';
 import { ConfigError } from './errors.js';
-import { isMapping, pyTruthy, readSynapseYaml, type MergedConfig } from './synapse-yaml.js';
+import { isMapping, pyGet, pyTruthy, readSynapseYaml, type MergedConfig } from './synapse-yaml.js';
 
 export interface LoadConfigOptions {
   /** The -c paths (files or directories), in order; empty means look in the usual places. */
@@ -128,6 +128,7 @@ async function readConfigFiles(files: string[], warnings: string[]): Promise<Mer
 
 function interpret(merged: MergedConfig, files: string[], warnings: string[], opts: LoadConfigOptions): SynapseConfig {
   const value = (key: string): unknown => merged.get(key)?.value;
+  const valueOr = (key: string, fallback: unknown): unknown => (merged.has(key) ? value(key) : fallback);
   const fileOf = (key: string): string => merged.get(key)?.file ?? files.join(', ');
   const section = (key: string): Record<string, unknown> => {
     const v = value(key) ?? {};
@@ -176,14 +177,14 @@ function interpret(merged: MergedConfig, files: string[], warnings: string[], op
     serverName,
     database: db.settings,
     databaseSource: db.source,
-    password: passwordSettings(section('password_config'), pyTruthy(mas.enabled), value('bcrypt_rounds'), fileOf),
-    appServiceConfigFiles: appServiceFiles(value('app_service_config_files'), fileOf, opts.cwd),
+    password: passwordSettings(section('password_config'), pyTruthy(mas.enabled), valueOr('bcrypt_rounds', 12), fileOf),
+    appServiceConfigFiles: appServiceFiles(valueOr('app_service_config_files', []), fileOf, opts.cwd),
     registrationRequiresApproval:
       isMapping(approval) && pyTruthy(approval.enabled) && pyTruthy(approval.require_approval_for_new_accounts),
     serverNoticesLocalpart: serverNoticesLocalpart(value('server_notices'), fileOf),
     delegatedAuth,
     ...(typeof pidFile === 'string' && pidFile !== '' ? { pidFile: resolve(opts.cwd, pidFile) } : {}),
-    listeners: listeners(value('listeners'), fileOf('listeners'), warnings),
+    listeners: listeners(valueOr('listeners', []), pyTruthy(value('no_tls')), fileOf('listeners'), warnings),
   };
 }
 
@@ -194,27 +195,27 @@ function passwordSettings(
   bcryptRounds: unknown,
   fileOf: (key: string) => string,
 ): PasswordSettings {
-  const pepper = config.pepper ?? '';
+  const pepper = pyGet(config, 'pepper', '');
   if (typeof pepper !== 'string') {
     throw new ConfigError(
       `password_config.pepper in ${fileOf('password_config')} must be a string (quote it); Synapse cannot hash passwords with anything else.`,
     );
   }
-  const rounds = bcryptRounds ?? 12;
+  const rounds = bcryptRounds;
   if (typeof rounds !== 'number' || !Number.isInteger(rounds) || rounds < 4 || rounds > 31) {
     throw new ConfigError(`bcrypt_rounds in ${fileOf('bcrypt_rounds')} must be a whole number from 4 to 31 (Synapse's default is 12).`);
   }
   // Off by default only when matrix_authentication_service is enabled.
-  const enabled = config.enabled === undefined ? !masEnabled : config.enabled;
+  const enabled = pyGet(config, 'enabled', !masEnabled);
   const policy = config.policy ?? {};
   if (!isMapping(policy)) throw new ConfigError(`password_config.policy in ${fileOf('password_config')} must be a mapping.`);
-  const minimumLength = policy.minimum_length ?? 0;
+  const minimumLength = pyGet(policy, 'minimum_length', 0);
   if (typeof minimumLength !== 'number') {
     throw new ConfigError(`password_config.policy.minimum_length in ${fileOf('password_config')} must be a number.`);
   }
   return {
     loginEnabled: pyTruthy(enabled) && enabled !== 'only_for_reauth',
-    localdbEnabled: pyTruthy(config.localdb_enabled ?? true),
+    localdbEnabled: pyTruthy(pyGet(config, 'localdb_enabled', true)),
     pepper,
     bcryptRounds: rounds,
     policy: {
@@ -228,8 +229,7 @@ function passwordSettings(
   };
 }
 
-function appServiceFiles(files: unknown, fileOf: (key: string) => string, cwd: string): string[] {
-  const list = files ?? [];
+function appServiceFiles(list: unknown, fileOf: (key: string) => string, cwd: string): string[] {
   if (!Array.isArray(list) || !list.every((f) => typeof f === 'string')) {
     throw new ConfigError(`app_service_config_files in ${fileOf('app_service_config_files')} must be a list of file paths.`);
   }
@@ -250,8 +250,7 @@ function serverNoticesLocalpart(config: unknown, fileOf: (key: string) => string
  * TCP listeners as synapse/config/server.py parses them. Synapse refuses to start with a broken
  * one; here it only matters for spotting a running server, so it is skipped with a warning.
  */
-function listeners(config: unknown, file: string, warnings: string[]): Listener[] {
-  if (config === undefined || config === null) return [];
+function listeners(config: unknown, noTls: boolean, file: string, warnings: string[]): Listener[] {
   if (!Array.isArray(config)) {
     warnings.push(`listeners in ${file} is not a list; Synapse refuses that. No listener is checked.`);
     return [];
@@ -263,6 +262,7 @@ function listeners(config: unknown, file: string, warnings: string[]): Listener[
       return;
     }
     if (listener.port === undefined || listener.port === null) return; // a unix socket `path`
+    if (noTls && pyTruthy(listener.tls)) return; // Synapse drops TLS listeners under no_tls
     if (typeof listener.port !== 'number' || !Number.isInteger(listener.port)) {
       warnings.push(`listeners[${i}].port in ${file} is not a number; Synapse refuses that. It is not checked.`);
       return;

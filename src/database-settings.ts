@@ -3,7 +3,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { DatabaseSettings, PostgresConnection } from './config-types.js';
 import { ConfigError, UsageError } from './errors.js';
-import { isMapping, pyTruthy, type MergedConfig } from './synapse-yaml.js';
+import { isMapping, pyGet, pyTruthy, type MergedConfig } from './synapse-yaml.js';
 
 export interface ResolvedDatabase {
   settings: DatabaseSettings;
@@ -109,7 +109,7 @@ function fromMulti(databases: unknown, file: string, ctx: Context): ResolvedData
 }
 
 function engineOf(section: Record<string, unknown>, label: string, file: string): string {
-  const name = section.name ?? 'sqlite3';
+  const name = pyGet(section, 'name', 'sqlite3');
   if (typeof name !== 'string' || !ENGINES.includes(name)) {
     throw new ConfigError(
       `Unsupported database engine ${JSON.stringify(name)} in ${label}.name (${file}). ` +
@@ -127,7 +127,7 @@ function fromSection(label: string, section: unknown, file: string, ctx: Context
     // The config check defaults it, but storage/engines/__init__.py:create_engine reads name directly.
     warnings.push(`${label}.name is missing in ${file}: read as sqlite3, but Synapse itself stops at start-up (KeyError 'name'). Add name: sqlite3.`);
   }
-  const args = section.args ?? {};
+  const args = pyGet(section, 'args', {});
   if (!isMapping(args)) throw new ConfigError(`${label}.args in ${file} must be a mapping of connection settings.`);
 
   if (engine === 'sqlite3') {

@@ -78,6 +78,11 @@ export function isMapping(value: unknown): value is Record<string, unknown> {
   return Object.prototype.toString.call(value) === '[object Object]';
 }
 
+/** Python's dict.get: the default only for a missing key, not for one set to null. */
+export function pyGet(mapping: Record<string, unknown>, key: string, fallback: unknown): unknown {
+  return Object.hasOwn(mapping, key) ? mapping[key] : fallback;
+}
+
 /** Python's truthiness, which is what Synapse's `if config.get(...)` tests. */
 export function pyTruthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
