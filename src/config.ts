@@ -100,8 +100,11 @@ async function findConfigFiles(searchPaths: string[], warnings: string[]): Promi
       files.push(path);
       continue;
     }
+    const entries = await readdir(path).catch((err: NodeJS.ErrnoException) => {
+      throw new ConfigError(`Cannot list the config directory ${path} (${err.code}). Run the tool as a user who may read it (the one Synapse runs as, or root).`);
+    });
     const found: string[] = [];
-    for (const entry of await readdir(path)) {
+    for (const entry of entries) {
       const entryPath = join(path, entry);
       if ((await pathKind(entryPath)) !== 'file') continue;
       if (entry.endsWith('.yaml')) found.push(entryPath);
@@ -192,7 +195,7 @@ function interpret(merged: MergedConfig, files: string[], warnings: string[], op
 function passwordSettings(
   config: Record<string, unknown>,
   masEnabled: boolean,
-  bcryptRounds: unknown,
+  rounds: unknown,
   fileOf: (key: string) => string,
 ): PasswordSettings {
   const pepper = pyGet(config, 'pepper', '');
@@ -201,7 +204,6 @@ function passwordSettings(
       `password_config.pepper in ${fileOf('password_config')} must be a string (quote it); Synapse cannot hash passwords with anything else.`,
     );
   }
-  const rounds = bcryptRounds;
   if (typeof rounds !== 'number' || !Number.isInteger(rounds) || rounds < 4 || rounds > 31) {
     throw new ConfigError(`bcrypt_rounds in ${fileOf('bcrypt_rounds')} must be a whole number from 4 to 31 (Synapse's default is 12).`);
   }
