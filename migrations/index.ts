@@ -38,9 +38,9 @@ function migrationSource(variant: SchemaVariant): Knex.MigrationSource<SchemaSte
 }
 
 /**
- * Brings an empty database (or one built here for an older variant, while it holds no profiles)
- * to `variant`, and records the version the way Synapse does: schema_version (variant, upgraded
- * true, since Synapse reached it through deltas) and schema_compat_version.
+ * Brings an empty database, or one built here for an older variant, to `variant`, and records
+ * the version as Synapse does: schema_version (variant, upgraded = true, because Synapse reaches
+ * both versions through deltas from an older full schema) and schema_compat_version.
  */
 export async function migrateTo(knex: Knex, variant: SchemaVariant): Promise<void> {
   await prepareLikeSynapse(knex);
