@@ -59,8 +59,8 @@ export interface SynapseConfig {
   password: PasswordSettings;
   /** Absolute paths of app-service registration files. */
   appServiceConfigFiles: string[];
-  /** experimental_features.msc3866 enabled with require_approval_for_new_accounts. */
-  registrationRequiresApproval: boolean;
+  /** allow_underscore_prefixed_localpart: new localparts may start with "_". */
+  allowUnderscorePrefixedLocalpart: boolean;
   /** server_notices.system_mxid_localpart: Synapse refuses to register this user. */
   serverNoticesLocalpart?: string;
   /** Logins and admin rights live in matrix-authentication-service, not in Synapse's tables. */

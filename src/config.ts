@@ -165,14 +165,6 @@ function interpret(merged: MergedConfig, files: string[], warnings: string[], op
   }
   const delegatedAuth = pyTruthy(mas.enabled) || (isMapping(msc3861) && pyTruthy(msc3861.enabled));
 
-  const approval = experimental.msc3866;
-  if (merged.has('registration_requires_approval')) {
-    warnings.push(
-      `registration_requires_approval (${fileOf('registration_requires_approval')}) is not a Synapse option and has no effect; ` +
-        'approval is experimental_features.msc3866 (enabled, require_approval_for_new_accounts).',
-    );
-  }
-
   const pidFile = value('pid_file');
   return {
     files,
@@ -182,8 +174,7 @@ function interpret(merged: MergedConfig, files: string[], warnings: string[], op
     databaseSource: db.source,
     password: passwordSettings(section('password_config'), pyTruthy(mas.enabled), valueOr('bcrypt_rounds', 12), fileOf),
     appServiceConfigFiles: appServiceFiles(valueOr('app_service_config_files', []), fileOf, opts.cwd),
-    registrationRequiresApproval:
-      isMapping(approval) && pyTruthy(approval.enabled) && pyTruthy(approval.require_approval_for_new_accounts),
+    allowUnderscorePrefixedLocalpart: pyTruthy(value('allow_underscore_prefixed_localpart')),
     serverNoticesLocalpart: serverNoticesLocalpart(value('server_notices'), fileOf),
     delegatedAuth,
     ...(typeof pidFile === 'string' && pidFile !== '' ? { pidFile: resolve(opts.cwd, pidFile) } : {}),

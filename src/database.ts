@@ -67,6 +67,9 @@ async function open(settings: DatabaseSettings): Promise<Knex> {
   }
 }
 
+// knex would print driver errors itself; ours are translated and printed once, by the CLI.
+const QUIET = { warn() {}, error() {}, debug() {}, deprecate() {} };
+
 async function connect(settings: DatabaseSettings, ssl: false | ConnectionOptions): Promise<Knex> {
   switch (settings.engine) {
     case 'sqlite':
@@ -83,11 +86,14 @@ async function connect(settings: DatabaseSettings, ssl: false | ConnectionOption
         client: 'better-sqlite3',
         connection: { filename: settings.path },
         useNullAsDefault: true,
+        log: QUIET,
         pool: {
           min: 1,
           max: 1,
           afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
             conn.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+            // As Synapse opens it: deleting a refresh token must cascade to its access tokens.
+            conn.pragma('foreign_keys = ON');
             done(null, conn);
           },
         },
@@ -110,6 +116,7 @@ async function connect(settings: DatabaseSettings, ssl: false | ConnectionOption
         client: 'pg',
         connection: connection as Knex.PgConnectionConfig,
         pool: { min: 1, max: 1 },
+        log: QUIET,
         acquireConnectionTimeout: PG_CONNECT_TIMEOUT_MS + 5_000,
       });
     }

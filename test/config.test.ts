@@ -301,18 +301,9 @@ describe('other settings', () => {
     expect((await loadWith('')).delegatedAuth).toBe(false);
   });
 
-  it('requires approval only with msc3866 enabled and require_approval_for_new_accounts', async () => {
-    expect((await loadWith('')).registrationRequiresApproval).toBe(false);
-    const on = 'experimental_features:\n  msc3866:\n    enabled: true\n    require_approval_for_new_accounts: true\n';
-    expect((await loadWith(on)).registrationRequiresApproval).toBe(true);
-    const notEnabled = 'experimental_features:\n  msc3866:\n    require_approval_for_new_accounts: true\n';
-    expect((await loadWith(notEnabled)).registrationRequiresApproval).toBe(false);
-  });
-
-  it('warns that registration_requires_approval is not a Synapse option', async () => {
-    const config = await loadWith('registration_requires_approval: true\n');
-    expect(config.registrationRequiresApproval).toBe(false);
-    expect(config.warnings.join('\n')).toMatch(/registration_requires_approval .* not a Synapse option/);
+  it('reads allow_underscore_prefixed_localpart, off by default', async () => {
+    expect((await loadWith('')).allowUnderscorePrefixedLocalpart).toBe(false);
+    expect((await loadWith('allow_underscore_prefixed_localpart: true\n')).allowUnderscorePrefixedLocalpart).toBe(true);
   });
 
   it('resolves pid_file and app_service_config_files against the cwd', async () => {

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { appServiceClaiming, loadExclusiveUserNamespaces } from '../appservice.js';
+import { appServiceClaiming, loadAppServices } from '../appservice.js';
 import { UsageError } from '../errors.js';
 import { askYesNo, isInteractive, type Io } from '../io.js';
 import type { Output } from '../output.js';
@@ -39,11 +39,14 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
     handler: async (args) => {
       const config = await readConfig(args, io, out);
       const { userId, localpart } = parseUserArg(args.user, config.serverName);
-      validateNewLocalpart(localpart, config.serverName);
-      const claim = appServiceClaiming(userId, await loadExclusiveUserNamespaces(config.appServiceConfigFiles));
+      validateNewLocalpart(localpart, config.serverName, { allowUnderscorePrefix: config.allowUnderscorePrefixedLocalpart });
+      if (localpart === config.serverNoticesLocalpart) {
+        throw new UsageError(`${userId} is reserved for server notices (server_notices.system_mxid_localpart). Choose another name.`);
+      }
+      const claim = appServiceClaiming(userId, await loadAppServices(config.appServiceConfigFiles, config.serverName));
       if (claim !== undefined) {
         throw new UsageError(
-          `${userId} is in the exclusive namespace of application service "${claim.id}" (${claim.file}); only it may register such users. Choose another name.`,
+          `${userId} is reserved by application service "${claim.id}" (${claim.file}: ${claim.reason}); only it may register such users. Choose another name.`,
         );
       }
       const admin = await decideAdmin(args, io, userId);

@@ -52,7 +52,8 @@ export async function snapshot(db: Knex): Promise<Record<string, unknown[]>> {
   const dialect = dialectOf(db);
   const out: Record<string, unknown[]> = {};
   for (const t of SNAPSHOT_TABLES) {
-    out[t] = await db(t).select('*').orderByRaw('1, 2');
+    const rows: unknown[] = await db(t).select('*');
+    out[t] = rows.map((r) => JSON.stringify(r)).sort();
   }
   const search =
     dialect === 'sqlite'

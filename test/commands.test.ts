@@ -1,0 +1,506 @@
+// One table of command cases, run on SQLite and on a real PostgreSQL.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DatabaseSettings } from '../src/config-types.js';
+import { dialectOf, rawRows } from '../src/dialect.js';
+import { checkPassword } from '../src/password.js';
+import { TOKEN_ID_GAP } from '../src/tokens.js';
+import { DIALECTS, freshDatabase, writeHomeserverYaml } from './helpers/databases.js';
+import { FIXED_NOW, cli, type CliRun } from './helpers/run-cli.js';
+import { seedToken, seedUser, snapshot } from './helpers/seed.js';
+
+const HS = 'example.test';
+const PASSWORD_SETTINGS = { pepper: '' };
+
+interface Env {
+  db: Knex;
+  dir: string;
+  config: string;
+  settings: DatabaseSettings;
+  run(args: string[], input?: string): Promise<CliRun>;
+}
+
+interface Case {
+  name: string;
+  seed?: (db: Knex) => Promise<void>;
+  extraConfig?: Record<string, unknown>;
+  args: string[];
+  input?: string;
+  code: number;
+  /** A fragment of the error message (checked in the --json error and on stderr). */
+  message?: RegExp;
+  /** Failing and dry-run cases must leave every row as it was. */
+  unchanged?: boolean;
+  check?: (env: Env, run: CliRun) => Promise<void>;
+}
+
+async function userRow(db: Knex, name: string) {
+  return db('users').first('*').where({ name });
+}
+
+const bool = (v: unknown) => v === true || v === 1;
+
+const cases: Case[] = [
+  {
+    name: 'promote makes an existing user admin',
+    seed: (db) => seedUser(db, { name: '@alice:example.test' }),
+    args: ['promote', 'alice'],
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(Number((await userRow(db, '@alice:example.test')).admin)).toBe(1);
+      expect(run.json()).toMatchObject({ ok: true, user_id: '@alice:example.test', changed: true });
+    },
+  },
+  {
+    name: 'promote of an admin changes nothing and succeeds',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['promote', '@alice:example.test'],
+    code: 0,
+    unchanged: true,
+    check: async (_env, run) => expect(run.json()).toMatchObject({ ok: true, changed: false }),
+  },
+  {
+    name: 'promote finds a user case-insensitively',
+    seed: (db) => seedUser(db, { name: '@Alice:example.test' }),
+    args: ['promote', 'alice'],
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json().user_id).toBe('@Alice:example.test');
+      expect(Number((await userRow(db, '@Alice:example.test')).admin)).toBe(1);
+    },
+  },
+  {
+    name: 'promote --dry-run writes nothing',
+    seed: (db) => seedUser(db, { name: '@alice:example.test' }),
+    args: ['--dry-run', 'promote', 'alice'],
+    code: 0,
+    unchanged: true,
+    check: async (_env, run) => expect(run.json()).toMatchObject({ changed: true, dry_run: true, changes: ['@alice:example.test: admin 0 -> 1'] }),
+  },
+  { name: 'promote of a missing user', args: ['promote', 'nobody'], code: 5, message: /@nobody:example.test does not exist/, unchanged: true },
+  {
+    name: 'promote of a user of another server',
+    args: ['promote', '@alice:elsewhere.test'],
+    code: 2,
+    message: /elsewhere\.test/,
+    unchanged: true,
+  },
+  {
+    name: 'promote of a deactivated user',
+    seed: (db) => seedUser(db, { name: '@gone:example.test', deactivated: true, passwordHash: null }),
+    args: ['promote', 'gone'],
+    code: 7,
+    message: /deactivated.*--reactivate/,
+    unchanged: true,
+  },
+  {
+    name: 'promote of a guest',
+    seed: (db) => seedUser(db, { name: '@123:example.test', isGuest: true }),
+    args: ['promote', '123'],
+    code: 7,
+    message: /guest/,
+    unchanged: true,
+  },
+  {
+    name: 'promote of an app-service user',
+    seed: (db) => seedUser(db, { name: '@irc_bob:example.test', appserviceId: 'irc' }),
+    args: ['promote', 'irc_bob'],
+    code: 7,
+    message: /application service "irc"/,
+    unchanged: true,
+  },
+  {
+    name: 'demote takes admin away and warns when none is left',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['demote', 'alice'],
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(Number((await userRow(db, '@alice:example.test')).admin)).toBe(0);
+      expect(run.json().warnings.join(' ')).toMatch(/No usable server admin/);
+    },
+  },
+  {
+    name: 'register creates a user as Synapse does',
+    args: ['register', 'alice', '--admin', '--password-stdin'],
+    input: 'sesame-Open-42\n',
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ ok: true, created: true, admin: true, user_id: '@alice:example.test' });
+      expect(run.stdout).not.toMatch(/sesame/);
+      const u = await userRow(db, '@alice:example.test');
+      expect(Number(u.admin)).toBe(1);
+      expect(Number(u.creation_ts)).toBe(Math.floor(FIXED_NOW / 1000));
+      expect(Number(u.is_guest)).toBe(0);
+      expect(Number(u.deactivated)).toBe(0);
+      expect(u.user_type).toBeNull();
+      expect(bool(u.approved)).toBe(true);
+      expect(bool(u.shadow_banned)).toBe(false);
+      expect(await checkPassword('sesame-Open-42', u.password_hash, PASSWORD_SETTINGS)).toBe(true);
+      expect(await db('profiles').first('user_id', 'displayname', 'full_user_id')).toEqual({
+        user_id: 'alice',
+        displayname: 'alice',
+        full_user_id: '@alice:example.test',
+      });
+      expect(await db('user_directory').first('user_id', 'display_name')).toEqual({
+        user_id: '@alice:example.test',
+        display_name: 'alice',
+      });
+      expect(await db('user_stats_current').first('user_id', 'joined_rooms')).toMatchObject({ user_id: '@alice:example.test' });
+      const search = (await snapshot(db)).user_directory_search as Array<{ value: string }>;
+      expect(search).toHaveLength(1);
+      expect(search[0]!.value).toMatch(dialectOf(db) === 'sqlite' ? /^@alice:example\.test alice$/ : /'alice':\d+A/);
+    },
+  },
+  {
+    name: 'register a bot with a display name indexes it lowercased',
+    args: ['register', 'helper', '--no-admin', '--displayname', 'Ｈelper Bot', '--user-type', 'bot', '--password-stdin'],
+    input: 'pw-for-the-bot',
+    code: 0,
+    check: async ({ db }) => {
+      expect((await userRow(db, '@helper:example.test')).user_type).toBe('bot');
+      expect(await db('profiles').first('displayname')).toEqual({ displayname: 'Ｈelper Bot' });
+      const search = (await snapshot(db)).user_directory_search as Array<{ value: string }>;
+      expect(search[0]!.value).toMatch(dialectOf(db) === 'sqlite' ? /^@helper:example\.test helper bot$/ : /'bot':\d+B/);
+    },
+  },
+  {
+    name: 'register a support user keeps it out of the user directory',
+    args: ['register', 'support', '--no-admin', '--user-type', 'support', '--password-stdin'],
+    input: 'pw-for-support',
+    code: 0,
+    check: async ({ db }) => {
+      expect(await db('user_directory').select()).toEqual([]);
+      expect(await db('profiles').first('displayname')).toEqual({ displayname: 'support' });
+    },
+  },
+  {
+    name: 'register --random-password prints the password once, and it works',
+    args: ['register', 'carol', '--no-admin', '--random-password'],
+    code: 0,
+    check: async ({ db }, run) => {
+      const { password } = run.json();
+      expect(password).toMatch(/^\S{20,}$/);
+      expect(await checkPassword(password, (await userRow(db, '@carol:example.test')).password_hash, PASSWORD_SETTINGS)).toBe(true);
+    },
+  },
+  {
+    name: 'register of an existing user',
+    seed: (db) => seedUser(db, { name: '@alice:example.test' }),
+    args: ['register', 'alice', '--admin', '--password-stdin'],
+    input: 'whatever-pass',
+    code: 6,
+    message: /already exists.*--exists-ok/,
+    unchanged: true,
+  },
+  {
+    name: 'register --exists-ok applies --admin and leaves the password alone',
+    seed: (db) => seedUser(db, { name: '@alice:example.test' }),
+    args: ['register', 'alice', '--admin', '--exists-ok', '--password-stdin'],
+    input: 'whatever-pass',
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ created: false, changed: true });
+      const u = await userRow(db, '@alice:example.test');
+      expect(Number(u.admin)).toBe(1);
+      expect(u.password_hash).toMatch(/invalid/);
+    },
+  },
+  {
+    name: 'register of a name that differs only in case',
+    seed: (db) => seedUser(db, { name: '@Alice:example.test' }),
+    args: ['register', 'alice', '--admin', '--exists-ok', '--password-stdin'],
+    input: 'whatever-pass',
+    code: 6,
+    message: /@Alice:example\.test is taken/,
+    unchanged: true,
+  },
+  {
+    name: 'register of an invalid localpart',
+    args: ['register', 'al ice', '--admin', '--password-stdin'],
+    input: 'whatever-pass',
+    code: 2,
+    unchanged: true,
+  },
+  {
+    name: 'register of an upper-case localpart',
+    args: ['register', 'Alice', '--admin', '--password-stdin'],
+    input: 'whatever-pass',
+    code: 2,
+    unchanged: true,
+  },
+  {
+    name: "register inside an app service's exclusive namespace",
+    extraConfig: { app_service_config_files: ['__DIR__/irc.yaml'] },
+    args: ['register', 'irc_alice', '--admin', '--password-stdin'],
+    input: 'whatever-pass',
+    code: 2,
+    message: /reserved by application service "irc"/,
+    unchanged: true,
+  },
+  {
+    name: 'register without --admin or --no-admin off a terminal',
+    args: ['register', 'alice', '--password-stdin'],
+    input: 'whatever-pass',
+    code: 2,
+    message: /--admin or --no-admin/,
+    unchanged: true,
+  },
+  {
+    name: 'register with a password that fails the policy',
+    extraConfig: { password_config: { policy: { enabled: true, minimum_length: 12, require_digit: true } } },
+    args: ['register', 'alice', '--admin', '--password-stdin'],
+    input: 'short',
+    code: 2,
+    message: /policy/,
+    unchanged: true,
+  },
+  {
+    name: 'register --dry-run writes nothing',
+    args: ['--dry-run', 'register', 'alice', '--admin', '--password-stdin'],
+    input: 'whatever-pass',
+    code: 0,
+    unchanged: true,
+  },
+  {
+    name: 'register hashes with the pepper and rounds from the config',
+    extraConfig: { password_config: { pepper: 'p3pp3r' }, bcrypt_rounds: 5 },
+    args: ['register', 'alice', '--admin', '--password-stdin'],
+    input: 'Åpfel-ﬁx',
+    code: 0,
+    check: async ({ db }) => {
+      const { password_hash: hash } = await userRow(db, '@alice:example.test');
+      expect(hash).toMatch(/^\$2b\$05\$/);
+      expect(await checkPassword('Åpfel-ﬁx', hash, { pepper: 'p3pp3r' })).toBe(true);
+      expect(await checkPassword('Åpfel-ﬁx', hash, PASSWORD_SETTINGS)).toBe(false);
+    },
+  },
+  {
+    name: 'set-password --logout replaces the hash and deletes tokens',
+    seed: async (db) => {
+      await seedUser(db, { name: '@alice:example.test', admin: true });
+      await seedToken(db, '@alice:example.test', 7, 'syt_old_token');
+    },
+    args: ['set-password', 'alice', '--logout', '--password-stdin'],
+    input: 'brand-new-pass\n',
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ tokens_removed: 1 });
+      expect(await db('access_tokens').select()).toEqual([]);
+      expect(await checkPassword('brand-new-pass', (await userRow(db, '@alice:example.test')).password_hash, PASSWORD_SETTINGS)).toBe(true);
+    },
+  },
+  {
+    name: 'set-password of a deactivated user without --reactivate',
+    seed: (db) => seedUser(db, { name: '@gone:example.test', deactivated: true, passwordHash: null }),
+    args: ['set-password', 'gone', '--password-stdin'],
+    input: 'brand-new-pass',
+    code: 7,
+    message: /--reactivate/,
+    unchanged: true,
+  },
+  {
+    name: 'set-password --reactivate brings an erased user back',
+    seed: async (db) => {
+      await seedUser(db, { name: '@gone:example.test', deactivated: true, passwordHash: null });
+      await db('profiles').delete();
+      await db('erased_users').insert({ user_id: '@gone:example.test' });
+    },
+    args: ['set-password', 'gone', '--reactivate', '--password-stdin'],
+    input: 'brand-new-pass',
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ reactivated: true });
+      expect(Number((await userRow(db, '@gone:example.test')).deactivated)).toBe(0);
+      expect(await db('erased_users').select()).toEqual([]);
+      expect(await db('profiles').first('user_id', 'displayname')).toEqual({ user_id: 'gone', displayname: null });
+      expect(await db('user_directory').first('user_id')).toEqual({ user_id: '@gone:example.test' });
+    },
+  },
+  {
+    name: 'list-admins lists admins with their marks',
+    seed: async (db) => {
+      await seedUser(db, { name: '@alice:example.test', admin: true });
+      await seedUser(db, { name: '@bob:example.test', admin: true, locked: true });
+      await seedUser(db, { name: '@carol:example.test' });
+    },
+    args: ['list-admins'],
+    code: 0,
+    unchanged: true,
+    check: async (_env, run) => {
+      expect(run.json().admins).toEqual([
+        expect.objectContaining({ user_id: '@alice:example.test', deactivated: false, locked: false }),
+        expect.objectContaining({ user_id: '@bob:example.test', locked: true }),
+      ]);
+    },
+  },
+  {
+    name: 'issue-token writes a Synapse-format token past the id counter',
+    seed: async (db) => {
+      await seedUser(db, { name: '@alice:example.test', admin: true });
+      await seedToken(db, '@alice:example.test', 41, 'syt_existing');
+    },
+    args: ['issue-token', 'alice', '--expires-in', '30m'],
+    code: 0,
+    check: async ({ db }, run) => {
+      const { access_token: token, expires_at: expiresAt } = run.json();
+      expect(token).toMatch(/^syt_YWxpY2U_[A-Za-z]{20}_[0-9A-Za-z]{6}$/);
+      expect(expiresAt).toBe(new Date(FIXED_NOW + 30 * 60_000).toISOString());
+      const row = await db('access_tokens').first('*').where({ token });
+      expect(Number(row.id)).toBe(41 + TOKEN_ID_GAP);
+      expect(row.device_id).toBeNull();
+      expect(Number(row.valid_until_ms)).toBe(FIXED_NOW + 30 * 60_000);
+    },
+  },
+  {
+    name: 'issue-token with a bad duration',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['issue-token', 'alice', '--expires-in', 'soon'],
+    code: 2,
+    message: /not a duration/,
+    unchanged: true,
+  },
+  {
+    name: 'issue-token for a locked user',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true, locked: true }),
+    args: ['issue-token', 'alice'],
+    code: 7,
+    message: /unlock/,
+    unchanged: true,
+  },
+  {
+    name: 'unlock clears locked and suspended',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true, locked: true, suspended: true }),
+    args: ['unlock', 'alice'],
+    code: 0,
+    check: async ({ db }) => {
+      const u = await userRow(db, '@alice:example.test');
+      expect(bool(u.locked)).toBe(false);
+      expect(bool(u.suspended)).toBe(false);
+    },
+  },
+  {
+    name: 'check reports a healthy server',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['check'],
+    code: 0,
+    unchanged: true,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({
+        ok: true,
+        engine: dialectOf(db),
+        schema_version: 94,
+        admins: 1,
+        synapse_running: false,
+        server_name: HS,
+      });
+    },
+  },
+  {
+    name: 'check with no usable admin',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true, deactivated: true }),
+    args: ['check'],
+    code: 5,
+    unchanged: true,
+    check: async (_env, run) => expect(run.json()).toMatchObject({ ok: false, admins: 1, usable_admins: 0, synapse_running: false }),
+  },
+  {
+    name: 'writes are refused when matrix-authentication-service handles logins',
+    seed: (db) => seedUser(db, { name: '@alice:example.test' }),
+    extraConfig: { matrix_authentication_service: { enabled: true, endpoint: 'http://localhost:8080', secret: 'x' } },
+    args: ['promote', 'alice'],
+    code: 3,
+    message: /mas-cli manage promote-admin/,
+    unchanged: true,
+  },
+  {
+    name: 'a database that is not Synapse',
+    seed: async (db) => {
+      await db.schema.dropTable('schema_version');
+    },
+    args: ['promote', 'alice'],
+    code: 4,
+    message: /not a Synapse database/,
+  },
+  {
+    name: 'a schema older than supported',
+    seed: async (db) => {
+      await db('schema_version').update({ version: 60 });
+    },
+    args: ['promote', 'alice'],
+    code: 4,
+    message: /schema version 60/,
+    unchanged: true,
+  },
+];
+
+const IRC_REGISTRATION = `id: irc
+url: http://localhost:9999
+as_token: as-secret
+hs_token: hs-secret
+sender_localpart: ircbot
+namespaces:
+  users:
+    - exclusive: true
+      regex: '@irc_.*:example\\.test'
+`;
+
+describe.each(DIALECTS)('commands on %s', (dialect) => {
+  let env: Env;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    const fresh = await freshDatabase(dialect);
+    const dir = mkdtempSync(join(tmpdir(), 'sab-cmd-'));
+    writeFileSync(join(dir, 'irc.yaml'), IRC_REGISTRATION);
+    env = {
+      db: fresh.knex,
+      dir,
+      settings: fresh.settings,
+      config: join(dir, 'homeserver.yaml'),
+      run: (args, input) => cli(['-c', join(dir, 'homeserver.yaml'), '--json', ...args], { input, cwd: dir }),
+    };
+    cleanup = async () => {
+      await fresh.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  });
+
+  afterEach(async () => cleanup());
+
+  it.each(cases)('$name', async (c) => {
+    const extra = JSON.parse(JSON.stringify(c.extraConfig ?? {}).replaceAll('__DIR__', env.dir));
+    await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4, ...extra } });
+    await c.seed?.(env.db);
+    const before = c.unchanged ? await snapshot(env.db) : undefined;
+    const run = await env.run(c.args, c.input);
+    expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: c.code });
+    if (c.code !== 0) {
+      const { error } = run.json();
+      expect(error.code).toBe(c.code);
+      if (c.message) {
+        expect(error.message).toMatch(c.message);
+        expect(run.stderr).toMatch(c.message);
+      }
+    }
+    if (before !== undefined) expect(await snapshot(env.db)).toEqual(before);
+    await c.check?.(env, run);
+  });
+
+  it('register works on the oldest supported schema (72)', async () => {
+    const old = await freshDatabase(dialect, 72);
+    try {
+      await writeHomeserverYaml(env.dir, { serverName: HS, database: old.settings, extra: { bcrypt_rounds: 4 } });
+      const run = await env.run(['register', 'alice', '--admin', '--password-stdin'], 'pw-on-old-schema');
+      expect(run.code).toBe(0);
+      expect(Number((await old.knex('users').first('admin')).admin)).toBe(1);
+      expect(await old.knex('profiles').first('user_id', 'displayname')).toMatchObject({ user_id: 'alice', displayname: 'alice' });
+      const versions = rawRows<{ version: number }>(dialect, await old.knex.raw('SELECT version FROM schema_version'));
+      expect(Number(versions[0]!.version)).toBe(72);
+    } finally {
+      await old.cleanup();
+    }
+  });
+});
