@@ -26,6 +26,7 @@ async function makeHomeserver(): Promise<void> {
       '  name: sqlite3',
       '  args:',
       `    database: ${dbPath}`,
+      'report_stats: false',
       'bcrypt_rounds: 4  # fast for the demo; Synapse defaults to 12',
       `pid_file: ${join(dir, 'homeserver.pid')}`,
       '',

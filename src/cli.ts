@@ -41,7 +41,14 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   const parser = yargs(argv)
     .scriptName('synapse-admin-bootstrap')
     .usage('$0 <command> [options]\n\nMake and repair Synapse server admins directly in its database.')
-    .option('config', { alias: 'c', type: 'string', array: true, describe: 'homeserver.yaml or a directory of *.yaml (repeatable, merged as Synapse does)' })
+    .option('config', {
+      alias: 'c',
+      type: 'string',
+      requiresArg: true,
+      // Not `array: true`: that would swallow the command name in `-c FILE promote`.
+      coerce: (v: string | string[]) => [v].flat(),
+      describe: 'homeserver.yaml or a directory of *.yaml (repeatable, merged as Synapse does)',
+    })
     .option('database-url', { type: 'string', describe: "a postgres:// URL or an SQLite path; overrides the config's database" })
     .option('json', { type: 'boolean', default: false, describe: 'print exactly one JSON object on stdout' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'show what would change, write nothing' })

@@ -16,11 +16,11 @@ export const EXIT_CODE_HELP: ReadonlyArray<readonly [ExitCodeValue, string]> = [
   [ExitCode.OK, 'success, also when there was nothing to change'],
   [ExitCode.INTERNAL, 'internal error (a bug: please report it)'],
   [ExitCode.USAGE, 'usage: bad arguments, invalid or foreign user ID, password refused'],
-  [ExitCode.CONFIG, 'configuration: not found, unreadable, invalid YAML, no or unsupported database'],
-  [ExitCode.DATABASE, 'database: cannot connect, not a Synapse database, schema too old, busy too long'],
-  [ExitCode.USER_NOT_FOUND, 'user not found'],
+  [ExitCode.CONFIG, 'configuration: not found, unreadable, invalid YAML, no or unsupported database, logins in MAS'],
+  [ExitCode.DATABASE, 'database: cannot connect, not a Synapse database, schema too old or too new, busy too long'],
+  [ExitCode.USER_NOT_FOUND, 'user not found (check: no usable admin)'],
   [ExitCode.USER_EXISTS, 'user already exists'],
-  [ExitCode.ACCOUNT_STATE, "the account's state forbids it (deactivated, guest, app-service user)"],
+  [ExitCode.ACCOUNT_STATE, "the account's state forbids it (deactivated, guest, app-service user, locked)"],
 ];
 
 /** Every error the tool expects carries its exit code and a message that says what to do next. */

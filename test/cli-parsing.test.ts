@@ -1,0 +1,57 @@
+// Argument parsing: argv in, behaviour out, no database needed.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from './helpers/run-cli.js';
+
+function configDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sab-parse-'));
+  writeFileSync(join(dir, 'homeserver.yaml'), 'server_name: example.test\nreport_stats: false\ndatabase:\n  name: sqlite3\n  args:\n    database: missing.db\n');
+  return dir;
+}
+
+describe('argument parsing', () => {
+  it('takes the command right after -c FILE (a repeatable option must not swallow it)', async () => {
+    const dir = configDir();
+    const run = await cli(['-c', join(dir, 'homeserver.yaml'), 'promote', 'alice'], { cwd: dir });
+    // It got as far as opening the database: the config and the command were both understood.
+    expect(run.stderr).toMatch(/missing\.db does not exist/);
+    expect(run.code).toBe(4);
+  });
+
+  it('merges repeated -c in order', async () => {
+    const dir = configDir();
+    writeFileSync(join(dir, 'override.yaml'), 'server_name: other.test\n');
+    const run = await cli(['-c', join(dir, 'homeserver.yaml'), '-c', join(dir, 'override.yaml'), 'promote', '@alice:example.test'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/other\.test/);
+  });
+
+  it('answers an unknown command with a usage error, as JSON too', async () => {
+    const run = await cli(['--json', 'frobnicate']);
+    expect(run.code).toBe(2);
+    expect(run.json()).toMatchObject({ ok: false, error: { code: 2, kind: 'usage' } });
+  });
+
+  it('refuses two password sources', async () => {
+    const dir = configDir();
+    const run = await cli(['-c', join(dir, 'homeserver.yaml'), 'set-password', 'alice', '--password-stdin', '--random-password'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/one password source/);
+  });
+
+  it('warns that --password shows in the process list, and never echoes it', async () => {
+    const dir = configDir();
+    const run = await cli(['-c', join(dir, 'homeserver.yaml'), 'set-password', 'alice', '--password', 'Sekr1t-value'], { cwd: dir });
+    expect(run.stderr).toMatch(/process list/);
+    expect(run.stdout + run.stderr).not.toMatch(/Sekr1t-value/);
+  });
+
+  it('needs a config: says where it looked and suggests -c', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sab-parse-'));
+    const run = await cli(['--json', 'list-admins'], { cwd: dir, env: { SYNAPSE_CONFIG_PATH: join(dir, 'nope.yaml') } });
+    expect(run.code).toBe(3);
+    expect(run.json().error.message).toMatch(/nope\.yaml/);
+  });
+});
