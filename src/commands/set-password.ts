@@ -36,7 +36,7 @@ export function setPasswordCommand(io: Io, out: Output): CommandModule<object, S
         res,
         {
           done:
-            `${res.reactivated ? `${res.userId} is active again; its` : `The`} password ${res.reactivated ? 'is' : `of ${res.userId} is`} set.` +
+            (res.reactivated ? `${res.userId} is active again, with the new password.` : `The password of ${res.userId} is set.`) +
             (args.logout ? ` ${res.tokensRemoved} access token(s) deleted.` : '') +
             (password.generated !== undefined && !args.dryRun ? `\nPassword: ${password.generated}` : ''),
           unchanged: 'Nothing to change.',
