@@ -51,8 +51,15 @@ export class ConfigError extends ToolError {
 }
 
 export class DatabaseError extends ToolError {
+  constructor(message: string, kind = 'database') {
+    super(ExitCode.DATABASE, message, kind);
+  }
+}
+
+/** Connected, but the database is not a Synapse database this tool understands. */
+export class SchemaError extends DatabaseError {
   constructor(message: string) {
-    super(ExitCode.DATABASE, message, 'database');
+    super(message, 'schema');
   }
 }
 

@@ -1,7 +1,7 @@
 // Decides whether a database is a Synapse database we understand, and which optional columns it has.
 import type { Knex } from 'knex';
 import { dialectOf, rawRows, tableColumns } from './dialect.js';
-import { DatabaseError } from './errors.js';
+import { SchemaError } from './errors.js';
 
 /** The oldest full schema Synapse ships (synapse/storage/schema/main/full_schemas/72). */
 export const OLDEST_SUPPORTED_SCHEMA = 72;
@@ -39,30 +39,30 @@ export async function inspectSchema(db: Knex, where: string): Promise<SchemaInfo
   ) as Record<TouchedTable, Set<string>>;
   const versionColumns = await tableColumns(db, 'schema_version');
   if (!versionColumns.has('version') || columns.users.size === 0) {
-    throw new DatabaseError(
+    throw new SchemaError(
       `${where} is not a Synapse database (no schema_version or users table). Check that the config points at Synapse's database.`,
     );
   }
   const missing = REQUIRED_USER_COLUMNS.filter((c) => !columns.users.has(c));
   if (missing.length > 0) {
-    throw new DatabaseError(
+    throw new SchemaError(
       `${where} has a users table without ${missing.join(', ')}: it is not a Synapse database this tool understands. Nothing was changed.`,
     );
   }
   const [row] = rawRows<{ version: number | string }>(dialect, await db.raw('SELECT version FROM schema_version'));
   if (row === undefined) {
-    throw new DatabaseError(`${where} has an empty schema_version table: Synapse never finished setting it up. Start Synapse once, then retry.`);
+    throw new SchemaError(`${where} has an empty schema_version table: Synapse never finished setting it up. Start Synapse once, then retry.`);
   }
   const version = Number(row.version);
   if (version < OLDEST_SUPPORTED_SCHEMA) {
-    throw new DatabaseError(
+    throw new SchemaError(
       `${where} has Synapse schema version ${version}; this tool supports ${OLDEST_SUPPORTED_SCHEMA} and newer. ` +
         'Upgrade Synapse (start the newer version once so it migrates the database), then retry.',
     );
   }
   const compatVersion = await readCompatVersion(db, dialect);
   if (compatVersion !== null && compatVersion > NEWEST_TESTED_SCHEMA) {
-    throw new DatabaseError(
+    throw new SchemaError(
       `${where} was written by a Synapse whose schema (compat version ${compatVersion}) is newer than this tool understands ` +
         `(up to ${NEWEST_TESTED_SCHEMA}). Nothing was changed. Upgrade synapse-admin-bootstrap.`,
     );

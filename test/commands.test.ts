@@ -489,6 +489,19 @@ describe.each(DIALECTS)('commands on %s', (dialect) => {
     await c.check?.(env, run);
   });
 
+  it('says a running Synapse must restart to see a promote', async () => {
+    await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4 } });
+    await seedUser(env.db, { name: '@alice:example.test' });
+    // Our own pid stands in for Synapse's: a live process named by pid_file.
+    writeFileSync(join(env.dir, 'homeserver.pid'), `${process.pid}\n`);
+    const run = await env.run(['promote', 'alice']);
+    expect(run.json()).toMatchObject({ ok: true, changed: true, synapse_running: true, restart_needed: true });
+    expect(run.stderr).toMatch(/Synapse looks like it is running .*caches who is an admin.*Restart Synapse/);
+    const again = await env.run(['promote', 'alice']);
+    expect(again.json()).toMatchObject({ changed: false, restart_needed: false });
+    expect(again.stderr).not.toMatch(/Restart Synapse/);
+  });
+
   it('register works on the oldest supported schema (72)', async () => {
     const old = await freshDatabase(dialect, 72);
     try {

@@ -147,5 +147,9 @@ describe('connection failures', () => {
     expect(run.code).toBe(4);
     expect(run.json().error.message).toMatch(/Cannot connect to PostgreSQL at postgres synapse@127\.0\.0\.1:1\/synapse/);
     expect(run.stdout + run.stderr).not.toContain('secret-pw');
+    const check = await cli(['-c', config, '--json', 'check']);
+    expect(check.code).toBe(4);
+    expect(check.json()).toMatchObject({ ok: false, connected: false, engine: 'postgres', synapse_running: false });
+    expect(check.stdout + check.stderr).not.toContain('secret-pw');
   });
 });

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { describeDatabase } from '../database-settings.js';
-import { ExitCode, ToolError } from '../errors.js';
+import { DatabaseError, ExitCode, SchemaError, ToolError } from '../errors.js';
 import type { Io } from '../io.js';
 import { detectRunningSynapse } from '../live-server.js';
 import type { Output } from '../output.js';
@@ -31,6 +31,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
           counts: await countUsers(ctx),
         }));
         Object.assign(report, {
+          connected: true,
           schema_version: schema.version,
           compat_version: schema.compatVersion,
           users: counts.users,
@@ -46,6 +47,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
         }
       } catch (err) {
         if (!(err instanceof ToolError)) throw err;
+        report.connected = !(err instanceof DatabaseError) || err instanceof SchemaError;
         problem = err;
       }
       if (config.delegatedAuth) {
