@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import type { Knex } from 'knex';
 import { inChroot } from './chroot.js';
 import type { E2eContext } from './context.js';
+import { openPg, openSqlite, withKnex } from './db.js';
 import { freePort, waitFor } from './net.js';
 import { createDatabase, dropDatabase } from './postgres.js';
 import { isAlive, readPidFile, terminate } from './process.js';
@@ -30,7 +32,7 @@ const CONF_D: Record<string, string[]> = {
   '10-listeners.yaml': ['listeners'],
   '20-database.yaml': ['database'],
   '30-passwords.yaml': ['password_config', 'bcrypt_rounds'],
-  '40-test-limits.yaml': ['rc_login', 'trusted_key_servers', 'suppress_key_server_warning', 'user_directory'],
+  '40-test-limits.yaml': ['rc_login', 'trusted_key_servers', 'suppress_key_server_warning', 'user_directory', 'background_updates'],
 };
 
 export class Homeserver {
@@ -122,6 +124,8 @@ export class Homeserver {
         failed_attempts: { per_second: 1000, burst_count: 1000 },
       },
       user_directory: { enabled: true, search_all_users: true },
+      // A fresh database has ~50 background updates queued; run them flat out (see start()).
+      background_updates: { sleep_enabled: false },
       ...options.extra,
     };
     if (options.pepper !== undefined) config.password_config = { enabled: true, pepper: options.pepper };
@@ -186,6 +190,29 @@ export class Homeserver {
       90_000,
       () => `Synapse for ${this.serverName} did not answer /health with OK within 90 s:\n${this.logTail()}`,
     );
+    await this.waitForBackgroundUpdates();
+  }
+
+  /**
+   * A new database starts with background updates pending (user directory population, the
+   * unique index on profiles.full_user_id, ...); until they finish, Synapse itself misbehaves
+   * (its own reactivation fails, directory searches come back empty). Every test wants the
+   * settled state of a server that has run for a while.
+   */
+  private async waitForBackgroundUpdates(): Promise<void> {
+    await this.withDb((db) =>
+      waitFor(
+        async () => (Number((await db('background_updates').count({ n: '*' }))[0]!.n) === 0 ? true : undefined),
+        120_000,
+        () => `Synapse for ${this.serverName} did not finish its background updates within 120 s:\n${this.logTail()}`,
+      ),
+    );
+  }
+
+  /** A knex handle on this homeserver's database, closed after body. */
+  withDb<T>(body: (db: Knex) => Promise<T>): Promise<T> {
+    const db = this.options.engine === 'sqlite' ? openSqlite(this.sqlitePath) : openPg(this.ctx.pg, this.dbName);
+    return withKnex(db, body);
   }
 
   /** Stops Synapse through its pid file and waits until the process has exited. */
