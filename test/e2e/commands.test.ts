@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { e2eContext } from './harness/context.js';
 import type { RunResult } from './harness/exec.js';
 import { Homeserver, type HomeserverOptions } from './harness/homeserver.js';
-import { adminGet, getUser, login, loginToken, searchUserDirectory, whoami } from './harness/http.js';
+import { adminGet, adminPut, getUser, login, loginToken, searchUserDirectory, whoami } from './harness/http.js';
 import { failedJson, okJson, runTool, toolOn } from './harness/tool.js';
 
 const ctx = e2eContext();
@@ -15,6 +15,9 @@ const setups: HomeserverOptions[] = [
   { name: 'cmd-sqlite', engine: 'sqlite' },
   { name: 'cmd-pg', engine: 'postgres', pgVia: 'tcp' },
 ];
+
+// Accents, a sharp s and a hyphen: each engine's directory search tokenises these its own way.
+const ZOE = 'Zoë Müller-Straße';
 
 // Fields of the Admin API's user object that legitimately differ between two ordinary users.
 const PER_USER_FIELDS = ['name', 'displayname', 'creation_ts', 'last_seen_ts'];
@@ -42,6 +45,10 @@ describe.each(setups)('commands on $engine ($name)', (options) => {
     await hs.register('carol', 'Carol-pw-1');
     await hs.register('dave', 'Dave-pw-1');
     await hs.register('erin', 'Erin-pw-1');
+    await hs.register('synzoe', 'Synzoe-pw-1');
+    const zoeToken = await loginToken(hs.baseUrl, 'synzoe', 'Synzoe-pw-1');
+    const renamed = await adminPut(hs.baseUrl, zoeToken, `/_matrix/client/v3/profile/${hs.userId('synzoe')}/displayname`, { displayname: ZOE });
+    expect(renamed.status).toBe(200);
     daveOldToken = await loginToken(hs.baseUrl, 'dave', 'Dave-pw-1');
     await hs.stop();
 
@@ -52,6 +59,7 @@ describe.each(setups)('commands on $engine ($name)', (options) => {
     r.registerUser = await tool(['--json', 'register', 'tooluser', '--no-admin', '--password-file', passwordFile]);
     r.registerBot = await tool(['--json', 'register', 'toolbot', '--no-admin', '--user-type', 'bot', '--random-password']);
     r.registerNamed = await tool(['--json', 'register', `@toolnamed:${hs.serverName}`, '--no-admin', '--displayname', 'Tool Named', '--password', 'Named-pw-1']);
+    r.registerZoe = await tool(['--json', 'register', 'toolzoe', '--no-admin', '--displayname', ZOE, '--password', 'Toolzoe-pw-1']);
     r.registerExistsOk = await tool(['--json', 'register', 'tooluser', '--exists-ok', '--no-admin', '--password', 'Other-pw-1']);
     r.promote = await tool(['--json', 'promote', 'bob']);
     r.promoteAgain = await tool(['--json', 'promote', `@BOB:${hs.serverName}`]);
@@ -160,6 +168,17 @@ describe.each(setups)('commands on $engine ($name)', (options) => {
     expect(await ids('tooluser')).toContain(hs.userId('tooluser'));
     expect(await ids('toolbot')).toContain(hs.userId('toolbot'));
     expect(await ids('Named')).toContain(hs.userId('toolnamed'));
+  });
+
+  it('a display name with accents is found by the same searches as when Synapse sets it', async () => {
+    okJson(r.registerZoe!);
+    for (const term of ['müller', 'zoë', 'Zo', 'straße', 'Müller-Straße', 'Muller']) {
+      const reply = await searchUserDirectory(hs.baseUrl, rootToken, term);
+      const found = reply.body.results.map((u: { user_id: string; display_name: string }) => `${u.user_id.split(':')[0]}=${u.display_name}`);
+      const theirs = found.includes(`@synzoe=${ZOE}`);
+      expect(found.includes(`@toolzoe=${ZOE}`), `search "${term}": ${found.join(', ')}`).toBe(theirs);
+    }
+    expect((await searchUserDirectory(hs.baseUrl, rootToken, 'müller')).body.results).toHaveLength(2);
   });
 
   it('promote makes a Synapse-made user an admin; a second promote (any case of the ID) changes nothing', async () => {

@@ -29,6 +29,7 @@ describe.each(setups)('recovery on $engine ($name)', (options) => {
     await hs.start();
     await hs.register('root', 'Root-pw-1', { admin: true });
     for (const name of ['locky', 'susy', 'gone', 'synback', 'plain', 'runlock']) await hs.register(name, `${name}-pw-1`);
+    for (const name of ['lockadm', 'deadadm']) await hs.register(name, `${name}-pw-1`, { admin: true });
     rootToken = await loginToken(hs.baseUrl, 'root', 'Root-pw-1');
   });
 
@@ -158,6 +159,21 @@ describe.each(setups)('recovery on $engine ($name)', (options) => {
     });
   });
 
+  it('list-admins marks admins that Synapse locked or deactivated', async () => {
+    expect((await put('lockadm', { locked: true })).status).toBe(200);
+    const reply = await adminPost(hs.baseUrl, rootToken, `/_synapse/admin/v1/deactivate/${hs.userId('deadadm')}`, {});
+    expect(reply.status).toBe(200);
+    const admins = okJson(await tool(['--json', 'list-admins'])).admins as { user_id: string }[];
+    const byId = new Map(admins.map((a) => [a.user_id, a]));
+    expect([...byId.keys()].sort()).toEqual(['deadadm', 'lockadm', 'root'].map((l) => hs.userId(l)));
+    expect(byId.get(hs.userId('root'))).toMatchObject({ deactivated: false, locked: false });
+    expect(byId.get(hs.userId('lockadm'))).toMatchObject({ deactivated: false, locked: true });
+    expect(byId.get(hs.userId('deadadm'))).toMatchObject({ deactivated: true, locked: false });
+    // And the tool will not hand either of them a token.
+    failedJson(await tool(['--json', 'issue-token', 'lockadm']), 7);
+    failedJson(await tool(['--json', 'issue-token', 'deadadm']), 7);
+  });
+
   describe('check', () => {
     it('reports a running Synapse, its schema, engine and admin count', async () => {
       const json = okJson(await tool(['--json', 'check']));
@@ -168,7 +184,8 @@ describe.each(setups)('recovery on $engine ($name)', (options) => {
         engine: options.engine,
         admins: admins.length,
       });
-      expect(admins.length).toBe(1);
+      expect(admins.length).toBe(3);
+      expect(json.usable_admins).toBe(1);
     });
 
     it('reports a stopped Synapse as not running, and still exits 0', async () => {
