@@ -73,8 +73,10 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
             ? `Registered ${res.userId}${admin ? ' as a server admin' : ''}.${showPassword ? `\nPassword: ${password.generated}` : ''}`
             : `${res.userId} already existed; it is now ${admin ? '' : 'not '}a server admin. Its password was left alone.`,
           unchanged: `${res.userId} already exists as asked (admin: ${admin ? 'yes' : 'no'}); nothing to change. Its password was left alone.`,
-          // A brand-new user is nothing a running Synapse has cached.
-          cached: res.created ? undefined : 'It caches who is an admin.',
+          // Synapse also caches that a user did not exist, if anything looked it up before.
+          cached: res.created
+            ? 'The new user can log in at once, but lookups such as the Admin API may answer 404 for it (Synapse caches "no such user").'
+            : 'It caches who is an admin.',
         },
         { created: res.created, admin, ...(showPassword ? { password: password.generated } : {}) },
       );

@@ -244,11 +244,17 @@ describe.each(setups)('commands on $engine ($name)', (options) => {
       expect(await statusAs('toolnamed', 'Named-pw-1')).toBe(200);
     });
 
-    it('register: the new admin logs in and uses the Admin API at once, no restart needed', async () => {
-      // A failed login first, so any negative cache Synapse keeps has been filled.
+    it('register: the new admin logs in and uses the Admin API at once; other lookups need a restart, and it says so', async () => {
+      const observer = await loginToken(hs.baseUrl, 'root', 'Root-pw-1');
+      // A failed login and a lookup first, so Synapse's "no such user" cache is filled.
       expect((await login(hs.baseUrl, 'liveadmin', 'Live-pw-1')).status).toBe(403);
-      okJson(await tool(['--json', 'register', 'liveadmin', '--admin', '--password-stdin'], { input: 'Live-pw-1' }));
+      expect((await getUser(hs.baseUrl, observer, hs.userId('liveadmin'))).status).toBe(404);
+      const run = await tool(['--json', 'register', 'liveadmin', '--admin', '--password-stdin'], { input: 'Live-pw-1' });
+      expect(okJson(run)).toMatchObject({ created: true, synapse_running: true, restart_needed: true });
+      expect(run.stderr).toMatch(/may answer 404.*Restart Synapse/);
       expect(await statusAs('liveadmin', 'Live-pw-1')).toBe(200);
+      await hs.restart();
+      expect((await getUser(hs.baseUrl, observer, hs.userId('liveadmin'))).status).toBe(200);
     });
 
     it('set-password --logout says a restart is needed; after it the used token is dead', async () => {
