@@ -2,7 +2,7 @@
 // database we understand, run the command in one transaction, and close everything.
 import { loadConfig } from './config.js';
 import type { SynapseConfig } from './config-types.js';
-import { inTransaction, withDatabase } from './database.js';
+import { inTransaction, withDatabase, type AccessMode } from './database.js';
 import { describeDatabase } from './database-settings.js';
 import { dialectOf } from './dialect.js';
 import { ConfigError } from './errors.js';
@@ -35,7 +35,7 @@ export async function readConfig(args: GlobalArgs, io: Io, out: Output): Promise
 }
 
 /** Changing users in Synapse's tables is pointless when matrix-authentication-service owns logins. */
-export function refuseDelegatedAuth(config: SynapseConfig): void {
+function refuseDelegatedAuth(config: SynapseConfig): void {
   if (config.delegatedAuth) {
     throw new ConfigError(
       `${config.files.join(', ')} hands logins to matrix-authentication-service, so Synapse's own admin flag, ` +
@@ -45,26 +45,51 @@ export function refuseDelegatedAuth(config: SynapseConfig): void {
   }
 }
 
+export interface Session {
+  /** For reads before the change, outside any transaction. */
+  ctx: UserContext;
+  /** Runs `fn` in the command's one transaction, rolled back on --dry-run. */
+  write<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
+}
+
 /**
- * Runs `fn` against the database in one transaction (rolled back on --dry-run). Read-only
- * callers pass write=false and get no transaction.
+ * Opens Synapse's database, checks it is one we understand, and hands `fn` a session. A command
+ * that only reads opens it read-only (and gets no `write`).
  */
-export async function withUsers<T>(
+export async function withSynapse<T>(
   config: SynapseConfig,
   args: GlobalArgs,
   io: Io,
   out: Output,
-  write: boolean,
-  fn: (ctx: UserContext) => Promise<T>,
+  mode: AccessMode,
+  fn: (session: Session) => Promise<T>,
 ): Promise<T> {
-  if (write) refuseDelegatedAuth(config);
-  return withDatabase(config.database, async (db) => {
+  if (mode === 'write') refuseDelegatedAuth(config);
+  return withDatabase(config.database, mode, async (db) => {
     const schema = await inspectSchema(db, describeDatabase(config.database));
     out.detail(`Synapse schema version ${schema.version} (compat ${schema.compatVersion ?? 'n/a'})`);
     for (const w of schema.warnings) out.warn(w);
     const ctx: UserContext = { db, dialect: dialectOf(db), schema, serverName: config.serverName, now: io.now };
-    return write ? inTransaction(db, args.dryRun, () => fn(ctx)) : fn(ctx);
+    return fn({
+      ctx,
+      write: (change) => {
+        if (mode !== 'write') throw new Error('write() on a read-only session');
+        return inTransaction(db, args.dryRun, (trx) => change({ ...ctx, db: trx }));
+      },
+    });
   });
+}
+
+/** The common case: one read, or one transaction, and nothing else. */
+export function withUsers<T>(
+  config: SynapseConfig,
+  args: GlobalArgs,
+  io: Io,
+  out: Output,
+  mode: AccessMode,
+  fn: (ctx: UserContext) => Promise<T>,
+): Promise<T> {
+  return withSynapse(config, args, io, out, mode, (s) => (mode === 'write' ? s.write(fn) : fn(s.ctx)));
 }
 
 /**

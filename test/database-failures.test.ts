@@ -20,17 +20,15 @@ async function homeserver(database: DatabaseSettings): Promise<string> {
   return writeHomeserverYaml(dir, { serverName: HS, database, extra: { listeners: [], bcrypt_rounds: 4, report_stats: false } });
 }
 
-/** Makes every insert into user_directory fail, as a crash halfway through register would. */
-async function breakUserDirectory(db: FreshDatabase): Promise<void> {
+/** Makes every insert into `table` fail, as a crash halfway through a command would. */
+async function breakInserts(db: FreshDatabase, table: string): Promise<void> {
   if (db.settings.engine === 'sqlite') {
-    await db.knex.raw(
-      "CREATE TRIGGER sab_fail BEFORE INSERT ON user_directory BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-    );
+    await db.knex.raw(`CREATE TRIGGER sab_fail BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
   } else {
     await db.knex.raw(
       "CREATE FUNCTION sab_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
     );
-    await db.knex.raw('CREATE TRIGGER sab_fail BEFORE INSERT ON user_directory FOR EACH ROW EXECUTE FUNCTION sab_fail()');
+    await db.knex.raw(`CREATE TRIGGER sab_fail BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION sab_fail()`);
   }
 }
 
@@ -43,7 +41,7 @@ describe.each(DIALECTS)('failures on %s', (dialect) => {
 
   it('a failure halfway through register leaves no trace', async () => {
     db = await freshDatabase(dialect);
-    await breakUserDirectory(db);
+    await breakInserts(db, 'user_directory');
     const before = await snapshot(db.knex);
     const config = await homeserver(db.settings);
     const run = await cli(['-c', config, 'register', 'alice', '--admin', '--password-stdin'], { input: 'pw-pw-pw-pw' });
@@ -51,6 +49,26 @@ describe.each(DIALECTS)('failures on %s', (dialect) => {
     expect(run.stderr).toMatch(/injected failure/);
     expect(await snapshot(db.knex)).toEqual(before);
     expect(await db.knex('users').select()).toEqual([]);
+  });
+
+  it('a failing insert never shows the password hash in the error', async () => {
+    db = await freshDatabase(dialect);
+    await breakInserts(db, 'users');
+    const run = await cli(['-c', await homeserver(db.settings), '--json', '--verbose', 'register', 'alice', '--admin', '--password-stdin'], {
+      input: 'pw-pw-pw-pw',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).toMatch(/injected failure/);
+    expect(run.stdout + run.stderr).not.toMatch(/\$2b\$/);
+  });
+
+  it('a failing insert never shows the new access token in the error', async () => {
+    db = await freshDatabase(dialect);
+    await seedUser(db.knex, { name: '@alice:example.test', admin: true });
+    await breakInserts(db, 'access_tokens');
+    const run = await cli(['-c', await homeserver(db.settings), '--json', '--verbose', 'issue-token', 'alice']);
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).not.toMatch(/syt_/);
   });
 
   it('waits for a concurrent writer instead of failing', async () => {
@@ -136,6 +154,19 @@ describe('connection failures', () => {
     } finally {
       await fresh.cleanup();
     }
+  });
+
+  it('names a TLS file that cannot be read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sab-fail-'));
+    const args = { host: '127.0.0.1', port: 1, user: 'synapse', dbname: 'synapse', sslmode: 'verify-full', sslrootcert: '/nonexistent/root.crt' };
+    const config = await writeHomeserverYaml(dir, {
+      serverName: HS,
+      database: { engine: 'sqlite', path: 'unused' },
+      extra: { database: { name: 'psycopg2', args }, listeners: [], report_stats: false },
+    });
+    const run = await cli(['-c', config, '--json', 'list-admins']);
+    expect(run.code).toBe(3);
+    expect(run.json().error.message).toMatch(/sslrootcert \/nonexistent\/root\.crt/);
   });
 
   it('says PostgreSQL cannot be reached', async () => {

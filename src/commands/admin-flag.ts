@@ -17,7 +17,7 @@ function adminFlagCommand(admin: boolean, io: Io, out: Output): CommandModule<ob
     handler: async (args) => {
       const config = await readConfig(args, io, out);
       const userId = userIdOf(args.user, config);
-      const res = await withUsers(config, args, io, out, true, (ctx) => (admin ? promote : demote)(ctx, userId));
+      const res = await withUsers(config, args, io, out, 'write', (ctx) => (admin ? promote : demote)(ctx, userId));
       await reportOperation(
         out,
         args,

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { describeDatabase } from '../database-settings.js';
-import { DatabaseError, ExitCode, SchemaError, ToolError } from '../errors.js';
+import { ExitCode, ToolError } from '../errors.js';
 import type { Io } from '../io.js';
 import { detectRunningSynapse } from '../live-server.js';
 import type { Output } from '../output.js';
@@ -26,7 +26,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
       };
       let problem: ToolError | undefined;
       try {
-        const { schema, counts } = await withUsers(config, args, io, out, false, async (ctx) => ({
+        const { schema, counts } = await withUsers(config, args, io, out, 'read', async (ctx) => ({
           schema: ctx.schema,
           counts: await countUsers(ctx),
         }));
@@ -47,7 +47,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
         }
       } catch (err) {
         if (!(err instanceof ToolError)) throw err;
-        report.connected = !(err instanceof DatabaseError) || err instanceof SchemaError;
+        report.connected = err.kind !== 'database_unreachable';
         problem = err;
       }
       if (config.delegatedAuth) {

@@ -26,7 +26,7 @@ export function issueTokenCommand(io: Io, out: Output): CommandModule<object, Is
       const expiresInMs = parseDuration(args.expiresIn);
       const config = await readConfig(args, io, out);
       const userId = userIdOf(args.user, config);
-      const issued = await withUsers(config, args, io, out, true, (ctx) =>
+      const issued = await withUsers(config, args, io, out, 'write', (ctx) =>
         issueToken(ctx, userId, { expiresInMs, deviceId: args.deviceId, randomBytes: io.randomBytes }),
       );
       for (const w of issued.warnings) out.warn(w);

@@ -21,7 +21,7 @@ export function listAdminsCommand(io: Io, out: Output): CommandModule<object, Gl
     describe: 'List every server admin, marking deactivated, locked and suspended ones',
     handler: async (args) => {
       const config = await readConfig(args, io, out);
-      const admins = await withUsers(config, args, io, out, false, listAdmins);
+      const admins = await withUsers(config, args, io, out, 'read', listAdmins);
       if (admins.length === 0) out.warn('There is no server admin. Make one with `promote <user>` or `register <user> --admin`.');
       out.success(admins.map((a) => `${a.user_id}${marks(a)}`), { admins });
     },

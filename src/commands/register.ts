@@ -51,7 +51,7 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
       }
       const admin = await decideAdmin(args, io, userId);
       const password = await obtainPasswordHash(args, io, out, config);
-      const res = await withUsers(config, args, io, out, true, (ctx) =>
+      const res = await withUsers(config, args, io, out, 'write', (ctx) =>
         register(ctx, {
           userId,
           localpart,

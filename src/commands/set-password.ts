@@ -27,7 +27,7 @@ export function setPasswordCommand(io: Io, out: Output): CommandModule<object, S
       const config = await readConfig(args, io, out);
       const userId = userIdOf(args.user, config);
       const password = await obtainPasswordHash(args, io, out, config);
-      const res = await withUsers(config, args, io, out, true, (ctx) => setPassword(ctx, userId, password.hash, args));
+      const res = await withUsers(config, args, io, out, 'write', (ctx) => setPassword(ctx, userId, password.hash, args));
       const cachedState = [res.reactivated && 'account state', args.logout && 'access tokens'].filter(Boolean);
       await reportOperation(
         out,

@@ -22,7 +22,7 @@ export function unlockCommand(io: Io, out: Output): CommandModule<object, Unlock
     handler: async (args) => {
       const config = await readConfig(args, io, out);
       const userId = userIdOf(args.user, config);
-      const res = await withUsers(config, args, io, out, true, (ctx) => unlock(ctx, userId, args));
+      const res = await withUsers(config, args, io, out, 'write', (ctx) => unlock(ctx, userId, args));
       await reportOperation(out, args, config, res, {
         done: `${res.userId} is unlocked.`,
         unchanged: `${res.userId} is not locked${args.unshadowban ? ', suspended or shadow-banned' : ' or suspended'}; nothing to change.`,
