@@ -34,9 +34,37 @@ const EPILOGUE = [
   ...EXIT_CODE_HELP.map(([code, text]) => `  ${code}  ${text}`),
 ].join('\n');
 
+const COMMAND_NAMES = new Set(['promote', 'demote', 'register', 'set-password', 'list-admins', 'issue-token', 'unlock', 'check']);
+
+/**
+ * yargs names every stray argument; a stray value may be a password typed in the wrong place, so
+ * only option names and unknown command names are repeated.
+ */
+function describeUsageProblem(message: string, argv: string[]): string {
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message);
+  if (unknown === null) return message;
+  const names = unknown[1]!.split(', ');
+  const isOption = (n: string) => argv.some((a) => a === `--${n}` || a === `-${n}` || a.startsWith(`--${n}=`));
+  const options = names.filter(isOption);
+  const values = names.filter((n) => !isOption(n));
+  // A stray word standing where the command goes, with no known command before it, is the command.
+  const firstCommand = argv.findIndex((a) => COMMAND_NAMES.has(a));
+  const command = values.find((v) => firstCommand === -1 || argv.indexOf(v) < firstCommand);
+  const parts = [];
+  if (options.length > 0) parts.push(`Unknown option ${options.map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ')}`);
+  if (command !== undefined) parts.push(`Unknown command "${command}"`);
+  else if (values.length > 0) parts.push('Unexpected extra argument (not repeated here, in case it is a password)');
+  return parts.join('. ');
+}
+
+function flagGuess(argv: string[], name: string): boolean {
+  return argv.some((a) => a === `--${name}` || (a.startsWith(`--${name}=`) && a !== `--${name}=false`));
+}
+
 /** Runs the CLI on `argv` and returns the exit code; never calls process.exit. */
 export async function runCli(argv: string[], io: Io): Promise<number> {
-  const out = new Output(io, argv.includes('--json'), argv.includes('--verbose'));
+  // A guess for errors yargs reports before it has parsed anything; the middleware below decides.
+  const out = new Output(io, flagGuess(argv, 'json'), flagGuess(argv, 'verbose'));
   let code: number = ExitCode.OK;
   const parser = yargs(argv)
     .scriptName('synapse-admin-bootstrap')
@@ -54,6 +82,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('dry-run', { type: 'boolean', default: false, describe: 'show what would change, write nothing' })
     .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'never prompt' })
     .option('verbose', { type: 'boolean', default: false, describe: 'say which files and database were used' })
+    .middleware((args) => {
+      out.json = args.json;
+      out.verbose = args.verbose;
+    })
     .command(COMMANDS.map((make) => make(io, out)) as never)
     .demandCommand(1, 'Name a command; --help lists them.')
     .strict()
@@ -61,7 +93,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message, err) => {
-      throw err ?? new UsageError(`${message} See --help.`);
+      throw err ?? new UsageError(`${describeUsageProblem(message, argv).replace(/\.?$/, '.')} See --help.`);
     });
   try {
     await parser.parseAsync();

@@ -26,18 +26,6 @@ export function sqlBool(dialect: Dialect, value: boolean): boolean | number {
   }
 }
 
-/** Starts a transaction that takes the write lock at once, so a concurrent writer makes us wait, not fail halfway. */
-export function beginStatement(dialect: Dialect): string {
-  switch (dialect) {
-    case 'sqlite':
-      return 'BEGIN IMMEDIATE';
-    case 'postgres':
-      return 'BEGIN';
-    default:
-      return dialect satisfies never;
-  }
-}
-
 export async function tableColumns(db: Knex, table: string): Promise<Set<string>> {
   const dialect = dialectOf(db);
   const sql =

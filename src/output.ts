@@ -7,8 +7,8 @@ export class Output {
 
   constructor(
     private readonly io: Io,
-    readonly json: boolean,
-    readonly verbose: boolean,
+    public json: boolean,
+    public verbose: boolean,
   ) {}
 
   warn(message: string): void {

@@ -64,6 +64,12 @@ export async function readPassword(source: PasswordSource, io: PasswordIO): Prom
       password = stripLikePython(decodeUtf8(await readPasswordFile(source.path), `The password file ${source.path}`));
       break;
     case 'stdin':
+      if (io.isTTY) {
+        throw new UsageError(
+          '--password-stdin reads from a terminal here, where the password would show as you type. ' +
+            'Pipe it in (… | synapse-admin-bootstrap …), or leave out --password-stdin to be asked without echo.',
+        );
+      }
       password = stripLikePython(decodeUtf8(await readAll(io.stdin), 'The password on stdin'));
       break;
     case 'random':

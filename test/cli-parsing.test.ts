@@ -54,4 +54,38 @@ describe('argument parsing', () => {
     expect(run.code).toBe(3);
     expect(run.json().error.message).toMatch(/nope\.yaml/);
   });
+
+  it('honours --json=true as --json', async () => {
+    const run = await cli(['--json=true', 'frobnicate']);
+    expect(run.json()).toMatchObject({ ok: false, error: { code: 2 } });
+    expect(run.json().error.message).toMatch(/Unknown command "frobnicate"/);
+  });
+
+  it('never repeats a stray argument, which may be a password in the wrong place', async () => {
+    const dir = configDir();
+    const run = await cli(['-c', join(dir, 'homeserver.yaml'), '--json', 'set-password', 'alice', 'Hunter2-secret'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stdout + run.stderr).not.toMatch(/Hunter2-secret/);
+    expect(run.json().error.message).toMatch(/Unexpected extra argument/);
+  });
+
+  it('names an unknown option', async () => {
+    const run = await cli(['list-admins', '--frobnicate']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/Unknown option --frobnicate/);
+  });
+
+  it('with --yes, never prompts for a password even on a terminal', async () => {
+    const dir = configDir();
+    const run = await cli(['-c', join(dir, 'homeserver.yaml'), '--yes', 'set-password', 'alice'], { cwd: dir, tty: true });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/No password given/);
+  });
+
+  it('refuses --password-stdin from a terminal, where the password would echo', async () => {
+    const dir = configDir();
+    const run = await cli(['-c', join(dir, 'homeserver.yaml'), 'set-password', 'alice', '--password-stdin'], { cwd: dir, tty: true });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/would show as you type/);
+  });
 });

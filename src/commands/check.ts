@@ -70,7 +70,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
         return;
       }
       // The report still goes out (on stderr, or inside the JSON error) so the failure can be read in context.
-      if (!args.json) io.stderr.write(`${lines.join('\n')}\n`);
+      if (!out.json) io.stderr.write(`${lines.join('\n')}\n`);
       problem.details = report;
       throw problem;
     },

@@ -9,6 +9,7 @@ import { choosePasswordSource, readPassword, type PasswordFlags } from '../passw
 
 export interface PasswordArgs extends PasswordFlags {
   ignorePolicy: boolean;
+  yes: boolean;
 }
 
 export function withPasswordOptions<T>(y: Argv<T>) {
@@ -33,7 +34,7 @@ export async function obtainPasswordHash(
   out: Output,
   config: SynapseConfig,
 ): Promise<HashedPassword> {
-  const source = choosePasswordSource(args, isInteractive(io));
+  const source = choosePasswordSource(args, isInteractive(io) && !args.yes);
   if (source.kind === 'value') {
     out.warn('--password puts the password in the process list and your shell history. Prefer --password-file or --password-stdin.');
   }

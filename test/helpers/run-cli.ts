@@ -17,6 +17,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   now?: number;
+  /** Pretend stdin is a terminal (no one will type, though). */
+  tty?: boolean;
 }
 
 export const FIXED_NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
@@ -32,7 +34,7 @@ export async function cli(argv: string[], opts: CliOptions = {}): Promise<CliRun
   const stdout = sink();
   const stderr = sink();
   const io: Io = {
-    stdin: Readable.from(opts.input === undefined ? [] : [Buffer.from(opts.input)]),
+    stdin: Object.assign(Readable.from(opts.input === undefined ? [] : [Buffer.from(opts.input)]), { isTTY: opts.tty }),
     stdout: stdout.stream,
     stderr: stderr.stream,
     // No PG* variables from the developer's shell leak into a test.
