@@ -240,6 +240,10 @@ export function databaseSettingsFromUrl(url: string, env: NodeJS.ProcessEnv, cwd
   if (scheme === undefined) {
     if (url.trim() === '') throw new UsageError('--database-url is empty. Give a postgresql:// URL or the path of the SQLite file.');
     if (url === ':memory:') throw new UsageError('--database-url :memory: is an empty in-memory database. Give the path of Synapse\'s SQLite file.');
+    // Most likely a PostgreSQL URL missing its scheme, which may hold a password: don't repeat it.
+    if (url.includes('@') || /^postgres(ql)?:/i.test(url)) {
+      throw new UsageError('--database-url looks like a PostgreSQL URL without its scheme. Write it as postgresql://user:password@host:port/dbname.');
+    }
     return { settings: { engine: 'sqlite', path: resolve(cwd, url) }, source, warnings: [] };
   }
   if (scheme !== 'postgres' && scheme !== 'postgresql') {

@@ -43,14 +43,20 @@ export function generateAccessToken(localpart: string, randomBytes: RandomBytes)
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
+// Long enough for any use, short enough that the expiry stays a valid date and BIGINT.
+const MAX_LIFETIME_MS = 100 * 365 * UNIT_MS.d!;
+
 /** "30m", "1h", "7d", "never" (null) */
 export function parseDuration(text: string): number | null {
   if (text === 'never') return null;
   const m = /^(\d+)\s*([smhdw])$/.exec(text.trim());
-  if (m === null || Number(m[1]) === 0) {
-    throw new UsageError(`--expires-in "${text}" is not a duration. Use a number and a unit (s, m, h, d, w) such as 30m, 1h or 7d, or "never".`);
+  const ms = m === null ? NaN : Number(m[1]) * UNIT_MS[m[2]!]!;
+  if (!(ms > 0 && ms <= MAX_LIFETIME_MS)) {
+    throw new UsageError(
+      `--expires-in "${text}" is not a duration up to 100 years. Use a number and a unit (s, m, h, d, w) such as 30m, 1h or 7d, or "never".`,
+    );
   }
-  return Number(m[1]) * UNIT_MS[m[2] as string]!;
+  return ms;
 }
 
 export interface IssueTokenOptions {
@@ -70,10 +76,9 @@ export interface IssuedToken {
 export async function issueToken(ctx: UserContext, userId: string, opts: IssueTokenOptions): Promise<IssuedToken> {
   const user = await requireUser(ctx, userId);
   assertActiveAccount(user, 'issue a token for', REACTIVATE_HINT);
-  if (user.locked || user.suspended) {
-    throw new AccountStateError(
-      `${user.name} is ${user.locked ? 'locked' : 'suspended'}, so Synapse would refuse a token for it. Run \`unlock ${user.name}\` first.`,
-    );
+  // Synapse refuses a locked user's token (synapse/api/auth/internal.py); a suspended user's works.
+  if (user.locked) {
+    throw new AccountStateError(`${user.name} is locked, so Synapse would refuse a token for it. Run \`unlock ${user.name}\` first.`);
   }
   const now = ctx.now();
   const accessToken = generateAccessToken(localpartOf(user.name), opts.randomBytes);

@@ -88,4 +88,12 @@ describe('argument parsing', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/would show as you type/);
   });
+
+  it('refuses a PostgreSQL URL without its scheme, without repeating it', async () => {
+    const dir = configDir();
+    const run = await cli(['-c', join(dir, 'homeserver.yaml'), '--database-url', 'synapse:S3cretPw@db.example/synapse', 'list-admins'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/without its scheme/);
+    expect(run.stdout + run.stderr).not.toMatch(/S3cretPw/);
+  });
 });

@@ -363,6 +363,21 @@ const cases: Case[] = [
     unchanged: true,
   },
   {
+    name: 'issue-token with an absurd lifetime is refused before anything is written',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['issue-token', 'alice', '--expires-in', '99999999999999999999d'],
+    code: 2,
+    message: /up to 100 years/,
+    unchanged: true,
+  },
+  {
+    name: 'issue-token for a suspended user (Synapse accepts its tokens)',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true, suspended: true }),
+    args: ['issue-token', 'alice'],
+    code: 0,
+    check: async ({ db }) => expect(await db('access_tokens').select()).toHaveLength(1),
+  },
+  {
     name: 'issue-token for a locked user',
     seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true, locked: true }),
     args: ['issue-token', 'alice'],
