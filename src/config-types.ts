@@ -63,6 +63,10 @@ export interface SynapseConfig {
   allowUnderscorePrefixedLocalpart: boolean;
   /** server_notices.system_mxid_localpart: Synapse refuses to register this user. */
   serverNoticesLocalpart?: string;
+  /** user_types: the type new users get when none is asked for, and the types allowed. */
+  userTypes: { default: string | null; allowed: string[] };
+  /** stats.enabled: Synapse keeps user_stats_current only then. */
+  statsEnabled: boolean;
   /** Logins and admin rights live in matrix-authentication-service, not in Synapse's tables. */
   delegatedAuth: boolean;
   pidFile?: string;

@@ -176,6 +176,8 @@ function interpret(merged: MergedConfig, files: string[], warnings: string[], op
     appServiceConfigFiles: appServiceFiles(valueOr('app_service_config_files', []), fileOf, opts.cwd),
     allowUnderscorePrefixedLocalpart: pyTruthy(value('allow_underscore_prefixed_localpart')),
     serverNoticesLocalpart: serverNoticesLocalpart(value('server_notices'), fileOf),
+    userTypes: userTypes(section('user_types'), fileOf('user_types')),
+    statsEnabled: pyTruthy(pyGet(section('stats'), 'enabled', true)),
     delegatedAuth,
     ...(typeof pidFile === 'string' && pidFile !== '' ? { pidFile: resolve(opts.cwd, pidFile) } : {}),
     listeners: listeners(valueOr('listeners', []), pyTruthy(value('no_tls')), fileOf('listeners'), warnings),
@@ -266,4 +268,18 @@ function listeners(config: unknown, noTls: boolean, file: string, warnings: stri
     result.push({ port: listener.port, bindAddresses, tls: pyTruthy(listener.tls), http: listener.type === 'http' });
   });
   return result;
+}
+
+/** synapse/config/user_types.py: bot and support are built in; extra_user_types adds more. */
+function userTypes(config: Record<string, unknown>, file: string): SynapseConfig['userTypes'] {
+  const extra = pyGet(config, 'extra_user_types', []);
+  const fallback = pyGet(config, 'default_user_type', null);
+  if (!Array.isArray(extra) || !extra.every((t) => typeof t === 'string')) {
+    throw new ConfigError(`user_types.extra_user_types in ${file} must be a list of names.`);
+  }
+  const allowed = ['support', 'bot', ...extra];
+  if (fallback !== null && (typeof fallback !== 'string' || !allowed.includes(fallback))) {
+    throw new ConfigError(`user_types.default_user_type in ${file} must be one of ${allowed.join(', ')}; Synapse refuses it too.`);
+  }
+  return { default: fallback, allowed };
 }

@@ -64,12 +64,11 @@ export class SchemaError extends DatabaseError {
 }
 
 export class UserNotFoundError extends ToolError {
-  constructor(readonly userId: string) {
-    super(
-      ExitCode.USER_NOT_FOUND,
-      `User ${userId} does not exist. Check the spelling, or create it with \`register\`.`,
-      'user_not_found',
-    );
+  constructor(
+    readonly userId: string,
+    hint = 'Check the spelling, or create it with `register`.',
+  ) {
+    super(ExitCode.USER_NOT_FOUND, `User ${userId} does not exist. ${hint}`, 'user_not_found');
   }
 }
 

@@ -3,7 +3,7 @@ import { upsertUserDirectorySearch } from './dialect.js';
 import type { UserContext } from './user-store.js';
 
 /** Synapse's _filter_text_for_index: lowercase, then NFKC. */
-export function indexText(text: string): string {
+function indexText(text: string): string {
   return text.toLowerCase().normalize('NFKC');
 }
 

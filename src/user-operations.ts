@@ -1,9 +1,10 @@
 // The changes the tool makes to users. Each function runs inside the caller's transaction and
 // reports what it changed in words, so a dry run can show exactly what a real run would do.
 import { sqlBool } from './dialect.js';
-import { UserExistsError } from './errors.js';
+import { UserExistsError, UserNotFoundError } from './errors.js';
 import { addToUserDirectory, ensureProfile, readProfile } from './user-directory.js';
 import {
+  MAKE_AN_ADMIN,
   REACTIVATE_HINT,
   assertActiveAccount,
   countUsers,
@@ -48,66 +49,101 @@ export async function demote(ctx: UserContext, userId: string): Promise<Operatio
   await ctx.db('users').where({ name: user.name }).update({ admin: 0 });
   const { usableAdmins } = await countUsers(ctx);
   const warnings =
-    usableAdmins === 0 ? ['No usable server admin is left. Make one with `promote <user>` or `register <user> --admin`.'] : [];
+    usableAdmins === 0 ? [`No usable server admin is left. ${MAKE_AN_ADMIN}`] : [];
   return result(user.name, [`${user.name}: admin 1 -> 0`], warnings);
 }
 
 export interface RegisterInput {
   userId: string;
   localpart: string;
-  passwordHash: string;
-  /** undefined: leave an existing user's flag alone (only with existsOk). */
-  admin: boolean | undefined;
-  displayname?: string;
-  userType?: 'bot' | 'support';
+  admin: boolean;
   existsOk: boolean;
 }
 
-export async function register(ctx: UserContext, input: RegisterInput): Promise<OperationResult & { created: boolean }> {
+export interface NewUser {
+  /** Needed only when the user is created. */
+  passwordHash: string;
+  /** Empty: no profile row, as Synapse does for an empty display name. */
+  displayname: string;
+  userType: string | null;
+  /** Synapse leaves support users and app-service users out of the user directory. */
+  inDirectory: boolean;
+  /** stats.enabled */
+  stats: boolean;
+}
+
+/**
+ * The existing user `register` would act on, or undefined when it would create one; throws when
+ * registering is refused. Commands call it before asking for a password, and register again
+ * inside its transaction.
+ */
+export async function existingForRegister(ctx: UserContext, input: RegisterInput): Promise<UserRow | undefined> {
   const existing = await findUser(ctx, input.userId);
+  if (existing === undefined) return undefined;
+  if (existing.name !== input.userId) {
+    throw new UserExistsError(
+      input.userId,
+      `Synapse treats user IDs case-insensitively and ${existing.name} is taken. Choose another name, or use ${existing.name}.`,
+    );
+  }
+  if (!input.existsOk) {
+    throw new UserExistsError(input.userId, 'Use `promote` or `set-password` on it, or pass --exists-ok.');
+  }
+  assertActiveAccount(existing, 'apply --exists-ok to', REACTIVATE_HINT);
+  return existing;
+}
+
+export async function register(
+  ctx: UserContext,
+  input: RegisterInput,
+  newUser: NewUser | undefined,
+): Promise<OperationResult & { created: boolean }> {
+  const existing = await existingForRegister(ctx, input);
   if (existing !== undefined) {
-    if (existing.name !== input.userId) {
-      throw new UserExistsError(
-        input.userId,
-        `Synapse treats user IDs case-insensitively and ${existing.name} is taken. Choose another name, or use ${existing.name}.`,
-      );
-    }
-    if (!input.existsOk) {
-      throw new UserExistsError(input.userId, 'Use `promote` or `set-password` on it, or pass --exists-ok.');
-    }
-    assertActiveAccount(existing, 'apply --exists-ok to', REACTIVATE_HINT);
     const changes: string[] = [];
-    if (input.admin !== undefined && input.admin !== existing.admin) {
+    if (input.admin !== existing.admin) {
       await ctx.db('users').where({ name: existing.name }).update({ admin: input.admin ? 1 : 0 });
       changes.push(`${existing.name}: admin ${Number(existing.admin)} -> ${Number(input.admin)}`);
     }
     return { ...result(existing.name, changes, lockWarnings(existing)), created: false };
   }
-
+  if (newUser === undefined) {
+    throw new UserNotFoundError(input.userId, 'It was deleted while this command ran; run it again.');
+  }
   const { db, dialect, schema } = ctx;
   const userCols = schema.columns.users;
-  const displayname = input.displayname ?? input.localpart;
-  await db('users').insert({
-    name: input.userId,
-    password_hash: input.passwordHash,
-    // Synapse stores creation_ts in seconds, unlike most of its timestamps.
-    creation_ts: Math.floor(ctx.now() / 1000),
-    is_guest: 0,
-    appservice_id: null,
-    admin: input.admin ? 1 : 0,
-    ...(userCols.has('user_type') ? { user_type: input.userType ?? null } : {}),
-    ...(userCols.has('shadow_banned') ? { shadow_banned: sqlBool(dialect, false) } : {}),
-    // Like Synapse's admin registration API: an operator-made account needs no approval.
-    ...(userCols.has('approved') ? { approved: sqlBool(dialect, true) } : {}),
-  });
-  await ensureProfile(ctx, input.userId, input.localpart, displayname);
-  // Synapse leaves support users out of the directory: they are for diagnostics.
-  if (input.userType !== 'support') {
-    await addToUserDirectory(ctx, input.userId, input.localpart, { displayname, avatarUrl: null });
+  try {
+    await db('users').insert({
+      name: input.userId,
+      password_hash: newUser.passwordHash,
+      // Synapse stores creation_ts in seconds, unlike most of its timestamps.
+      creation_ts: Math.floor(ctx.now() / 1000),
+      is_guest: 0,
+      appservice_id: null,
+      admin: input.admin ? 1 : 0,
+      ...(userCols.has('user_type') ? { user_type: newUser.userType } : {}),
+      ...(userCols.has('shadow_banned') ? { shadow_banned: sqlBool(dialect, false) } : {}),
+      // Like Synapse's admin registration API: an operator-made account needs no approval.
+      ...(userCols.has('approved') ? { approved: sqlBool(dialect, true) } : {}),
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      throw new UserExistsError(input.userId, 'It was created while this command ran; run it again (with --exists-ok to accept it).');
+    }
+    throw err;
   }
-  if (schema.columns.user_stats_current.size > 0) await addUserStats(ctx, input.userId);
-  const what = [input.admin ? 'admin' : 'non-admin', input.userType].filter(Boolean).join(' ');
-  return { ...result(input.userId, [`created ${what} user ${input.userId} (display name "${displayname}")`]), created: true };
+  const displayname = newUser.displayname === '' ? null : newUser.displayname;
+  if (displayname !== null) await ensureProfile(ctx, input.userId, input.localpart, displayname);
+  if (newUser.inDirectory) await addToUserDirectory(ctx, input.userId, input.localpart, { displayname, avatarUrl: null });
+  if (newUser.stats && schema.columns.user_stats_current.size > 0) await addUserStats(ctx, input.userId);
+  const what = [input.admin ? 'admin' : 'non-admin', newUser.userType].filter(Boolean).join(' ');
+  const named = displayname === null ? 'no display name' : `display name "${displayname}"`;
+  return { ...result(input.userId, [`created ${what} user ${input.userId} (${named})`]), created: true };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /** Synapse's _update_stats_delta_txn for a brand-new user: a completed row at the current state-delta position. */
@@ -125,6 +161,20 @@ async function addUserStats(ctx: UserContext, userId: string): Promise<void> {
 export interface SetPasswordOptions {
   logout: boolean;
   reactivate: boolean;
+  /** For --reactivate: whether Synapse would list the user in its directory (not app-service users). */
+  inDirectory: boolean;
+}
+
+/** The user set-password would change; throws when its state forbids it. Safe to call before asking for the password. */
+export async function userForSetPassword(ctx: UserContext, userId: string, reactivate: boolean): Promise<UserRow> {
+  const user = await requireUser(ctx, userId);
+  // A deactivated user passes only with --reactivate; guests and app-service users never do.
+  assertActiveAccount(
+    { ...user, deactivated: user.deactivated && !reactivate },
+    user.deactivated && reactivate ? 'reactivate' : 'set the password of',
+    'Pass --reactivate to bring it back with the new password.',
+  );
+  return user;
 }
 
 export async function setPassword(
@@ -133,15 +183,8 @@ export async function setPassword(
   passwordHash: string,
   opts: SetPasswordOptions,
 ): Promise<OperationResult & { tokensRemoved: number; reactivated: boolean }> {
-  const user = await requireUser(ctx, userId);
-  const reactivating = user.deactivated && opts.reactivate;
-  if (!reactivating) {
-    assertActiveAccount(user, 'set the password of', 'Pass --reactivate to bring it back with the new password.');
-  } else if (user.isGuest || user.appserviceId !== null) {
-    assertActiveAccount({ ...user, deactivated: false }, 'reactivate', '');
-  }
-  const changes: string[] = [];
-  if (reactivating) changes.push(...(await reactivate(ctx, user)));
+  const user = await userForSetPassword(ctx, userId, opts.reactivate);
+  const changes = user.deactivated ? await reactivate(ctx, user, opts.inDirectory) : [];
   await ctx.db('users').where({ name: user.name }).update({ password_hash: passwordHash });
   changes.push(`${user.name}: new password hash`);
   let tokensRemoved = 0;
@@ -151,11 +194,11 @@ export async function setPassword(
     changes.push(`${user.name}: ${tokensRemoved} access token(s) and its refresh tokens deleted`);
   }
   const warnings = opts.reactivate && !user.deactivated ? [`${user.name} was not deactivated; --reactivate had nothing to do.`] : [];
-  return { ...result(user.name, changes, [...warnings, ...lockWarnings(user)]), tokensRemoved, reactivated: reactivating };
+  return { ...result(user.name, changes, [...warnings, ...lockWarnings(user)]), tokensRemoved, reactivated: user.deactivated };
 }
 
 /** Synapse's DeactivateAccountHandler.activate_account, minus what needs a running server. */
-async function reactivate(ctx: UserContext, user: UserRow): Promise<string[]> {
+async function reactivate(ctx: UserContext, user: UserRow, inDirectory: boolean): Promise<string[]> {
   const localpart = localpartOf(user.name);
   const changes: string[] = [];
   if (ctx.schema.columns.erased_users.size > 0) {
@@ -165,7 +208,7 @@ async function reactivate(ctx: UserContext, user: UserRow): Promise<string[]> {
   if (await ensureProfile(ctx, user.name, localpart, null)) changes.push(`${user.name}: profile recreated`);
   await ctx.db('users').where({ name: user.name }).update({ deactivated: 0 });
   changes.push(`${user.name}: deactivated 1 -> 0`);
-  if (user.userType !== 'support') {
+  if (inDirectory && user.userType !== 'support') {
     await addToUserDirectory(ctx, user.name, localpart, await readProfile(ctx, user.name, localpart));
     changes.push(`${user.name}: back in the user directory`);
   }

@@ -24,7 +24,6 @@ export interface UserRow {
   locked: boolean;
   suspended: boolean;
   shadowBanned: boolean;
-  hasPassword: boolean;
 }
 
 const OPTIONAL_FLAGS = ['locked', 'suspended', 'shadow_banned'] as const;
@@ -60,7 +59,6 @@ export function selectUsers(ctx: UserContext) {
       'deactivated',
       'is_guest',
       'appservice_id',
-      'password_hash',
       ...(cols.has('user_type') ? ['user_type'] : []),
       ...OPTIONAL_FLAGS.filter((c) => cols.has(c)),
     ]);
@@ -77,7 +75,6 @@ export function toUserRow(row: Record<string, unknown>): UserRow {
     locked: truthy(row.locked),
     suspended: truthy(row.suspended),
     shadowBanned: truthy(row.shadow_banned),
-    hasPassword: row.password_hash !== null && row.password_hash !== '',
   };
 }
 
@@ -103,6 +100,9 @@ export function assertActiveAccount(user: UserRow, action: string, deactivatedHi
     );
   }
 }
+
+/** How to get out of having no admin, for every message that reports it. */
+export const MAKE_AN_ADMIN = 'Make one with `promote <user>` or `register <user> --admin`.';
 
 export const REACTIVATE_HINT = 'Bring it back with `set-password <user> --reactivate`.';
 

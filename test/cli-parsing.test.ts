@@ -2,7 +2,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freshDatabase } from './helpers/databases.js';
+import { seedUser } from './helpers/seed.js';
 import { cli } from './helpers/run-cli.js';
 
 function configDir(): string {
@@ -10,6 +12,22 @@ function configDir(): string {
   writeFileSync(join(dir, 'homeserver.yaml'), 'server_name: example.test\nreport_stats: false\ndatabase:\n  name: sqlite3\n  args:\n    database: missing.db\n');
   return dir;
 }
+
+/** A config whose database holds @alice:example.test, for cases that get past the user lookup. */
+async function withAlice(): Promise<string> {
+  const dir = configDir();
+  const db = await freshDatabase('sqlite');
+  cleanups.push(db.cleanup);
+  await seedUser(db.knex, { name: '@alice:example.test' });
+  if (db.settings.engine !== 'sqlite') throw new Error('expected sqlite');
+  writeFileSync(join(dir, 'homeserver.yaml'), `server_name: example.test\nreport_stats: false\ndatabase:\n  name: sqlite3\n  args:\n    database: ${db.settings.path}\n`);
+  return dir;
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
 
 describe('argument parsing', () => {
   it('takes the command right after -c FILE (a repeatable option must not swallow it)', async () => {
@@ -35,14 +53,14 @@ describe('argument parsing', () => {
   });
 
   it('refuses two password sources', async () => {
-    const dir = configDir();
+    const dir = await withAlice();
     const run = await cli(['-c', join(dir, 'homeserver.yaml'), 'set-password', 'alice', '--password-stdin', '--random-password'], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/one password source/);
   });
 
   it('warns that --password shows in the process list, and never echoes it', async () => {
-    const dir = configDir();
+    const dir = await withAlice();
     const run = await cli(['-c', join(dir, 'homeserver.yaml'), 'set-password', 'alice', '--password', 'Sekr1t-value'], { cwd: dir });
     expect(run.stderr).toMatch(/process list/);
     expect(run.stdout + run.stderr).not.toMatch(/Sekr1t-value/);
@@ -76,14 +94,14 @@ describe('argument parsing', () => {
   });
 
   it('with --yes, never prompts for a password even on a terminal', async () => {
-    const dir = configDir();
+    const dir = await withAlice();
     const run = await cli(['-c', join(dir, 'homeserver.yaml'), '--yes', 'set-password', 'alice'], { cwd: dir, tty: true });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/No password given/);
   });
 
   it('refuses --password-stdin from a terminal, where the password would echo', async () => {
-    const dir = configDir();
+    const dir = await withAlice();
     const run = await cli(['-c', join(dir, 'homeserver.yaml'), 'set-password', 'alice', '--password-stdin'], { cwd: dir, tty: true });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/would show as you type/);

@@ -209,6 +209,85 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'register --exists-ok on an existing user needs no password at all',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['register', 'alice', '--admin', '--exists-ok'],
+    code: 0,
+    unchanged: true,
+    check: async (_env, run) => expect(run.json()).toMatchObject({ created: false, changed: false }),
+  },
+  {
+    name: 'register uses user_types.default_user_type when no type is asked for',
+    extraConfig: { user_types: { default_user_type: 'staff', extra_user_types: ['staff'] } },
+    args: ['register', 'carol', '--no-admin', '--password-stdin'],
+    input: 'pw-pw-pw-pw',
+    code: 0,
+    check: async ({ db }) => expect((await userRow(db, '@carol:example.test')).user_type).toBe('staff'),
+  },
+  {
+    name: 'register refuses a user type the server does not know',
+    args: ['register', 'carol', '--no-admin', '--user-type', 'robot', '--password-stdin'],
+    input: 'pw-pw-pw-pw',
+    code: 2,
+    message: /--user-type robot is not a user type of this server: use support, bot/,
+    unchanged: true,
+  },
+  {
+    name: 'register with an empty display name writes no profile, as Synapse',
+    args: ['register', 'carol', '--no-admin', '--displayname', '', '--password-stdin'],
+    input: 'pw-pw-pw-pw',
+    code: 0,
+    check: async ({ db }) => {
+      expect(await db('profiles').select()).toEqual([]);
+      expect(await db('user_directory').first('user_id', 'display_name')).toEqual({ user_id: '@carol:example.test', display_name: null });
+    },
+  },
+  {
+    name: 'register with stats disabled writes no user_stats_current row',
+    extraConfig: { stats: { enabled: false } },
+    args: ['register', 'carol', '--no-admin', '--password-stdin'],
+    input: 'pw-pw-pw-pw',
+    code: 0,
+    check: async ({ db }) => expect(await db('user_stats_current').select()).toEqual([]),
+  },
+  {
+    name: "register inside an app service's non-exclusive namespace keeps it out of the directory",
+    extraConfig: { app_service_config_files: ['__DIR__/irc.yaml'] },
+    args: ['register', 'bridged_carol', '--no-admin', '--password-stdin'],
+    input: 'pw-pw-pw-pw',
+    code: 0,
+    check: async ({ db }) => {
+      expect(await userRow(db, '@bridged_carol:example.test')).toBeDefined();
+      expect(await db('user_directory').select()).toEqual([]);
+    },
+  },
+  {
+    name: 'register loses a race to a concurrent registration with exit 6',
+    seed: async (db) => {
+      // Another writer registers the same name between our check and our insert.
+      if (dialectOf(db) === 'sqlite') {
+        await db.raw(`CREATE TRIGGER sab_race BEFORE INSERT ON users WHEN NEW.creation_ts > 0 BEGIN
+          INSERT INTO users(name, creation_ts, admin, is_guest) VALUES (NEW.name, 0, 0, 0); END`);
+      } else {
+        await db.raw(`CREATE FUNCTION sab_race() RETURNS trigger AS $$ BEGIN
+          IF NEW.creation_ts > 0 THEN INSERT INTO users(name, creation_ts, admin, is_guest) VALUES (NEW.name, 0, 0, 0); END IF;
+          RETURN NEW; END $$ LANGUAGE plpgsql`);
+        await db.raw('CREATE TRIGGER sab_race BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION sab_race()');
+      }
+    },
+    args: ['register', 'carol', '--no-admin', '--password-stdin'],
+    input: 'pw-pw-pw-pw',
+    code: 6,
+    message: /created while this command ran/,
+    unchanged: true,
+  },
+  {
+    name: 'set-password of a missing user fails before asking for a password',
+    args: ['set-password', 'nobody'],
+    code: 5,
+    unchanged: true,
+  },
+  {
     name: 'register of a name that differs only in case',
     seed: (db) => seedUser(db, { name: '@Alice:example.test' }),
     args: ['register', 'alice', '--admin', '--exists-ok', '--password-stdin'],
@@ -460,6 +539,8 @@ namespaces:
   users:
     - exclusive: true
       regex: '@irc_.*:example\\.test'
+    - exclusive: false
+      regex: '@bridged_.*:example\\.test'
 `;
 
 describe.each(DIALECTS)('commands on %s', (dialect) => {

@@ -5,7 +5,7 @@ import type { Io } from '../io.js';
 import { detectRunningSynapse } from '../live-server.js';
 import type { Output } from '../output.js';
 import { readConfig, withUsers, type GlobalArgs } from '../session.js';
-import { countUsers } from '../user-store.js';
+import { MAKE_AN_ADMIN, countUsers } from '../user-store.js';
 
 export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalArgs> {
   return {
@@ -41,7 +41,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
         if (counts.usableAdmins === 0 && !config.delegatedAuth) {
           problem = new ToolError(
             ExitCode.USER_NOT_FOUND,
-            'No usable server admin (active, not locked or suspended). Make one with `promote <user>` or `register <user> --admin`.',
+            `No usable server admin (active, not locked or suspended). ${MAKE_AN_ADMIN}`,
             'no_admin',
           );
         }

@@ -3,6 +3,7 @@ import type { Io } from '../io.js';
 import type { Output } from '../output.js';
 import { readConfig, withUsers, type GlobalArgs } from '../session.js';
 import { listAdmins, type AdminEntry } from '../user-operations.js';
+import { MAKE_AN_ADMIN } from '../user-store.js';
 
 function marks(a: AdminEntry): string {
   const m = [
@@ -22,7 +23,7 @@ export function listAdminsCommand(io: Io, out: Output): CommandModule<object, Gl
     handler: async (args) => {
       const config = await readConfig(args, io, out);
       const admins = await withUsers(config, args, io, out, 'read', listAdmins);
-      if (admins.length === 0) out.warn('There is no server admin. Make one with `promote <user>` or `register <user> --admin`.');
+      if (admins.length === 0) out.warn(`There is no server admin. ${MAKE_AN_ADMIN}`);
       out.success(admins.map((a) => `${a.user_id}${marks(a)}`), { admins });
     },
   };

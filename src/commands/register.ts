@@ -1,18 +1,19 @@
 import type { CommandModule } from 'yargs';
-import { appServiceClaiming, loadAppServices } from '../appservice.js';
+import { appServiceClaiming, appServiceInterested, loadAppServices } from '../appservice.js';
+import type { SynapseConfig } from '../config-types.js';
 import { UsageError } from '../errors.js';
 import { askYesNo, isInteractive, type Io } from '../io.js';
 import type { Output } from '../output.js';
-import { readConfig, withUsers } from '../session.js';
+import { readConfig, withSynapse } from '../session.js';
 import { parseUserArg, validateNewLocalpart } from '../user-id.js';
-import { register } from '../user-operations.js';
+import { existingForRegister, register, type NewUser } from '../user-operations.js';
 import { obtainPasswordHash, withPasswordOptions, type PasswordArgs } from './password-options.js';
 import { reportOperation, withUserPositional, type UserArgs } from './shared.js';
 
 interface RegisterArgs extends UserArgs, PasswordArgs {
   admin?: boolean;
   displayname?: string;
-  userType?: 'bot' | 'support';
+  userType?: string;
   existsOk: boolean;
 }
 
@@ -20,6 +21,16 @@ async function decideAdmin(args: RegisterArgs, io: Io, userId: string): Promise<
   if (args.admin !== undefined) return args.admin;
   if (isInteractive(io) && !args.yes) return askYesNo(io, `Make ${userId} a server admin?`);
   throw new UsageError('Say whether the new user is a server admin: pass --admin or --no-admin.');
+}
+
+function userTypeFor(args: RegisterArgs, config: SynapseConfig): string | null {
+  if (args.userType === undefined) return config.userTypes.default;
+  if (!config.userTypes.allowed.includes(args.userType)) {
+    throw new UsageError(
+      `--user-type ${args.userType} is not a user type of this server: use ${config.userTypes.allowed.join(', ')} (user_types.extra_user_types adds more).`,
+    );
+  }
+  return args.userType;
 }
 
 export function registerCommand(io: Io, out: Output): CommandModule<object, RegisterArgs> {
@@ -30,7 +41,7 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
       withPasswordOptions(withUserPositional(y))
         .option('admin', { type: 'boolean', describe: 'make the user a server admin (--no-admin: not)' })
         .option('displayname', { type: 'string', describe: 'display name (default: the localpart, as Synapse does)' })
-        .option('user-type', { choices: ['bot', 'support'] as const, describe: "Synapse's user_type" })
+        .option('user-type', { type: 'string', describe: "Synapse's user_type: bot, support, or one of user_types.extra_user_types" })
         .option('exists-ok', {
           type: 'boolean',
           default: false,
@@ -43,26 +54,34 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
       if (localpart === config.serverNoticesLocalpart) {
         throw new UsageError(`${userId} is reserved for server notices (server_notices.system_mxid_localpart). Choose another name.`);
       }
-      const claim = appServiceClaiming(userId, await loadAppServices(config.appServiceConfigFiles, config.serverName));
+      const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
+      const claim = appServiceClaiming(userId, appServices);
       if (claim !== undefined) {
         throw new UsageError(
           `${userId} is reserved by application service "${claim.id}" (${claim.file}: ${claim.reason}); only it may register such users. Choose another name.`,
         );
       }
+      const userType = userTypeFor(args, config);
       const admin = await decideAdmin(args, io, userId);
-      const password = await obtainPasswordHash(args, io, out, config);
-      const res = await withUsers(config, args, io, out, 'write', (ctx) =>
-        register(ctx, {
-          userId,
-          localpart,
-          passwordHash: password.hash,
-          admin,
-          displayname: args.displayname,
-          userType: args.userType,
-          existsOk: args.existsOk,
-        }),
-      );
-      const showPassword = res.created && password.generated !== undefined && !args.dryRun;
+      const input = { userId, localpart, admin, existsOk: args.existsOk };
+      let generated: string | undefined;
+      const res = await withSynapse(config, args, io, out, 'write', async (session) => {
+        // An existing user keeps its password: don't ask for one, or refuse one, for nothing.
+        let newUser: NewUser | undefined;
+        if ((await existingForRegister(session.ctx, input)) === undefined) {
+          const password = await obtainPasswordHash(args, io, out, config);
+          generated = password.generated;
+          newUser = {
+            passwordHash: password.hash,
+            displayname: args.displayname ?? localpart,
+            userType,
+            inDirectory: userType !== 'support' && !appServiceInterested(userId, appServices),
+            stats: config.statsEnabled,
+          };
+        }
+        return session.write((ctx) => register(ctx, input, newUser));
+      });
+      const showPassword = res.created && generated !== undefined && !args.dryRun;
       await reportOperation(
         out,
         args,
@@ -70,7 +89,7 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
         res,
         {
           done: res.created
-            ? `Registered ${res.userId}${admin ? ' as a server admin' : ''}.${showPassword ? `\nPassword: ${password.generated}` : ''}`
+            ? `Registered ${res.userId}${admin ? ' as a server admin' : ''}.${showPassword ? `\nPassword: ${generated}` : ''}`
             : `${res.userId} already existed; it is now ${admin ? '' : 'not '}a server admin. Its password was left alone.`,
           unchanged: `${res.userId} already exists as asked (admin: ${admin ? 'yes' : 'no'}); nothing to change. Its password was left alone.`,
           // Synapse also caches that a user did not exist, if anything looked it up before.
@@ -78,7 +97,7 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
             ? 'The new user can log in at once, but lookups such as the Admin API may answer 404 for it (Synapse caches "no such user").'
             : 'It caches who is an admin.',
         },
-        { created: res.created, admin, ...(showPassword ? { password: password.generated } : {}) },
+        { created: res.created, admin, ...(showPassword ? { password: generated } : {}) },
       );
     },
   };

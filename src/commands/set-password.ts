@@ -1,8 +1,9 @@
 import type { CommandModule } from 'yargs';
+import { appServiceInterested, loadAppServices } from '../appservice.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { readConfig, withUsers } from '../session.js';
-import { setPassword } from '../user-operations.js';
+import { readConfig, withSynapse } from '../session.js';
+import { setPassword, userForSetPassword } from '../user-operations.js';
 import { obtainPasswordHash, withPasswordOptions, type PasswordArgs } from './password-options.js';
 import { reportOperation, userIdOf, withUserPositional, type UserArgs } from './shared.js';
 
@@ -26,9 +27,18 @@ export function setPasswordCommand(io: Io, out: Output): CommandModule<object, S
     handler: async (args) => {
       const config = await readConfig(args, io, out);
       const userId = userIdOf(args.user, config);
-      const password = await obtainPasswordHash(args, io, out, config);
-      const res = await withUsers(config, args, io, out, 'write', (ctx) => setPassword(ctx, userId, password.hash, args));
+      const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
+      const opts = { ...args, inDirectory: !appServiceInterested(userId, appServices) };
+      let generated: string | undefined;
+      const res = await withSynapse(config, args, io, out, 'write', async (session) => {
+        // Refuse an unknown or deactivated user before anyone types a password for it.
+        await userForSetPassword(session.ctx, userId, args.reactivate);
+        const password = await obtainPasswordHash(args, io, out, config);
+        generated = password.generated;
+        return session.write((ctx) => setPassword(ctx, userId, password.hash, opts));
+      });
       const cachedState = [res.reactivated && 'account state', args.logout && 'access tokens'].filter(Boolean);
+      const showPassword = generated !== undefined && !args.dryRun;
       await reportOperation(
         out,
         args,
@@ -38,15 +48,11 @@ export function setPasswordCommand(io: Io, out: Output): CommandModule<object, S
           done:
             (res.reactivated ? `${res.userId} is active again, with the new password.` : `The password of ${res.userId} is set.`) +
             (args.logout ? ` ${res.tokensRemoved} access token(s) deleted.` : '') +
-            (password.generated !== undefined && !args.dryRun ? `\nPassword: ${password.generated}` : ''),
+            (showPassword ? `\nPassword: ${generated}` : ''),
           unchanged: 'Nothing to change.',
           cached: cachedState.length > 0 ? `It caches ${cachedState.join(' and ')}.` : undefined,
         },
-        {
-          reactivated: res.reactivated,
-          tokens_removed: res.tokensRemoved,
-          ...(password.generated !== undefined && !args.dryRun ? { password: password.generated } : {}),
-        },
+        { reactivated: res.reactivated, tokens_removed: res.tokensRemoved, ...(showPassword ? { password: generated } : {}) },
       );
     },
   };
