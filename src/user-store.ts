@@ -113,7 +113,7 @@ export function localpartOf(userId: string): string {
 export interface UserCounts {
   users: number;
   admins: number;
-  /** Admins that can act: not deactivated, locked or suspended. */
+  /** Admins that can act: not deactivated or locked (a suspended admin can still use the Admin API). */
   usableAdmins: number;
 }
 
@@ -123,6 +123,6 @@ export async function countUsers(ctx: UserContext): Promise<UserCounts> {
   return {
     users: Number(all?.n ?? 0),
     admins: admins.length,
-    usableAdmins: admins.filter((a) => !a.deactivated && !a.locked && !a.suspended).length,
+    usableAdmins: admins.filter((a) => !a.deactivated && !a.locked).length,
   };
 }

@@ -41,7 +41,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
         if (counts.usableAdmins === 0 && !config.delegatedAuth) {
           problem = new ToolError(
             ExitCode.USER_NOT_FOUND,
-            `No usable server admin (active, not locked or suspended). ${MAKE_AN_ADMIN}`,
+            `No usable server admin (active and not locked). ${MAKE_AN_ADMIN}`,
             'no_admin',
           );
         }

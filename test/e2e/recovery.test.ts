@@ -29,7 +29,7 @@ describe.each(setups)('recovery on $engine ($name)', (options) => {
     await hs.start();
     await hs.register('root', 'Root-pw-1', { admin: true });
     for (const name of ['locky', 'susy', 'gone', 'synback', 'plain', 'runlock']) await hs.register(name, `${name}-pw-1`);
-    for (const name of ['lockadm', 'deadadm']) await hs.register(name, `${name}-pw-1`, { admin: true });
+    for (const name of ['lockadm', 'deadadm', 'susadm']) await hs.register(name, `${name}-pw-1`, { admin: true });
     rootToken = await loginToken(hs.baseUrl, 'root', 'Root-pw-1');
   });
 
@@ -79,6 +79,13 @@ describe.each(setups)('recovery on $engine ($name)', (options) => {
       const json = okJson(await tool(['--json', 'issue-token', 'root', '--expires-in', 'never', '--device-id', 'SABTEST']));
       expect(json.expires_at).toBeNull();
       expect((await whoami(hs.baseUrl, json.access_token)).body).toMatchObject({ user_id: hs.userId('root'), device_id: 'SABTEST' });
+    });
+
+    it('a suspended admin gets a working token (Synapse refuses only locked users\' tokens)', async () => {
+      const suspend = await adminPut(hs.baseUrl, rootToken, `/_synapse/admin/v1/suspend/${hs.userId('susadm')}`, { suspend: true });
+      expect(suspend.status).toBe(200);
+      const json = okJson(await tool(['--json', 'issue-token', 'susadm']));
+      expect((await getUser(hs.baseUrl, json.access_token, hs.userId('plain'))).status).toBe(200);
     });
 
     it('warns for a user who is not an admin; the token works but the Admin API refuses it', async () => {
@@ -165,7 +172,8 @@ describe.each(setups)('recovery on $engine ($name)', (options) => {
     expect(reply.status).toBe(200);
     const admins = okJson(await tool(['--json', 'list-admins'])).admins as { user_id: string }[];
     const byId = new Map(admins.map((a) => [a.user_id, a]));
-    expect([...byId.keys()].sort()).toEqual(['deadadm', 'lockadm', 'root'].map((l) => hs.userId(l)));
+    expect([...byId.keys()].sort()).toEqual(['deadadm', 'lockadm', 'root', 'susadm'].map((l) => hs.userId(l)));
+    expect(byId.get(hs.userId('susadm'))).toMatchObject({ suspended: true, locked: false });
     expect(byId.get(hs.userId('root'))).toMatchObject({ deactivated: false, locked: false });
     expect(byId.get(hs.userId('lockadm'))).toMatchObject({ deactivated: false, locked: true });
     expect(byId.get(hs.userId('deadadm'))).toMatchObject({ deactivated: true, locked: false });
@@ -184,8 +192,9 @@ describe.each(setups)('recovery on $engine ($name)', (options) => {
         engine: options.engine,
         admins: admins.length,
       });
-      expect(admins.length).toBe(3);
-      expect(json.usable_admins).toBe(1);
+      expect(admins.length).toBe(4);
+      // root, and susadm: suspended, but the Admin API still takes its token.
+      expect(json.usable_admins).toBe(2);
     });
 
     it('reports a stopped Synapse as not running, and still exits 0', async () => {
