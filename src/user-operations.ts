@@ -29,10 +29,11 @@ function result(userId: string, changes: string[], warnings: string[] = []): Ope
 }
 
 function lockWarnings(user: UserRow): string[] {
-  const states = [user.locked && 'locked', user.suspended && 'suspended'].filter(Boolean);
-  return states.length > 0
-    ? [`${user.name} is ${states.join(' and ')}: Synapse refuses its requests until you run \`unlock ${user.name}\`.`]
-    : [];
+  const fix = `Run \`unlock ${user.name}\` to clear it.`;
+  return [
+    ...(user.locked ? [`${user.name} is locked: Synapse refuses its logins and requests. ${fix}`] : []),
+    ...(user.suspended ? [`${user.name} is suspended: it cannot send messages, join rooms or change its profile. ${fix}`] : []),
+  ];
 }
 
 export async function promote(ctx: UserContext, userId: string): Promise<OperationResult> {
