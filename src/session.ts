@@ -54,7 +54,7 @@ export interface Session {
 
 /**
  * Opens Synapse's database, checks it is one we understand, and hands `fn` a session. A command
- * that only reads opens it read-only (and gets no `write`).
+ * that only reads opens it read-only, and its write() refuses.
  */
 export async function withSynapse<T>(
   config: SynapseConfig,
