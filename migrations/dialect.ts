@@ -1,8 +1,9 @@
 // The one place where SQLite and PostgreSQL part ways: every schema step carries both dialects'
 // DDL, and only this module chooses between them.
 import type { Knex } from 'knex';
+import { dialectOf, type Dialect } from '../src/dialect.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+export { dialectOf, type Dialect };
 
 /** A piece of Synapse's schema, in each dialect's own form. */
 export interface SchemaStep {
@@ -11,13 +12,6 @@ export interface SchemaStep {
   /** Unique, sortable; knex records it once applied. */
   name: string;
   sql: Record<Dialect, readonly string[]>;
-}
-
-export function dialectOf(knex: Knex): Dialect {
-  const name = (knex.client as { dialect: string }).dialect;
-  if (name === 'sqlite3') return 'sqlite';
-  if (name === 'postgresql') return 'postgres';
-  throw new Error(`Synapse runs on SQLite or PostgreSQL, not on knex dialect "${name}"`);
 }
 
 /** Picks the given dialect's variant of something. */

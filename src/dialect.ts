@@ -5,10 +5,11 @@ import type { DatabaseSettings } from './config-types.js';
 export type Dialect = DatabaseSettings['engine'];
 
 export function dialectOf(db: Knex): Dialect {
-  const client = db.client.config.client;
-  if (client === 'better-sqlite3') return 'sqlite';
-  if (client === 'pg') return 'postgres';
-  throw new Error(`unexpected knex client ${String(client)}`);
+  // The knex dialect, not the driver name: better-sqlite3 and sqlite3 are both "sqlite3".
+  const name = (db.client as { dialect: string }).dialect;
+  if (name === 'sqlite3') return 'sqlite';
+  if (name === 'postgresql') return 'postgres';
+  throw new Error(`Synapse runs on SQLite or PostgreSQL, not on knex dialect "${name}"`);
 }
 
 /**
