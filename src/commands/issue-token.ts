@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { readConfig, warnIfRunning, withUsers } from '../session.js';
+import { detectRunningSynapse } from '../live-server.js';
+import { readConfig, withUsers } from '../session.js';
 import { issueToken, parseDuration } from '../tokens.js';
 import { userIdOf, withUserPositional, type UserArgs } from './shared.js';
 
@@ -39,8 +40,8 @@ export function issueTokenCommand(io: Io, out: Output): CommandModule<object, Is
         });
         return;
       }
-      // A new token is accepted by a running Synapse at once; this only reports that it runs.
-      const running = await warnIfRunning(config, out, false, '');
+      // A new token is accepted by a running Synapse at once: report whether it runs, warn of nothing.
+      const { running } = await detectRunningSynapse(config, {});
       out.detail(`Token for ${issued.userId}, expires ${expiresAt ?? 'never'}${issued.deviceCreated ? `, new device ${args.deviceId}` : ''}.`);
       out.success([issued.accessToken], {
         access_token: issued.accessToken,
