@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { Knex } from 'knex';
@@ -7,7 +7,7 @@ import type { E2eContext } from './context.js';
 import { openPg, openSqlite, withKnex } from './db.js';
 import { freePort, waitFor } from './net.js';
 import { createDatabase, dropDatabase } from './postgres.js';
-import { isAlive, readPidFile, terminate } from './process.js';
+import { isAlive, pidFileWatcher, readPidFile, terminate } from './process.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -177,9 +177,10 @@ export class Homeserver {
     if (started.code !== 0) {
       throw new Error(`Synapse for ${this.serverName} did not start (exit ${started.code}):\n${started.stderr}\n${this.logTail()}`);
     }
+    const daemon = pidFileWatcher(this.pidFile);
     await waitFor(
       async () => {
-        if (existsSync(this.pidFile) && !this.running) throw new Error(`Synapse for ${this.serverName} exited during start-up:\n${this.logTail()}`);
+        if (daemon() === 'died') throw new Error(`Synapse for ${this.serverName} exited during start-up:\n${this.logTail()}`);
         try {
           const response = await fetch(`${this.baseUrl}/health`);
           return (await response.text()) === 'OK' ? true : undefined;

@@ -39,3 +39,17 @@ export function readPidFile(file: string): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * Follows a daemon's pid file from its launch. Synapse's launcher creates the file empty and
+ * exits; the daemon writes its pid a moment later. So an empty file means "starting", and only a
+ * pid that was written and then went away means the daemon died.
+ */
+export function pidFileWatcher(file: string): () => 'starting' | 'alive' | 'died' {
+  let pid: number | undefined;
+  return () => {
+    pid ??= readPidFile(file);
+    if (pid === undefined) return 'starting';
+    return isAlive(pid) ? 'alive' : 'died';
+  };
+}
