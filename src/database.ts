@@ -244,6 +244,12 @@ function translateError(err: unknown, settings: DatabaseSettings): unknown {
   if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN') {
     return new DatabaseError(`Cannot write to ${where} (${code}). Run the tool as the user Synapse runs as, or as root.`);
   }
+  if (code === '28000' && /pg_hba\.conf/.test(err.message)) {
+    const hint = /no encryption/.test(err.message)
+      ? 'It wants TLS for this connection: drop sslmode=disable, or set sslmode to require or verify-full.'
+      : 'Connect as Synapse does (same host, user and sslmode), or allow this connection in pg_hba.conf.';
+    return new DatabaseError(`PostgreSQL's pg_hba.conf does not let ${where} in: ${err.message}. ${hint}`, 'database_unreachable');
+  }
   if (PG_AUTH_CODES.has(code)) {
     return new DatabaseError(
       `PostgreSQL refused the login for ${where}: ${err.message}. Check the user and password in the config's database args (or PGUSER/PGPASSWORD).`,

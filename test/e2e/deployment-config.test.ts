@@ -1,6 +1,6 @@
 // Configs as deployments write them: homeserver.yaml plus a conf.d/ directory, a pepper and
-// bcrypt_rounds set, PostgreSQL over its unix socket with the `database` spelling; and passwords
-// that only hash right with Synapse's NFKC and 72-byte rules.
+// bcrypt_rounds set, PostgreSQL over its unix socket with the `database` spelling or over TLS
+// only; and passwords that only hash right with Synapse's NFKC and 72-byte rules.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { e2eContext } from './harness/context.js';
 import type { RunResult } from './harness/exec.js';
 import { Homeserver, type HomeserverOptions } from './harness/homeserver.js';
 import { getUser, login, loginToken } from './harness/http.js';
-import { okJson, toolOn } from './harness/tool.js';
+import { failedJson, okJson, toolOn } from './harness/tool.js';
 
 const ctx = e2eContext();
 
@@ -91,5 +91,66 @@ describe.each(setups)('deployment config: $name ($engine, split, pepper, bcrypt_
     const cost = String(options.bcryptRounds).padStart(2, '0');
     expect(hashes).toHaveLength(3);
     for (const hash of hashes) expect(hash).toMatch(new RegExp(`^\\$2b\\$${cost}\\$`));
+  });
+});
+
+// Managed PostgreSQL services let their users in over TLS only. The server here does the same for
+// one role (pg_hba.conf: hostssl, and hostnossl reject), with a certificate naming 127.0.0.1 only.
+describe('PostgreSQL that lets the role in over TLS only', () => {
+  let hs: Homeserver;
+  let tool: ReturnType<typeof toolOn>;
+
+  beforeAll(async () => {
+    hs = await Homeserver.create(ctx, { name: 'dep-tls', engine: 'postgres', pgVia: 'tls' });
+    tool = toolOn(hs);
+    await hs.start();
+    await hs.register('synref', 'Synref-pw-1', { admin: true });
+  });
+
+  afterAll(async () => {
+    await hs?.destroy();
+  });
+
+  it('with the config Synapse uses (sslmode verify-full and the CA) the tool registers an admin who logs in', async () => {
+    const registered = await tool(['--json', 'register', 'tlsadm', '--admin', '--password-stdin'], { input: 'Tls-admin-pw-1' });
+    expect(okJson(registered)).toMatchObject({ changed: true, user_id: hs.userId('tlsadm') });
+    const token = await loginToken(hs.baseUrl, 'tlsadm', 'Tls-admin-pw-1');
+    expect((await getUser(hs.baseUrl, token, hs.userId('synref'))).status).toBe(200);
+    expect(okJson(await tool(['--json', 'check']))).toMatchObject({ synapse_running: true, engine: 'postgres', admins: 2 });
+  });
+
+  const { pg } = ctx;
+  const url = (query: string, host = '127.0.0.1') =>
+    `postgresql://${pg.tlsUser}:${pg.tlsPassword}@${host}:${pg.port}/${hs.dbName}${query}`;
+  const cases: { what: string; query: string; host?: string; code: number; message?: RegExp }[] = [
+    { what: 'no sslmode (libpq\'s "prefer") encrypts', query: '', code: 0 },
+    { what: 'require encrypts without checking the certificate', query: '?sslmode=require', code: 0 },
+    { what: 'verify-full with the CA', query: `?sslmode=verify-full&sslrootcert=${pg.caFile}`, code: 0 },
+    {
+      what: 'verify-ca checks the CA, not the name',
+      query: `?sslmode=verify-ca&sslrootcert=${pg.caFile}`, host: pg.unnamedAddress, code: 0,
+    },
+    {
+      what: 'verify-full refuses a certificate that names another host',
+      query: `?sslmode=verify-full&sslrootcert=${pg.caFile}`, host: pg.unnamedAddress, code: 4, message: /TLS to PostgreSQL .* failed/,
+    },
+    {
+      what: 'verify-full refuses a certificate from a CA it was not told to trust',
+      query: `?sslmode=verify-full&sslrootcert=${pg.otherCaFile}`, code: 4, message: /TLS to PostgreSQL .* failed/,
+    },
+    {
+      what: 'disable is refused by the server, and the tool says TLS is wanted',
+      query: '?sslmode=disable', code: 4, message: /pg_hba\.conf.*sslmode/s,
+    },
+  ];
+  it.each(cases)('--database-url: $what', async ({ query, host, code, message }) => {
+    const result = await tool(['--json', '--database-url', url(query, host), 'list-admins']);
+    expect(result.stdout + result.stderr).not.toContain(pg.tlsPassword);
+    if (code === 0) {
+      const admins = okJson(result).admins as { user_id: string }[];
+      expect(admins.map((a) => a.user_id)).toContain(hs.userId('synref'));
+    } else {
+      expect(failedJson(result, code).message).toMatch(message!);
+    }
   });
 });

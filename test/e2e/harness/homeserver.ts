@@ -15,8 +15,11 @@ export interface HomeserverOptions {
   /** Directory name and first label of server_name (`<name>.test`); also names the PG database. */
   name: string;
   engine: Engine;
-  /** How psycopg2 reaches PostgreSQL: TCP with `dbname`, or the unix socket with `database`. */
-  pgVia?: 'tcp' | 'socket';
+  /**
+   * How psycopg2 reaches PostgreSQL: TCP with `dbname`, the unix socket with `database`, or TCP
+   * as a role the server lets in over TLS only, with `sslmode: verify-full` and the CA.
+   */
+  pgVia?: 'tcp' | 'socket' | 'tls';
   pepper?: string;
   bcryptRounds?: number;
   /** homeserver.yaml plus a conf.d/ directory of several files, as Debian deploys it. */
@@ -71,7 +74,9 @@ export class Homeserver {
       '--data-directory', hs.dir, '--report-stats=no',
     ]);
     hs.port = await freePort();
-    if (options.engine === 'postgres') await createDatabase(ctx.pg, hs.dbName);
+    if (options.engine === 'postgres') {
+      await createDatabase(ctx.pg, hs.dbName, options.pgVia === 'tls' ? ctx.pg.tlsUser : ctx.pg.user);
+    }
     hs.writeConfig(YAML.parse(readFileSync(hs.configPath, 'utf8')) as Config);
     hs.fixLogConfig();
     return hs;
@@ -95,9 +100,20 @@ export class Homeserver {
     const { ctx } = this;
     if (this.options.engine === 'sqlite') return { name: 'sqlite3', args: { database: this.sqlitePath } };
     const common = { user: ctx.pg.user, password: ctx.pg.password, port: ctx.pg.port, cp_min: 1, cp_max: 5 };
-    return this.options.pgVia === 'socket'
-      ? { name: 'psycopg2', args: { ...common, database: this.dbName, host: ctx.pg.socketDir } }
-      : { name: 'psycopg2', args: { ...common, dbname: this.dbName, host: '127.0.0.1' } };
+    switch (this.options.pgVia) {
+      case 'socket':
+        return { name: 'psycopg2', args: { ...common, database: this.dbName, host: ctx.pg.socketDir } };
+      case 'tls':
+        return {
+          name: 'psycopg2',
+          args: {
+            ...common, user: ctx.pg.tlsUser, password: ctx.pg.tlsPassword, dbname: this.dbName, host: '127.0.0.1',
+            sslmode: 'verify-full', sslrootcert: ctx.pg.caFile,
+          },
+        };
+      default:
+        return { name: 'psycopg2', args: { ...common, dbname: this.dbName, host: '127.0.0.1' } };
+    }
   }
 
   private writeConfig(generated: Config): void {

@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -17,6 +17,39 @@ export interface PgServer {
   /** The role every homeserver's database belongs to, as a deployment's `synapse` role would. */
   user: string;
   password: string;
+  /** A role that pg_hba.conf lets in over TLS only, as managed PostgreSQL services do. */
+  tlsUser: string;
+  tlsPassword: string;
+  /** The CA that signed the server's certificate, which names 127.0.0.1 only. */
+  caFile: string;
+  /** A CA that signed nothing here: trusting it instead must fail verification. */
+  otherCaFile: string;
+  /** The server also listens here, an address its certificate does not name. */
+  unnamedAddress: string;
+}
+
+const UNNAMED_ADDRESS = '127.0.0.2';
+const TLS_USER = 'synapse_tls';
+
+async function openssl(args: string[]): Promise<void> {
+  await runChecked('openssl', args);
+}
+
+/** A CA, a server certificate it signs for 127.0.0.1, and an unrelated second CA. */
+async function makeCertificates(dir: string): Promise<{ caFile: string; otherCaFile: string; certFile: string; keyFile: string }> {
+  mkdirSync(dir, { recursive: true });
+  const f = (name: string) => path.join(dir, name);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  for (const ca of ['ca', 'other-ca']) {
+    await openssl(['req', '-x509', ...ec, '-keyout', f(`${ca}.key`), '-out', f(`${ca}.crt`), '-days', '2', '-subj', `/CN=sab e2e ${ca}`]);
+  }
+  await openssl(['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1']);
+  writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  await openssl([
+    'x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial',
+    '-out', f('server.crt'), '-days', '2', '-extfile', f('server.ext'),
+  ]);
+  return { caFile: f('ca.crt'), otherCaFile: f('other-ca.crt'), certFile: f('server.crt'), keyFile: f('server.key') };
 }
 
 /** Debian's newest installed server, or $SAB_PG_BIN. */
@@ -60,9 +93,21 @@ export async function startPgServer(dir: string): Promise<PgServer> {
     '--auth', 'scram-sha-256', '-E', 'UTF8', '--locale', 'C', '--no-sync',
   ]);
 
+  const tls = await makeCertificates(path.join(dir, 'tls'));
+  // PostgreSQL refuses a key file that others may read.
+  chownSync(tls.keyFile, uid, gid);
+  chmodSync(tls.keyFile, 0o600);
+  // First match wins: the TLS-only role's lines go before initdb's own.
+  const hba = path.join(dataDir, 'pg_hba.conf');
+  writeFileSync(
+    hba,
+    `hostnossl all ${TLS_USER} 127.0.0.0/8 reject\nhostssl all ${TLS_USER} 127.0.0.0/8 scram-sha-256\n${readFileSync(hba, 'utf8')}`,
+  );
+
   const port = await freePort();
   const serverOptions = [
-    `-p ${port}`, `-k ${socketDir}`, "-c listen_addresses='127.0.0.1'",
+    `-p ${port}`, `-k ${socketDir}`, `-c listen_addresses='127.0.0.1,${UNNAMED_ADDRESS}'`,
+    `-c ssl=on -c ssl_cert_file=${tls.certFile} -c ssl_key_file=${tls.keyFile}`,
     // A throwaway test server: durability only costs time here.
     '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off',
   ].join(' ');
@@ -72,10 +117,15 @@ export async function startPgServer(dir: string): Promise<PgServer> {
     binDir, dataDir, socketDir, port,
     superuser: 'postgres', superPassword,
     user: 'synapse', password: randomBytes(12).toString('hex'),
+    tlsUser: TLS_USER, tlsPassword: randomBytes(12).toString('hex'),
+    caFile: tls.caFile, otherCaFile: tls.otherCaFile, unnamedAddress: UNNAMED_ADDRESS,
   };
-  await withSuperuser(server, (client) =>
-    client.query(`CREATE ROLE ${server.user} LOGIN PASSWORD '${server.password}'`),
-  );
+  await withSuperuser(server, async (client) => {
+    await client.query(`CREATE ROLE ${server.user} LOGIN PASSWORD '${server.password}'`);
+    await client.query(`CREATE ROLE ${server.tlsUser} LOGIN PASSWORD '${server.tlsPassword}'`);
+    // The harness reads every homeserver's tables as server.user, TLS-only ones too.
+    await client.query(`GRANT ${server.tlsUser} TO ${server.user}`);
+  });
   return server;
 }
 
@@ -96,11 +146,11 @@ export async function withSuperuser<T>(server: PgServer, body: (client: pg.Clien
 }
 
 /** A database as Synapse demands it: UTF8 with C collation and ctype. */
-export async function createDatabase(server: PgServer, name: string): Promise<void> {
+export async function createDatabase(server: PgServer, name: string, owner = server.user): Promise<void> {
   await withSuperuser(server, async (client) => {
     await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await client.query(
-      `CREATE DATABASE ${name} OWNER ${server.user} ENCODING 'UTF8' LC_COLLATE='C' LC_CTYPE='C' TEMPLATE template0`,
+      `CREATE DATABASE ${name} OWNER ${owner} ENCODING 'UTF8' LC_COLLATE='C' LC_CTYPE='C' TEMPLATE template0`,
     );
   });
 }
