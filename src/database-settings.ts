@@ -203,6 +203,15 @@ function postgresFrom(params: Record<string, string>, where: string, ctx: Contex
   if (sslmode && !SSLMODES.includes(sslmode.value)) {
     throw new ConfigError(`sslmode "${sslmode.value}" (${sslmode.from}) is not one libpq knows: use one of ${SSLMODES.join(', ')}.`);
   }
+  const rootcert = get('sslrootcert');
+  // libpq 16 and later: "system" means the system's CA store, and then only verify-full will do.
+  const systemRoots = rootcert?.value === 'system';
+  if (systemRoots && sslmode && sslmode.value !== 'verify-full') {
+    throw new ConfigError(
+      `sslrootcert "system" (${rootcert.from}) needs sslmode verify-full, but sslmode is "${sslmode.value}" (${sslmode.from}); ` +
+        'libpq refuses this too. Set sslmode to verify-full, or name a CA file in sslrootcert.',
+    );
+  }
   const timeout = get('connect_timeout');
   // libpq's default user is the operating-system user it runs as; $USER stands in for it.
   const user = get('user')?.value ?? ctx.env.USER ?? ctx.env.LOGNAME;
@@ -212,8 +221,8 @@ function postgresFrom(params: Record<string, string>, where: string, ctx: Contex
     user,
     password: get('password')?.value,
     database: get('dbname')?.value ?? user,
-    sslmode: sslmode?.value,
-    sslrootcert: path('sslrootcert'),
+    sslmode: systemRoots ? 'verify-full' : sslmode?.value,
+    sslrootcert: systemRoots ? 'system' : path('sslrootcert'),
     sslcert: path('sslcert'),
     sslkey: path('sslkey'),
     connectTimeoutSeconds: timeout ? integer(timeout, 0, Number.MAX_SAFE_INTEGER) : undefined,

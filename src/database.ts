@@ -204,19 +204,23 @@ function readCertFile(path: string, key: string): Buffer {
 /** libpq's sslmode, mapped onto Node's TLS options. */
 function sslFor(c: PostgresConnection): false | ConnectionOptions {
   if (isUnixSocket(c) || c.sslmode === 'disable') return false;
+  // Without `ca`, Node checks against its own CA store: that is what sslrootcert "system" asks for.
+  const rootFile = c.sslrootcert !== undefined && c.sslrootcert !== 'system' ? c.sslrootcert : undefined;
   const files = {
-    ...(c.sslrootcert ? { ca: readCertFile(c.sslrootcert, 'sslrootcert') } : {}),
+    ...(rootFile ? { ca: readCertFile(rootFile, 'sslrootcert') } : {}),
     ...(c.sslcert ? { cert: readCertFile(c.sslcert, 'sslcert') } : {}),
     ...(c.sslkey ? { key: readCertFile(c.sslkey, 'sslkey') } : {}),
   };
+  const chainOnly = { rejectUnauthorized: true, checkServerIdentity: () => undefined };
   switch (c.sslmode) {
-    case 'verify-ca':
-      return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
     case 'verify-full':
       return { ...files, rejectUnauthorized: true };
+    case 'verify-ca':
+      return { ...files, ...chainOnly };
     default:
-      // allow, prefer (the default) and require encrypt without checking the certificate, as libpq does.
-      return { ...files, rejectUnauthorized: false };
+      // allow, prefer (the default) and require: libpq checks the chain, but not the name, exactly
+      // when it has a root certificate file; otherwise it encrypts without checking anything.
+      return rootFile ? { ...files, ...chainOnly } : { ...files, rejectUnauthorized: false };
   }
 }
 

@@ -194,6 +194,20 @@ describe('psycopg2 args', () => {
     expect(pg('host:\nuser: u', { PGHOST: 'env.db.test' }).settings).toMatchObject({ connection: { host: 'env.db.test' } });
   });
 
+  it('reads sslrootcert "system" as the system CA store, not a file, and makes verify-full the default', () => {
+    for (const [args, env] of [['sslrootcert: system', NO_ENV], ['sslmode: verify-full', { PGSSLROOTCERT: 'system' }]] as const) {
+      expect(pg(`host: db.test\nuser: synapse\n${args}`, env).settings).toMatchObject({
+        connection: { sslmode: 'verify-full', sslrootcert: 'system' },
+      });
+    }
+  });
+
+  it.each(['require', 'verify-ca', 'disable'])('refuses sslrootcert "system" with sslmode %s, as libpq does', (mode) => {
+    const error = thrown(() => pg(`host: db.test\nsslrootcert: system\nsslmode: ${mode}`));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(new RegExp(`sslrootcert "system" .* needs sslmode verify-full, but sslmode is "${mode}"`));
+  });
+
   it.each(['dsn: "host=db dbname=synapse"', 'service: synapse'])('refuses %s, which would hide the real target', (arg) => {
     expect(thrown(() => pg(arg)).message).toMatch(/cannot follow.*--database-url/);
   });

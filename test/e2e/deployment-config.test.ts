@@ -122,7 +122,8 @@ describe('PostgreSQL that lets the role in over TLS only', () => {
   const { pg } = ctx;
   const url = (query: string, host = '127.0.0.1') =>
     `postgresql://${pg.tlsUser}:${pg.tlsPassword}@${host}:${pg.port}/${hs.dbName}${query}`;
-  const cases: { what: string; query: string; host?: string; code: number; message?: RegExp }[] = [
+  const tlsFailed = /TLS to PostgreSQL .* failed/;
+  const cases: { what: string; query: string; host?: string; env?: NodeJS.ProcessEnv; code: number; message?: RegExp }[] = [
     { what: 'no sslmode (libpq\'s "prefer") encrypts', query: '', code: 0 },
     { what: 'require encrypts without checking the certificate', query: '?sslmode=require', code: 0 },
     { what: 'verify-full with the CA', query: `?sslmode=verify-full&sslrootcert=${pg.caFile}`, code: 0 },
@@ -132,19 +133,39 @@ describe('PostgreSQL that lets the role in over TLS only', () => {
     },
     {
       what: 'verify-full refuses a certificate that names another host',
-      query: `?sslmode=verify-full&sslrootcert=${pg.caFile}`, host: pg.unnamedAddress, code: 4, message: /TLS to PostgreSQL .* failed/,
+      query: `?sslmode=verify-full&sslrootcert=${pg.caFile}`, host: pg.unnamedAddress, code: 4, message: tlsFailed,
     },
     {
       what: 'verify-full refuses a certificate from a CA it was not told to trust',
-      query: `?sslmode=verify-full&sslrootcert=${pg.otherCaFile}`, code: 4, message: /TLS to PostgreSQL .* failed/,
+      query: `?sslmode=verify-full&sslrootcert=${pg.otherCaFile}`, code: 4, message: tlsFailed,
+    },
+    {
+      what: 'require checks the chain, not the name, when given a root certificate, as libpq does',
+      query: `?sslmode=require&sslrootcert=${pg.caFile}`, host: pg.unnamedAddress, code: 0,
+    },
+    {
+      what: 'require with a root certificate from another CA is refused',
+      query: `?sslmode=require&sslrootcert=${pg.otherCaFile}`, code: 4, message: tlsFailed,
+    },
+    {
+      what: 'sslrootcert "system" trusts the system store, which lacks the test CA',
+      query: '?sslrootcert=system', code: 4, message: tlsFailed,
+    },
+    {
+      what: 'sslrootcert "system" connects once the store holds the test CA',
+      query: '?sslrootcert=system', env: { NODE_EXTRA_CA_CERTS: pg.caFile }, code: 0,
+    },
+    {
+      what: 'sslrootcert "system" with a weaker sslmode is refused before connecting',
+      query: '?sslrootcert=system&sslmode=require', code: 3, message: /needs sslmode verify-full/,
     },
     {
       what: 'disable is refused by the server, and the tool says TLS is wanted',
       query: '?sslmode=disable', code: 4, message: /pg_hba\.conf.*sslmode/s,
     },
   ];
-  it.each(cases)('--database-url: $what', async ({ query, host, code, message }) => {
-    const result = await tool(['--json', '--database-url', url(query, host), 'list-admins']);
+  it.each(cases)('--database-url: $what', async ({ query, host, env, code, message }) => {
+    const result = await tool(['--json', '--database-url', url(query, host), 'list-admins'], { env });
     expect(result.stdout + result.stderr).not.toContain(pg.tlsPassword);
     if (code === 0) {
       const admins = okJson(result).admins as { user_id: string }[];
