@@ -17,18 +17,15 @@ export async function ensureProfile(
   localpart: string,
   displayname: string | null,
 ): Promise<boolean> {
-  const hasFullId = ctx.schema.columns.profiles.has('full_user_id');
-  const existing = await ctx
-    .db('profiles')
-    .first('user_id')
-    .where(hasFullId ? { full_user_id: userId } : { user_id: localpart });
+  const existing = await ctx.db('profiles').first('user_id').where(profileKey(ctx, userId, localpart));
   if (existing !== undefined) return false;
-  await ctx.db('profiles').insert({
-    ...(hasFullId ? { full_user_id: userId } : {}),
-    user_id: localpart,
-    displayname,
-  });
+  await ctx.db('profiles').insert({ ...profileKey(ctx, userId, localpart), user_id: localpart, displayname });
   return true;
+}
+
+/** How a user's profile row is found: by the full user ID where the schema has it, else by localpart. */
+function profileKey(ctx: UserContext, userId: string, localpart: string): { full_user_id: string } | { user_id: string } {
+  return ctx.schema.columns.profiles.has('full_user_id') ? { full_user_id: userId } : { user_id: localpart };
 }
 
 export interface Profile {
@@ -37,11 +34,7 @@ export interface Profile {
 }
 
 export async function readProfile(ctx: UserContext, userId: string, localpart: string): Promise<Profile> {
-  const hasFullId = ctx.schema.columns.profiles.has('full_user_id');
-  const row = await ctx
-    .db('profiles')
-    .first('displayname', 'avatar_url')
-    .where(hasFullId ? { full_user_id: userId } : { user_id: localpart });
+  const row = await ctx.db('profiles').first('displayname', 'avatar_url').where(profileKey(ctx, userId, localpart));
   return { displayname: row?.displayname ?? null, avatarUrl: row?.avatar_url ?? null };
 }
 
