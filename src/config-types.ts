@@ -40,13 +40,22 @@ export type DatabaseSettings =
   | { engine: 'sqlite'; path: string }
   | { engine: 'postgres'; connection: PostgresConnection };
 
-export interface Listener {
+export interface TcpListener {
   port: number;
   bindAddresses: string[];
   tls: boolean;
   /** A `type: http` listener: Synapse serves /health on every one, whatever its resources. */
   http: boolean;
 }
+
+/** A listener with `path:` (Synapse 1.81+): a unix socket, never TLS. */
+export interface UnixSocketListener {
+  /** Absolute: a relative `path` resolved against the working directory, as for pid_file. */
+  path: string;
+  http: boolean;
+}
+
+export type Listener = TcpListener | UnixSocketListener;
 
 export interface SynapseConfig {
   /** Config files actually read, in merge order. */

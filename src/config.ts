@@ -180,7 +180,7 @@ function interpret(merged: MergedConfig, files: string[], warnings: string[], op
     statsEnabled: pyTruthy(pyGet(section('stats'), 'enabled', true)),
     delegatedAuth,
     ...(typeof pidFile === 'string' && pidFile !== '' ? { pidFile: resolve(opts.cwd, pidFile) } : {}),
-    listeners: listeners(valueOr('listeners', []), pyTruthy(value('no_tls')), fileOf('listeners'), warnings),
+    listeners: listeners(valueOr('listeners', []), pyTruthy(value('no_tls')), fileOf('listeners'), opts.cwd, warnings),
   };
 }
 
@@ -242,10 +242,10 @@ function serverNoticesLocalpart(config: unknown, fileOf: (key: string) => string
 }
 
 /**
- * TCP listeners as synapse/config/server.py parses them. Synapse refuses to start with a broken
+ * Listeners as synapse/config/server.py parses them. Synapse refuses to start with a broken
  * one; here it only matters for spotting a running server, so it is skipped with a warning.
  */
-function listeners(config: unknown, noTls: boolean, file: string, warnings: string[]): Listener[] {
+function listeners(config: unknown, noTls: boolean, file: string, cwd: string, warnings: string[]): Listener[] {
   if (!Array.isArray(config)) {
     warnings.push(`listeners in ${file} is not a list; Synapse refuses that. No listener is checked.`);
     return [];
@@ -256,7 +256,11 @@ function listeners(config: unknown, noTls: boolean, file: string, warnings: stri
       warnings.push(`listeners[${i}] in ${file} has no type; Synapse refuses that. It is not checked.`);
       return;
     }
-    if (listener.port === undefined || listener.port === null) return; // a unix socket `path`
+    if (typeof listener.path === 'string' && listener.path !== '') {
+      result.push({ path: resolve(cwd, listener.path), http: listener.type === 'http' });
+      return;
+    }
+    if (listener.port === undefined || listener.port === null) return;
     if (noTls && pyTruthy(listener.tls)) return; // Synapse drops TLS listeners under no_tls
     if (typeof listener.port !== 'number' || !Number.isInteger(listener.port)) {
       warnings.push(`listeners[${i}].port in ${file} is not a number; Synapse refuses that. It is not checked.`);

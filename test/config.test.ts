@@ -1,5 +1,5 @@
 import { chmod } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfigLocations, loadConfig, type ConfigLocation } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
@@ -325,7 +325,7 @@ describe('other settings', () => {
     expect((await loadWith('server_notices:\n  system_mxid_localpart: notices\n')).serverNoticesLocalpart).toBe('notices');
   });
 
-  it('reads TCP listeners with Synapse defaults and skips unix sockets', async () => {
+  it('reads TCP listeners with Synapse defaults, and unix socket listeners', async () => {
     const config = await loadWith(
       [
         'listeners:',
@@ -341,12 +341,18 @@ describe('other settings', () => {
       { port: 8008, bindAddresses: ['::', '0.0.0.0'], tls: false, http: true },
       { port: 8448, bindAddresses: ['127.0.0.1', '::1'], tls: true, http: true },
       { port: 9000, bindAddresses: ['0.0.0.0'], tls: false, http: false },
+      { path: '/run/synapse/main.sock', http: true },
     ]);
     expect(config.warnings.join('\n')).toMatch(/listeners\[4\]\.port .* not a number/);
   });
 
+  it('resolves a relative unix socket path as it does pid_file', async () => {
+    const config = await loadWith('pid_file: hs.pid\nlisteners:\n  - {path: run/synapse.sock, type: http}\n');
+    expect(config.listeners).toEqual([{ path: join(dirname(config.pidFile!), 'run/synapse.sock'), http: true }]);
+  });
+
   it('drops TLS listeners under no_tls, as Synapse does', async () => {
     const config = await loadWith('no_tls: true\nlisteners:\n  - {port: 8448, type: http, tls: true}\n  - {port: 8008, type: http}\n');
-    expect(config.listeners.map((l) => l.port)).toEqual([8008]);
+    expect(config.listeners.map((l) => ('port' in l ? l.port : l.path))).toEqual([8008]);
   });
 });
