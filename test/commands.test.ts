@@ -9,6 +9,7 @@ import { dialectOf, rawRows } from '../src/dialect.js';
 import { checkPassword } from '../src/password.js';
 import { TOKEN_ID_GAP } from '../src/tokens.js';
 import { DIALECTS, freshDatabase, writeHomeserverYaml } from './helpers/databases.js';
+import { startFakeSynapse } from './helpers/fake-synapse.js';
 import { FIXED_NOW, cli, type CliRun } from './helpers/run-cli.js';
 import { seedToken, seedUser, snapshot } from './helpers/seed.js';
 
@@ -588,14 +589,19 @@ describe.each(DIALECTS)('commands on %s', (dialect) => {
   it('says a running Synapse must restart to see a promote', async () => {
     await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4 } });
     await seedUser(env.db, { name: '@alice:example.test' });
-    // Our own pid stands in for Synapse's: a live process named by pid_file.
-    writeFileSync(join(env.dir, 'homeserver.pid'), `${process.pid}\n`);
-    const run = await env.run(['promote', 'alice']);
-    expect(run.json()).toMatchObject({ ok: true, changed: true, synapse_running: true, restart_needed: true });
-    expect(run.stderr).toMatch(/Synapse looks like it is running .*caches who is an admin.*Restart Synapse/);
-    const again = await env.run(['promote', 'alice']);
-    expect(again.json()).toMatchObject({ changed: false, restart_needed: false });
-    expect(again.stderr).not.toMatch(/Restart Synapse/);
+    // A live process that runs `-m synapse.app.homeserver`, named by pid_file.
+    const synapse = await startFakeSynapse();
+    try {
+      writeFileSync(join(env.dir, 'homeserver.pid'), `${synapse.pid}\n`);
+      const run = await env.run(['promote', 'alice']);
+      expect(run.json()).toMatchObject({ ok: true, changed: true, synapse_running: true, restart_needed: true });
+      expect(run.stderr).toMatch(/Synapse looks like it is running .*caches who is an admin.*Restart Synapse/);
+      const again = await env.run(['promote', 'alice']);
+      expect(again.json()).toMatchObject({ changed: false, restart_needed: false });
+      expect(again.stderr).not.toMatch(/Restart Synapse/);
+    } finally {
+      await synapse.stop();
+    }
   });
 
   it('register works on the oldest supported schema (72)', async () => {
