@@ -117,6 +117,12 @@ export interface UserCounts {
   usableAdmins: number;
 }
 
+/** Admins that cannot act (deactivated or locked): the ones to repair when no admin can. */
+export async function unusableAdmins(ctx: UserContext): Promise<UserRow[]> {
+  const admins = (await selectUsers(ctx).where({ admin: 1 }).orderBy('name')).map(toUserRow);
+  return admins.filter((a) => a.deactivated || a.locked);
+}
+
 export async function countUsers(ctx: UserContext): Promise<UserCounts> {
   const all = await ctx.db('users').where({ is_guest: 0 }).count({ n: '*' }).first();
   const admins = (await selectUsers(ctx).where({ admin: 1 })).map(toUserRow);

@@ -5,7 +5,7 @@ import type { Io } from '../io.js';
 import { detectRunningSynapse } from '../live-server.js';
 import type { Output } from '../output.js';
 import { readConfig, withUsers, type GlobalArgs } from '../session.js';
-import { MAKE_AN_ADMIN, countUsers } from '../user-store.js';
+import { MAKE_AN_ADMIN, countUsers, unusableAdmins, type UserRow } from '../user-store.js';
 
 export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalArgs> {
   return {
@@ -23,12 +23,14 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
         delegated_auth: config.delegatedAuth,
         synapse_running: live.running,
         synapse_running_evidence: live.evidence,
+        synapse_running_notes: live.notes,
       };
       let problem: ToolError | undefined;
       try {
-        const { schema, counts } = await withUsers(config, args, io, out, 'read', async (ctx) => ({
+        const { schema, counts, unusable } = await withUsers(config, args, io, out, 'read', async (ctx) => ({
           schema: ctx.schema,
           counts: await countUsers(ctx),
+          unusable: await unusableAdmins(ctx),
         }));
         Object.assign(report, {
           connected: true,
@@ -41,7 +43,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
         if (counts.usableAdmins === 0 && !config.delegatedAuth) {
           problem = new ToolError(
             ExitCode.USER_NOT_FOUND,
-            `No usable server admin (active and not locked). ${MAKE_AN_ADMIN}`,
+            `No usable server admin (active and not locked). ${unusable.length > 0 ? unusable.map(repairAdvice).join(' ') : MAKE_AN_ADMIN}`,
             'no_admin',
           );
         }
@@ -63,7 +65,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
         `Schema:        ${report.schema_version ?? 'unknown'} (compat ${report.compat_version ?? 'n/a'})`,
         `Users:         ${report.users ?? 'unknown'}, admins ${report.admins ?? 'unknown'} (usable ${report.usable_admins ?? 'unknown'})`,
         `Password login: ${report.password_login ? 'on' : 'off'}${config.delegatedAuth ? ' (delegated to matrix-authentication-service)' : ''}`,
-        `Synapse:       ${live.running ? `running (${live.evidence.join('; ')})` : 'not running'}`,
+        `Synapse:       ${live.running ? `running (${live.evidence.join('; ')})` : `not running${live.notes.length > 0 ? ` (${live.notes.join('; ')})` : ''}`}`,
       ];
       if (problem === undefined) {
         out.success(lines, report);
@@ -75,4 +77,13 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
       throw problem;
     },
   };
+}
+
+/** The fix for an admin that cannot act: bringing it back beats making a new one. */
+function repairAdvice(admin: UserRow): string {
+  if (admin.deactivated && admin.locked) {
+    return `${admin.name} is deactivated and locked: run \`set-password ${admin.name} --reactivate\`, then \`unlock ${admin.name}\`.`;
+  }
+  if (admin.deactivated) return `${admin.name} is deactivated: run \`set-password ${admin.name} --reactivate\`.`;
+  return `${admin.name} is locked: run \`unlock ${admin.name}\`.`;
 }
