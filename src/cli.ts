@@ -11,7 +11,7 @@ import { listAdminsCommand } from './commands/list-admins.js';
 import { registerCommand } from './commands/register.js';
 import { setPasswordCommand } from './commands/set-password.js';
 import { unlockCommand } from './commands/unlock.js';
-import { parseBoolean, readBooleanOptions, singleValue, type BooleanOption } from './cli-options.js';
+import { BOOLEAN_SPELLINGS, parseBoolean, readBooleanOptions, singleValue, type BooleanOption } from './cli-options.js';
 import { EXIT_CODE_HELP, ExitCode, ToolError, UsageError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { Output } from './output.js';
@@ -30,6 +30,8 @@ const COMMANDS = [
 const EPILOGUE = [
   'Config: without -c, the tool reads $SYNAPSE_CONFIG_PATH, ./homeserver.yaml,',
   '/etc/matrix-synapse/homeserver.yaml (+ conf.d/), or /data/homeserver.yaml, the first found.',
+  '',
+  `Boolean options: --x, --no-x, or --x=VALUE with ${BOOLEAN_SPELLINGS}.`,
   '',
   'Exit codes:',
   ...EXIT_CODE_HELP.map(([code, text]) => `  ${code}  ${text}`),
