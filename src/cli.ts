@@ -11,7 +11,8 @@ import { listAdminsCommand } from './commands/list-admins.js';
 import { registerCommand } from './commands/register.js';
 import { setPasswordCommand } from './commands/set-password.js';
 import { unlockCommand } from './commands/unlock.js';
-import { EXIT_CODE_HELP, ExitCode, UsageError } from './errors.js';
+import { BOOLEAN_SPELLINGS, parseBoolean, readBooleanOptions, singleValue, type BooleanOption } from './cli-options.js';
+import { EXIT_CODE_HELP, ExitCode, ToolError, UsageError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { Output } from './output.js';
 
@@ -30,17 +31,43 @@ const EPILOGUE = [
   'Config: without -c, the tool reads $SYNAPSE_CONFIG_PATH, ./homeserver.yaml,',
   '/etc/matrix-synapse/homeserver.yaml (+ conf.d/), or /data/homeserver.yaml, the first found.',
   '',
+  `Boolean options: --x, --no-x, or --x=VALUE with ${BOOLEAN_SPELLINGS}.`,
+  '',
   'Exit codes:',
   ...EXIT_CODE_HELP.map(([code, text]) => `  ${code}  ${text}`),
 ].join('\n');
 
 const COMMAND_NAMES = new Set(['promote', 'demote', 'register', 'set-password', 'list-admins', 'issue-token', 'unlock', 'check']);
 
+/** Every boolean option of every command, read by readBooleanOptions before yargs parses. */
+export const BOOLEAN_OPTIONS: readonly BooleanOption[] = [
+  { name: 'json' },
+  { name: 'dry-run' },
+  { name: 'yes', alias: 'y' },
+  { name: 'verbose' },
+  { name: 'admin' },
+  { name: 'exists-ok' },
+  { name: 'password-stdin' },
+  { name: 'random-password' },
+  { name: 'ignore-policy' },
+  { name: 'logout' },
+  { name: 'reactivate' },
+  { name: 'unshadowban' },
+];
+
+// As readBooleanOptions writes them.
+const BOOLEAN_FLAGS = new Set(BOOLEAN_OPTIONS.flatMap((o) => [`--${o.name}`, `--no-${o.name}`]));
+
 /**
  * yargs names every stray argument; a stray value may be a password typed in the wrong place, so
  * only option names and unknown command names are repeated.
  */
 function describeUsageProblem(message: string, argv: string[]): string {
+  const missing = /^Not enough arguments following: (.+)$/.exec(message);
+  if (missing !== null) {
+    const name = missing[1]!;
+    return `${optionName(name)} needs a value (write --${SHORT_ALIASES[name] ?? name}=VALUE when the value begins with '-')`;
+  }
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
   if (unknown === null) return message;
   const names = unknown[1]!.split(', ');
@@ -51,20 +78,36 @@ function describeUsageProblem(message: string, argv: string[]): string {
   const firstCommand = argv.findIndex((a) => COMMAND_NAMES.has(a));
   const command = values.find((v) => firstCommand === -1 || argv.indexOf(v) < firstCommand);
   const parts = [];
-  if (options.length > 0) parts.push(`Unknown option ${options.map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ')}`);
+  if (options.length > 0) parts.push(`Unknown option ${options.map(optionName).join(', ')}`);
   if (command !== undefined) parts.push(`Unknown command "${command}"`);
-  else if (values.length > 0) parts.push('Unexpected extra argument (not repeated here, in case it is a password)');
+  else if (values.length > 0) {
+    // `--admin True`: yargs takes only the exact words true and false as a boolean's separate value.
+    const misplaced = values.find((v) => parseBoolean(v) !== undefined && BOOLEAN_FLAGS.has(argv[argv.indexOf(v) - 1] ?? ''));
+    parts.push(
+      misplaced !== undefined
+        ? `Unexpected extra argument "${misplaced}": give a boolean option its value after "=", like ${argv[argv.indexOf(misplaced) - 1]}=${misplaced}`
+        : 'Unexpected extra argument (not repeated here, in case it is a password)',
+    );
+  }
   return parts.join('. ');
 }
 
-function flagGuess(argv: string[], name: string): boolean {
-  return argv.some((a) => a === `--${name}` || (a.startsWith(`--${name}=`) && a !== `--${name}=false`));
+const SHORT_ALIASES: Record<string, string> = { c: 'config', y: 'yes' };
+const optionName = (n: string) => (n.length > 1 ? `--${n}` : SHORT_ALIASES[n] ? `-${n}/--${SHORT_ALIASES[n]}` : `-${n}`);
+
+/** yargs reports its own findings as YError; anything else thrown in a handler is ours. */
+function usageFailure(message: string, err: Error | undefined, argv: string[]): Error {
+  if (err instanceof ToolError || (err !== undefined && err.name !== 'YError')) return err;
+  return new UsageError(`${describeUsageProblem(message, argv).replace(/\.?$/, '.')} See --help.`);
 }
 
 /** Runs the CLI on `argv` and returns the exit code; never calls process.exit. */
-export async function runCli(argv: string[], io: Io): Promise<number> {
-  // A guess for errors yargs reports before it has parsed anything; the middleware below decides.
-  const out = new Output(io, flagGuess(argv, 'json'), flagGuess(argv, 'verbose'));
+export async function runCli(rawArgv: string[], io: Io): Promise<number> {
+  const booleans = readBooleanOptions(rawArgv, BOOLEAN_OPTIONS);
+  const argv = booleans.argv;
+  // For errors yargs reports before it has parsed anything; the middleware below reads the same.
+  const out = new Output(io, booleans.values.get('json') ?? false, booleans.values.get('verbose') ?? false);
+  if (booleans.problem !== undefined) return out.failure(booleans.problem);
   let code: number = ExitCode.OK;
   const parser = yargs(argv)
     .scriptName('synapse-admin-bootstrap')
@@ -77,7 +120,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       coerce: (v: string | string[]) => [v].flat(),
       describe: 'homeserver.yaml or a directory of *.yaml (repeatable, merged as Synapse does)',
     })
-    .option('database-url', { type: 'string', describe: "a postgres:// URL or an SQLite path; overrides the config's database" })
+    .option('database-url', {
+      ...singleValue('database-url'),
+      describe: "a postgres:// URL or an SQLite path; overrides the config's database",
+    })
     .option('json', { type: 'boolean', default: false, describe: 'print exactly one JSON object on stdout' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'show what would change, write nothing' })
     .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'never prompt' })
@@ -93,7 +139,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message, err) => {
-      throw err ?? new UsageError(`${describeUsageProblem(message, argv).replace(/\.?$/, '.')} See --help.`);
+      throw usageFailure(message, err, argv);
     });
   try {
     await parser.parseAsync();

@@ -118,20 +118,32 @@ function describeSource(source: PasswordSource): string {
   }
 }
 
+// Why a file could not be read, by errno. Node's own message repeats the path, so it is not used.
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'it does not exist',
+  ENOTDIR: 'a part of its path is not a directory',
+  ENAMETOOLONG: 'its name is too long',
+  ELOOP: 'its path has too many symbolic links',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+};
+
+/**
+ * A password typed where the path goes (`--password-file MyS3cret!`) must not reach the screen or a
+ * log, so a file that cannot be read is not named: the admin can see the path in the command.
+ * Once read, it is known to be a file, and later messages name it.
+ */
 async function readPasswordFile(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'it does not exist'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'it is a directory'
-            : (err as Error).message;
-    throw new UsageError(`Cannot read the password file ${path}: ${reason}. Check --password-file.`);
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+    const reason = READ_FAILURES[code] ?? `error ${code}`;
+    throw new UsageError(
+      `Cannot read the file given with --password-file: ${reason}. Its name is not repeated here, in case a ` +
+        'password was typed in its place. Check the path (a relative one is taken from the current directory).',
+    );
   }
 }
 

@@ -20,11 +20,14 @@ const MAX_USER_ID_LENGTH = 255;
 const NEW_LOCALPART_CHARS = /^[a-z0-9._=\-/+]*$/;
 const NOT_NEW_LOCALPART_CHAR = /[^a-z0-9._=\-/+]/gu;
 const ALLOWED_DESCRIPTION = "a-z, 0-9 and the symbols . _ = - / +";
-// Whitespace and control characters cannot be part of any user ID and usually mean a quoting slip.
-const NEVER_IN_LOCALPART = /[\p{Cc}\p{Z}]/u;
+// Whitespace and control characters cannot be part of any user ID and usually mean a quoting slip
+// (a trailing space or newline in a template variable).
+const NEVER_IN_USER_ID = /[\p{Cc}\p{Z}\p{White_Space}]/u;
 
 /** A `<user>` argument: a localpart (`alice`) or a full ID of this server (`@alice:example.org`). */
 export function parseUserArg(arg: string, serverName: string): ParsedUser {
+  // Checked on the whole argument first, so that "@alice:example.org " is not blamed on the server name.
+  refuseWhitespaceAndControl(arg);
   let localpart: string;
   if (arg.startsWith('@')) {
     // Like Synapse's UserID.from_string: the domain is everything after the first ':'.
@@ -55,13 +58,6 @@ export function parseUserArg(arg: string, serverName: string): ParsedUser {
   }
   if (localpart === '') {
     throw new UsageError(`The user "${arg}" has an empty localpart. Give a name like alice or @alice:${serverName}.`);
-  }
-  const bad = NEVER_IN_LOCALPART.exec(localpart);
-  if (bad) {
-    throw new UsageError(
-      `The user "${arg}" contains ${describeChar(bad[0])}, which no user ID can contain. ` +
-        'Check the quoting of the argument.',
-    );
   }
   return { userId: `@${localpart}:${serverName}`, localpart };
 }
@@ -110,6 +106,22 @@ export function validateNewLocalpart(
         `${MAX_USER_ID_LENGTH - (length - [...localpart].length)} characters.`,
     );
   }
+}
+
+function refuseWhitespaceAndControl(arg: string): void {
+  const chars = [...arg];
+  const space = (c: string | undefined) => c !== undefined && /\p{White_Space}/u.test(c);
+  const [where, bad] = space(chars[0])
+    ? ['begins with', chars[0]!]
+    : space(chars.at(-1))
+      ? ['ends with', chars.at(-1)!]
+      : ['contains', NEVER_IN_USER_ID.exec(arg)?.[0]];
+  if (bad === undefined) return;
+  const what = space(bad) ? `whitespace (${describeChar(bad)})` : `the control character ${describeChar(bad)}`;
+  throw new UsageError(
+    `The user ${JSON.stringify(arg)} ${where} ${what}, which no user ID can contain. ` +
+      'Remove it: check the quoting of the argument, or a variable that carries a stray space or newline.',
+  );
 }
 
 function describeChar(char: string): string {

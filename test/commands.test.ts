@@ -529,6 +529,153 @@ const cases: Case[] = [
     message: /schema version 60/,
     unchanged: true,
   },
+  // Command-line values as scripts write them (issue 7): booleans spelled by Jinja, YAML and shell.
+  {
+    name: 'register --admin=True (as Jinja writes it) makes a server admin',
+    args: ['register', 'carol', '--admin=True', '--password-stdin'],
+    input: 'pw-pw-pw-pw',
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ created: true, admin: true });
+      expect(Number((await userRow(db, '@carol:example.test')).admin)).toBe(1);
+    },
+  },
+  {
+    name: 'register --admin=True --exists-ok keeps an existing admin an admin',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['register', 'alice', '--admin=True', '--exists-ok=yes'],
+    code: 0,
+    unchanged: true,
+    check: async (_env, run) => expect(run.json()).toMatchObject({ created: false, changed: false, admin: true }),
+  },
+  {
+    name: 'register --admin=1 --exists-ok=On promotes an existing plain user',
+    seed: (db) => seedUser(db, { name: '@alice:example.test' }),
+    args: ['register', 'alice', '--admin=1', '--exists-ok=On'],
+    code: 0,
+    check: async ({ db }) => expect(Number((await userRow(db, '@alice:example.test')).admin)).toBe(1),
+  },
+  {
+    name: 'register --admin=FALSE makes a plain user',
+    args: ['register', 'carol', '--admin=FALSE', '--password-stdin'],
+    input: 'pw-pw-pw-pw',
+    code: 0,
+    check: async ({ db }) => expect(Number((await userRow(db, '@carol:example.test')).admin)).toBe(0),
+  },
+  {
+    name: 'register --no-admin=false means --admin',
+    args: ['register', 'carol', '--no-admin=false', '--password-stdin'],
+    input: 'pw-pw-pw-pw',
+    code: 0,
+    check: async ({ db }) => expect(Number((await userRow(db, '@carol:example.test')).admin)).toBe(1),
+  },
+  {
+    name: 'register --admin=maybe --exists-ok is refused, and the admin stays an admin',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['register', 'alice', '--admin=maybe', '--exists-ok'],
+    code: 2,
+    message: /The value given to --admin is not a boolean/,
+    unchanged: true,
+  },
+  {
+    name: 'register --admin --no-admin is refused',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['register', 'alice', '--admin', '--no-admin', '--exists-ok'],
+    code: 2,
+    message: /--admin is given both as true and as false/,
+    unchanged: true,
+  },
+  {
+    name: 'promote --dry-run=True writes nothing',
+    seed: (db) => seedUser(db, { name: '@alice:example.test' }),
+    args: ['--dry-run=True', 'promote', 'alice'],
+    code: 0,
+    unchanged: true,
+    check: async (_env, run) => expect(run.json()).toMatchObject({ changed: true, dry_run: true }),
+  },
+  {
+    name: 'set-password --logout=yes --password-stdin=1 deletes the access tokens',
+    seed: async (db) => {
+      await seedUser(db, { name: '@alice:example.test', admin: true });
+      await seedToken(db, '@alice:example.test', 7, 'syt_old_token');
+    },
+    args: ['set-password', 'alice', '--logout=yes', '--password-stdin=1'],
+    input: 'new-pass-word',
+    code: 0,
+    check: async ({ db }) => expect(await db('access_tokens').select()).toEqual([]),
+  },
+  {
+    name: 'set-password --logout=no keeps the access tokens',
+    seed: async (db) => {
+      await seedUser(db, { name: '@alice:example.test', admin: true });
+      await seedToken(db, '@alice:example.test', 7, 'syt_old_token');
+    },
+    args: ['set-password', 'alice', '--logout=no', '--password-stdin'],
+    input: 'new-pass-word',
+    code: 0,
+    check: async ({ db }) => expect(await db('access_tokens').select('token')).toEqual([{ token: 'syt_old_token' }]),
+  },
+  {
+    name: 'unlock --unshadowban=TRUE lifts a shadow ban',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true, shadowBanned: true }),
+    args: ['unlock', 'alice', '--unshadowban=TRUE'],
+    code: 0,
+    check: async ({ db }) => expect(bool((await userRow(db, '@alice:example.test')).shadow_banned)).toBe(false),
+  },
+  {
+    name: 'register with a display name of 256 code points (512 UTF-16 units) stores it whole',
+    args: ['register', 'carol', '--no-admin', '--displayname', '😀'.repeat(256), '--password-stdin'],
+    input: 'pw-pw-pw-pw',
+    code: 0,
+    check: async ({ db }) => expect((await db('profiles').first('displayname')).displayname).toBe('😀'.repeat(256)),
+  },
+  {
+    name: 'register with a display name longer than Synapse allows',
+    args: ['register', 'carol', '--no-admin', '--displayname', 'x'.repeat(257), '--password-stdin'],
+    input: 'pw-pw-pw-pw',
+    code: 2,
+    message: /--displayname is 257 characters long; Synapse allows at most 256/,
+    unchanged: true,
+  },
+  {
+    name: 'register with a NUL in the display name (PostgreSQL cannot store it)',
+    args: ['register', 'carol', '--no-admin', '--displayname', 'car\0ol', '--password-stdin'],
+    input: 'pw-pw-pw-pw',
+    code: 2,
+    message: /control character U\+0000/,
+    unchanged: true,
+  },
+  {
+    name: 'issue-token with an empty device ID',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['issue-token', 'alice', '--device-id', ''],
+    code: 2,
+    message: /--device-id is empty/,
+    unchanged: true,
+  },
+  {
+    name: 'issue-token with a device ID longer than Synapse allows',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['issue-token', 'alice', '--device-id', 'D'.repeat(513)],
+    code: 2,
+    message: /at most 512/,
+    unchanged: true,
+  },
+  {
+    name: 'issue-token with a device ID of 512 characters',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['issue-token', 'alice', '--device-id', 'D'.repeat(512)],
+    code: 0,
+    check: async ({ db }) => expect((await db('devices').first('device_id')).device_id).toBe('D'.repeat(512)),
+  },
+  {
+    name: 'a trailing space after the user ID is called whitespace',
+    seed: (db) => seedUser(db, { name: '@alice:example.test' }),
+    args: ['promote', '@alice:example.test '],
+    code: 2,
+    message: /ends with whitespace \(U\+0020\)/,
+    unchanged: true,
+  },
 ];
 
 const IRC_REGISTRATION = `id: irc

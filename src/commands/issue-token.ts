@@ -1,8 +1,10 @@
 import type { CommandModule } from 'yargs';
+import { singleValue } from '../cli-options.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
 import { detectRunningSynapse } from '../live-server.js';
 import { readConfig, withUsers } from '../session.js';
+import { checkDeviceId } from '../synapse-limits.js';
 import { issueToken, parseDuration } from '../tokens.js';
 import { userIdOf, withUserPositional, type UserArgs } from './shared.js';
 
@@ -18,13 +20,14 @@ export function issueTokenCommand(io: Io, out: Output): CommandModule<object, Is
     builder: (y) =>
       withUserPositional(y)
         .option('expires-in', {
-          type: 'string',
+          ...singleValue('expires-in'),
           default: '1h',
           describe: 'how long the token lasts: 30m, 1h, 7d, ... or never',
         })
-        .option('device-id', { type: 'string', describe: 'attach the token to this device (created if missing)' }) as never,
+        .option('device-id', { ...singleValue('device-id'), describe: 'attach the token to this device (created if missing)' }) as never,
     handler: async (args) => {
       const expiresInMs = parseDuration(args.expiresIn);
+      if (args.deviceId !== undefined) checkDeviceId(args.deviceId);
       const config = await readConfig(args, io, out);
       const userId = userIdOf(args.user, config);
       const issued = await withUsers(config, args, io, out, 'write', (ctx) =>

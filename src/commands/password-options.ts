@@ -1,5 +1,6 @@
 // The password sources register and set-password share, and what both do with the password.
 import type { Argv } from 'yargs';
+import { singleValue } from '../cli-options.js';
 import type { SynapseConfig } from '../config-types.js';
 import { UsageError } from '../errors.js';
 import { isInteractive, type Io } from '../io.js';
@@ -14,10 +15,10 @@ export interface PasswordArgs extends PasswordFlags {
 
 export function withPasswordOptions<T>(y: Argv<T>) {
   return y
-    .option('password-file', { type: 'string', describe: 'read the password from this file (surrounding whitespace stripped)' })
+    .option('password-file', { ...singleValue('password-file'), describe: 'read the password from this file (surrounding whitespace stripped)' })
     .option('password-stdin', { type: 'boolean', describe: 'read the password from standard input' })
     .option('random-password', { type: 'boolean', describe: 'generate a strong password and print it once' })
-    .option('password', { type: 'string', describe: 'the password itself (visible in the process list: avoid)' })
+    .option('password', { ...singleValue('password'), describe: 'the password itself (visible in the process list: avoid)' })
     .option('ignore-policy', { type: 'boolean', default: false, describe: "skip the config's password_config.policy" });
 }
 

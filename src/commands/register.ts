@@ -1,10 +1,12 @@
 import type { CommandModule } from 'yargs';
 import { appServiceClaiming, appServiceInterested, loadAppServices } from '../appservice.js';
+import { singleValue } from '../cli-options.js';
 import type { SynapseConfig } from '../config-types.js';
 import { UsageError } from '../errors.js';
 import { askYesNo, isInteractive, type Io } from '../io.js';
 import type { Output } from '../output.js';
 import { readConfig, withSynapse } from '../session.js';
+import { checkDisplayname } from '../synapse-limits.js';
 import { parseUserArg, validateNewLocalpart } from '../user-id.js';
 import { existingForRegister, register, type NewUser } from '../user-operations.js';
 import { obtainPasswordHash, withPasswordOptions, type PasswordArgs } from './password-options.js';
@@ -40,14 +42,15 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
     builder: (y) =>
       withPasswordOptions(withUserPositional(y))
         .option('admin', { type: 'boolean', describe: 'make the user a server admin (--no-admin: not)' })
-        .option('displayname', { type: 'string', describe: 'display name (default: the localpart, as Synapse does)' })
-        .option('user-type', { type: 'string', describe: "Synapse's user_type: bot, support, or one of user_types.extra_user_types" })
+        .option('displayname', { ...singleValue('displayname'), describe: 'display name (default: the localpart, as Synapse does)' })
+        .option('user-type', { ...singleValue('user-type'), describe: "Synapse's user_type: bot, support, or one of user_types.extra_user_types" })
         .option('exists-ok', {
           type: 'boolean',
           default: false,
           describe: 'an existing user is not an error: apply --admin/--no-admin to it, leave its password alone',
         }) as never,
     handler: async (args) => {
+      if (args.displayname !== undefined) checkDisplayname(args.displayname);
       const config = await readConfig(args, io, out);
       const { userId, localpart } = parseUserArg(args.user, config.serverName);
       validateNewLocalpart(localpart, config.serverName, { allowUnderscorePrefix: config.allowUnderscorePrefixedLocalpart });
