@@ -159,6 +159,30 @@ export const TOUCHED_TABLES = {
     ],
     unique: [{ columns: ['user_id', 'device_id'] }],
   },
+  pushers: {
+    columns: [
+      bigintKey('id'),
+      text('user_name', true),
+      bigint('access_token'),
+      text('profile_tag', true),
+      text('kind', true),
+      text('app_id', true),
+      text('app_display_name', true),
+      text('device_display_name', true),
+      text('pushkey', true),
+      bigint('ts', true),
+      text('lang'),
+      text('data'),
+      // delta 60/02 widened it on PostgreSQL only.
+      { ...bigint('last_stream_ordering'), sqlite: { type: 'integer' } },
+      bigint('last_success'),
+      bigint('failing_since'),
+      { name: 'enabled', type: 'boolean', since: 73 },
+      { ...text('device_id'), since: 73 },
+      { ...text('instance_name'), since: 85 },
+    ],
+    unique: [{ columns: ['id'] }, { columns: ['app_id', 'pushkey', 'user_name'] }],
+  },
   user_threepids: {
     columns: [
       text('user_id', true),

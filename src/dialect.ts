@@ -75,6 +75,28 @@ export async function upsertUserDirectorySearch(
   }
 }
 
+/**
+ * Makes concurrent copies of the tool take turns until the caller's transaction ends, so that
+ * reading MAX(id) and inserting above it is one step (access_tokens.id). SQLite's BEGIN IMMEDIATE
+ * already lets one writer in at a time; on PostgreSQL a transaction-scoped advisory lock does,
+ * and lock_timeout bounds the wait. Synapse takes no advisory locks, so it never waits on ours.
+ */
+export async function serializeToolWriters(db: Knex): Promise<void> {
+  const dialect = dialectOf(db);
+  switch (dialect) {
+    case 'sqlite':
+      return;
+    case 'postgres':
+      await db.raw('SELECT pg_advisory_xact_lock(?)', [TOOL_ADVISORY_LOCK]);
+      return;
+    default:
+      return dialect satisfies never;
+  }
+}
+
+// A fixed key of our own ("sab" and a 1); any other program that picks it would only wait on us.
+const TOOL_ADVISORY_LOCK = 0x73616201;
+
 /** Rows from a raw SELECT, whichever driver ran it. */
 export function rawRows<T>(dialect: Dialect, result: unknown): T[] {
   switch (dialect) {

@@ -29,6 +29,7 @@ const TOUCHED = [
   'refresh_tokens',
   'devices',
   'erased_users',
+  'pushers',
 ] as const;
 export type TouchedTable = (typeof TOUCHED)[number];
 

@@ -1,5 +1,6 @@
 // The preamble every command shares: read the config, open the database, check it is a Synapse
 // database we understand, run the command in one transaction, and close everything.
+import type { Knex } from 'knex';
 import { loadConfig } from './config.js';
 import type { SynapseConfig } from './config-types.js';
 import { inTransaction, withDatabase, type AccessMode } from './database.js';
@@ -10,7 +11,7 @@ import type { Io } from './io.js';
 import { detectRunningSynapse } from './live-server.js';
 import type { Output } from './output.js';
 import { inspectSchema } from './schema.js';
-import type { UserContext } from './user-store.js';
+import { serverOfUsers, type UserContext } from './user-store.js';
 
 export interface GlobalArgs {
   config?: string[];
@@ -45,6 +46,22 @@ function refuseDelegatedAuth(config: SynapseConfig): void {
   }
 }
 
+/**
+ * Synapse refuses to start on a database whose users belong to another server_name ("Found users
+ * in database not native to ..."): a copied config or the wrong -c. Refuse it the same way, before
+ * anything is read for the command or written.
+ */
+async function refuseForeignDatabase(db: Knex, config: SynapseConfig): Promise<void> {
+  const found = await serverOfUsers(db);
+  if (found === undefined || found.serverName === config.serverName) return;
+  throw new ConfigError(
+    `${config.files.join(', ')} ${config.files.length > 1 ? 'set' : 'sets'} server_name "${config.serverName}", but the users in ` +
+      `${describeDatabase(config.database)} belong to "${found.serverName}" (e.g. ${found.userId}). Synapse refuses to start ` +
+      'with this pair. Nothing was changed. Check that -c names the config of the server that owns this database ' +
+      '(or that the database is the one this config means).',
+  );
+}
+
 export interface Session {
   /** For reads before the change, outside any transaction. */
   ctx: UserContext;
@@ -69,6 +86,7 @@ export async function withSynapse<T>(
     const schema = await inspectSchema(db, describeDatabase(config.database));
     out.detail(`Synapse schema version ${schema.version} (compat ${schema.compatVersion ?? 'n/a'})`);
     for (const w of schema.warnings) out.warn(w);
+    await refuseForeignDatabase(db, config);
     const ctx: UserContext = { db, dialect: dialectOf(db), schema, serverName: config.serverName, now: io.now };
     return fn({
       ctx,

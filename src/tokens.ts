@@ -1,7 +1,7 @@
 // Access tokens in Synapse's own format, written so a running Synapse accepts them and does not
 // trip over them.
 import { crc32 } from 'node:zlib';
-import { sqlBool } from './dialect.js';
+import { serializeToolWriters, sqlBool } from './dialect.js';
 import { AccountStateError, UsageError } from './errors.js';
 import { REACTIVATE_HINT, assertActiveAccount, localpartOf, requireUser, type UserContext } from './user-store.js';
 
@@ -80,6 +80,8 @@ export async function issueToken(ctx: UserContext, userId: string, opts: IssueTo
   if (user.locked) {
     throw new AccountStateError(`${user.name} is locked, so Synapse would refuse a token for it. Run \`unlock ${user.name}\` first.`);
   }
+  // Before the device and MAX(id) are read: two runs at once must not take the same id or device.
+  await serializeToolWriters(ctx.db);
   const now = ctx.now();
   const accessToken = generateAccessToken(localpartOf(user.name), opts.randomBytes);
   const expiresAtMs = opts.expiresInMs === null ? null : now + opts.expiresInMs;

@@ -4,12 +4,11 @@ import { sqlBool } from './dialect.js';
 import { UserExistsError, UserNotFoundError } from './errors.js';
 import { addToUserDirectory, ensureProfile, readProfile } from './user-directory.js';
 import {
-  MAKE_AN_ADMIN,
   REACTIVATE_HINT,
   assertActiveAccount,
-  countUsers,
   findUser,
   localpartOf,
+  noAdminLeftWarnings,
   requireUser,
   selectUsers,
   toUserRow,
@@ -48,10 +47,7 @@ export async function demote(ctx: UserContext, userId: string): Promise<Operatio
   const user = await requireUser(ctx, userId);
   if (!user.admin) return result(user.name, []);
   await ctx.db('users').where({ name: user.name }).update({ admin: 0 });
-  const { usableAdmins } = await countUsers(ctx);
-  const warnings =
-    usableAdmins === 0 ? [`No usable server admin is left. ${MAKE_AN_ADMIN}`] : [];
-  return result(user.name, [`${user.name}: admin 1 -> 0`], warnings);
+  return result(user.name, [`${user.name}: admin 1 -> 0`], await noAdminLeftWarnings(ctx));
 }
 
 export interface RegisterInput {
@@ -75,23 +71,35 @@ export interface NewUser {
 
 /**
  * The existing user `register` would act on, or undefined when it would create one; throws when
- * registering is refused. Commands call it before asking for a password, and register again
- * inside its transaction.
+ * registering is refused. Synapse treats user IDs case-insensitively, so with --exists-ok a user
+ * that differs only in case (a legacy @Frank) is the user, as `promote frank` takes it. Commands
+ * call it before asking for a password, and register again inside its transaction.
  */
 export async function existingForRegister(ctx: UserContext, input: RegisterInput): Promise<UserRow | undefined> {
   const existing = await findUser(ctx, input.userId);
   if (existing === undefined) return undefined;
-  if (existing.name !== input.userId) {
+  if (!input.existsOk) {
     throw new UserExistsError(
       input.userId,
-      `Synapse treats user IDs case-insensitively and ${existing.name} is taken. Choose another name, or use ${existing.name}.`,
+      existing.name === input.userId
+        ? 'Use `promote` or `set-password` on it, or pass --exists-ok.'
+        : `Synapse treats user IDs case-insensitively and ${existing.name} is taken. Choose another name, or pass --exists-ok to keep ${existing.name}.`,
     );
-  }
-  if (!input.existsOk) {
-    throw new UserExistsError(input.userId, 'Use `promote` or `set-password` on it, or pass --exists-ok.');
   }
   assertActiveAccount(existing, 'apply --exists-ok to', REACTIVATE_HINT);
   return existing;
+}
+
+/** register --exists-ok on a user that is there: apply the admin flag as asked, nothing else. */
+async function registerExisting(
+  ctx: UserContext,
+  existing: UserRow,
+  admin: boolean,
+): Promise<OperationResult & { created: boolean }> {
+  if (admin === existing.admin) return { ...result(existing.name, [], lockWarnings(existing)), created: false };
+  await ctx.db('users').where({ name: existing.name }).update({ admin: admin ? 1 : 0 });
+  const warnings = [...lockWarnings(existing), ...(admin ? [] : await noAdminLeftWarnings(ctx))];
+  return { ...result(existing.name, [`${existing.name}: admin ${Number(existing.admin)} -> ${Number(admin)}`], warnings), created: false };
 }
 
 export async function register(
@@ -100,21 +108,17 @@ export async function register(
   newUser: NewUser | undefined,
 ): Promise<OperationResult & { created: boolean }> {
   const existing = await existingForRegister(ctx, input);
-  if (existing !== undefined) {
-    const changes: string[] = [];
-    if (input.admin !== existing.admin) {
-      await ctx.db('users').where({ name: existing.name }).update({ admin: input.admin ? 1 : 0 });
-      changes.push(`${existing.name}: admin ${Number(existing.admin)} -> ${Number(input.admin)}`);
-    }
-    return { ...result(existing.name, changes, lockWarnings(existing)), created: false };
-  }
+  if (existing !== undefined) return registerExisting(ctx, existing, input.admin);
   if (newUser === undefined) {
     throw new UserNotFoundError(input.userId, 'It was deleted while this command ran; run it again.');
   }
   const { db, dialect, schema } = ctx;
   const userCols = schema.columns.users;
-  try {
-    await db('users').insert({
+  // DO NOTHING rather than an error: a failed INSERT would abort PostgreSQL's transaction, and a
+  // racer that created the user first (it waits for that racer to commit) is no error with
+  // --exists-ok. SQLite's write lock lets no racer in between.
+  const inserted = await db('users')
+    .insert({
       name: input.userId,
       password_hash: newUser.passwordHash,
       // Synapse stores creation_ts in seconds, unlike most of its timestamps.
@@ -126,12 +130,17 @@ export async function register(
       ...(userCols.has('shadow_banned') ? { shadow_banned: sqlBool(dialect, false) } : {}),
       // Like Synapse's admin registration API: an operator-made account needs no approval.
       ...(userCols.has('approved') ? { approved: sqlBool(dialect, true) } : {}),
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) {
+    })
+    .onConflict('name')
+    .ignore()
+    .returning('name');
+  if (inserted.length === 0) {
+    if (!input.existsOk) {
       throw new UserExistsError(input.userId, 'It was created while this command ran; run it again (with --exists-ok to accept it).');
     }
-    throw err;
+    const racer = await existingForRegister(ctx, input);
+    if (racer === undefined) throw new Error(`INSERT of ${input.userId} conflicted, yet no such user is there`);
+    return registerExisting(ctx, racer, input.admin);
   }
   const displayname = newUser.displayname === '' ? null : newUser.displayname;
   if (displayname !== null) await ensureProfile(ctx, input.userId, input.localpart, displayname);
@@ -140,11 +149,6 @@ export async function register(
   const what = [input.admin ? 'admin' : 'non-admin', newUser.userType].filter(Boolean).join(' ');
   const named = displayname === null ? 'no display name' : `display name "${displayname}"`;
   return { ...result(input.userId, [`created ${what} user ${input.userId} (${named})`]), created: true };
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /** Synapse's _update_stats_delta_txn for a brand-new user: a completed row at the current state-delta position. */
@@ -183,19 +187,39 @@ export async function setPassword(
   userId: string,
   passwordHash: string,
   opts: SetPasswordOptions,
-): Promise<OperationResult & { tokensRemoved: number; reactivated: boolean }> {
+): Promise<OperationResult & { tokensRemoved: number; pushersRemoved: number; reactivated: boolean }> {
   const user = await userForSetPassword(ctx, userId, opts.reactivate);
   const changes = user.deactivated ? await reactivate(ctx, user, opts.inDirectory) : [];
   await ctx.db('users').where({ name: user.name }).update({ password_hash: passwordHash });
   changes.push(`${user.name}: new password hash`);
-  let tokensRemoved = 0;
+  const { tokensRemoved, pushersRemoved } = opts.logout ? await logout(ctx, user.name) : { tokensRemoved: 0, pushersRemoved: 0 };
   if (opts.logout) {
-    tokensRemoved = await ctx.db('access_tokens').where({ user_id: user.name }).delete();
-    if (ctx.schema.columns.refresh_tokens.size > 0) await ctx.db('refresh_tokens').where({ user_id: user.name }).delete();
     changes.push(`${user.name}: ${tokensRemoved} access token(s) and its refresh tokens deleted`);
+    if (pushersRemoved > 0) changes.push(`${user.name}: ${pushersRemoved} pusher(s) deleted`);
   }
   const warnings = opts.reactivate && !user.deactivated ? [`${user.name} was not deactivated; --reactivate had nothing to do.`] : [];
-  return { ...result(user.name, changes, [...warnings, ...lockWarnings(user)]), tokensRemoved, reactivated: user.deactivated };
+  return {
+    ...result(user.name, changes, [...warnings, ...lockWarnings(user)]),
+    tokensRemoved,
+    pushersRemoved,
+    reactivated: user.deactivated,
+  };
+}
+
+/**
+ * What Synapse's password reset with logout_devices removes without writing a stream: every
+ * access and refresh token, and the pushers. Synapse deletes the pushers of each device and token
+ * it ends, which after a full logout is every pusher a session made; one whose session is already
+ * gone would keep pushing too, so all of the user's pushers go, as on deactivation. Synapse's
+ * deleted_pushers rows only tell workers to stop a pusher at once: they are a stream (ids from
+ * Synapse's own generator, in memory on SQLite), so none is written. A running HTTP pusher stops
+ * by itself when it finds its row gone; a restart forgets the rest.
+ */
+async function logout(ctx: UserContext, userId: string): Promise<{ tokensRemoved: number; pushersRemoved: number }> {
+  const tokensRemoved = await ctx.db('access_tokens').where({ user_id: userId }).delete();
+  if (ctx.schema.columns.refresh_tokens.size > 0) await ctx.db('refresh_tokens').where({ user_id: userId }).delete();
+  const pushersRemoved = ctx.schema.columns.pushers.size > 0 ? await ctx.db('pushers').where({ user_name: userId }).delete() : 0;
+  return { tokensRemoved, pushersRemoved };
 }
 
 /** Synapse's DeactivateAccountHandler.activate_account, minus what needs a running server. */

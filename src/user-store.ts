@@ -123,6 +123,15 @@ export async function unusableAdmins(ctx: UserContext): Promise<UserRow[]> {
   return admins.filter((a) => a.deactivated || a.locked);
 }
 
+/**
+ * The warning for a change that took admin away: the same words whichever command did it
+ * (`demote`, `register --exists-ok --no-admin`). Call it after the change, in its transaction.
+ */
+export async function noAdminLeftWarnings(ctx: UserContext): Promise<string[]> {
+  const { usableAdmins } = await countUsers(ctx);
+  return usableAdmins === 0 ? [`No usable server admin is left. ${MAKE_AN_ADMIN}`] : [];
+}
+
 export async function countUsers(ctx: UserContext): Promise<UserCounts> {
   const all = await ctx.db('users').where({ is_guest: 0 }).count({ n: '*' }).first();
   const admins = (await selectUsers(ctx).where({ admin: 1 })).map(toUserRow);
@@ -131,4 +140,15 @@ export async function countUsers(ctx: UserContext): Promise<UserCounts> {
     admins: admins.length,
     usableAdmins: admins.filter((a) => !a.deactivated && !a.locked).length,
   };
+}
+
+/**
+ * The server a database's users belong to, read as Synapse's check_database_before_upgrade reads
+ * it (the first users row; the domain is what follows the first ':'); undefined when it has none.
+ */
+export async function serverOfUsers(db: Knex): Promise<{ userId: string; serverName: string } | undefined> {
+  const row = await db('users').first('name');
+  if (row === undefined) return undefined;
+  const userId = String(row.name);
+  return { userId, serverName: userId.includes(':') ? userId.slice(userId.indexOf(':') + 1) : '' };
 }

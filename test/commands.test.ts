@@ -11,7 +11,7 @@ import { TOKEN_ID_GAP } from '../src/tokens.js';
 import { DIALECTS, freshDatabase, writeHomeserverYaml } from './helpers/databases.js';
 import { startFakeSynapse } from './helpers/fake-synapse.js';
 import { FIXED_NOW, cli, type CliRun } from './helpers/run-cli.js';
-import { seedToken, seedUser, snapshot } from './helpers/seed.js';
+import { seedPusher, seedToken, seedUser, snapshot } from './helpers/seed.js';
 
 const HS = 'example.test';
 const PASSWORD_SETTINGS = { pepper: '' };
@@ -291,7 +291,7 @@ const cases: Case[] = [
   {
     name: 'register of a name that differs only in case',
     seed: (db) => seedUser(db, { name: '@Alice:example.test' }),
-    args: ['register', 'alice', '--admin', '--exists-ok', '--password-stdin'],
+    args: ['register', 'alice', '--admin', '--password-stdin'],
     input: 'whatever-pass',
     code: 6,
     message: /@Alice:example\.test is taken/,
@@ -675,6 +675,136 @@ const cases: Case[] = [
     code: 2,
     message: /ends with whitespace \(U\+0020\)/,
     unchanged: true,
+  },
+  // Issue 7: user operations (last-admin warning, pushers on logout, races, legacy case, foreign database).
+  {
+    name: 'register --exists-ok --no-admin on the last usable admin warns exactly as demote does',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['register', 'alice', '--exists-ok', '--no-admin'],
+    code: 0,
+    check: async (env, run) => {
+      expect(run.json()).toMatchObject({ ok: true, created: false, changed: true, admin: false });
+      const warning = run.json().warnings;
+      expect(warning).toEqual(['No usable server admin is left. Make one with `promote <user>` or `register <user> --admin`.']);
+      expect((await env.run(['promote', 'alice'])).code).toBe(0);
+      expect((await env.run(['demote', 'alice'])).json().warnings).toEqual(warning);
+    },
+  },
+  {
+    name: 'register --exists-ok --no-admin leaves no warning while another usable admin remains',
+    seed: async (db) => {
+      await seedUser(db, { name: '@alice:example.test', admin: true });
+      await seedUser(db, { name: '@bob:example.test', admin: true });
+    },
+    args: ['register', 'alice', '--exists-ok', '--no-admin'],
+    code: 0,
+    check: async (_env, run) => expect(run.json()).toMatchObject({ changed: true, warnings: [] }),
+  },
+  {
+    name: 'register --exists-ok keeps a legacy mixed-case user given as it is spelled',
+    seed: (db) => seedUser(db, { name: '@Frank:example.test' }),
+    args: ['register', 'Frank', '--exists-ok', '--admin'],
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ ok: true, user_id: '@Frank:example.test', created: false, admin: true });
+      expect(Number((await userRow(db, '@Frank:example.test')).admin)).toBe(1);
+      expect((await db('users').select('name')).map((r) => r.name)).toEqual(['@Frank:example.test']);
+    },
+  },
+  {
+    name: 'register --exists-ok finds a legacy mixed-case user case-insensitively, as promote does',
+    seed: (db) => seedUser(db, { name: '@Frank:example.test', admin: true }),
+    args: ['register', 'frank', '--exists-ok', '--admin'],
+    code: 0,
+    unchanged: true,
+    check: async (_env, run) => expect(run.json()).toMatchObject({ ok: true, user_id: '@Frank:example.test', created: false, changed: false }),
+  },
+  {
+    name: 'register --exists-ok that loses a race takes the racing user, with the admin flag asked for',
+    seed: async (db) => {
+      // Another writer registers the same name between our check and our insert.
+      if (dialectOf(db) === 'sqlite') {
+        await db.raw(`CREATE TRIGGER sab_race BEFORE INSERT ON users WHEN NEW.creation_ts > 0 BEGIN
+          INSERT INTO users(name, creation_ts, admin, is_guest) VALUES (NEW.name, 0, 0, 0); END`);
+      } else {
+        await db.raw(`CREATE FUNCTION sab_race() RETURNS trigger AS $$ BEGIN
+          IF NEW.creation_ts > 0 THEN INSERT INTO users(name, creation_ts, admin, is_guest) VALUES (NEW.name, 0, 0, 0); END IF;
+          RETURN NEW; END $$ LANGUAGE plpgsql`);
+        await db.raw('CREATE TRIGGER sab_race BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION sab_race()');
+      }
+    },
+    args: ['register', 'carol', '--admin', '--exists-ok', '--password-stdin'],
+    input: 'pw-pw-pw-pw',
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ ok: true, user_id: '@carol:example.test', created: false, changed: true, admin: true });
+      const rows = await db('users').select('name', 'admin', 'creation_ts');
+      expect(rows.map((r) => [r.name, Number(r.admin), Number(r.creation_ts)])).toEqual([['@carol:example.test', 1, 0]]);
+      expect(await db('profiles').select()).toEqual([]);
+    },
+  },
+  {
+    name: "set-password --logout deletes the user's pushers, and only the user's",
+    seed: async (db) => {
+      await seedUser(db, { name: '@alice:example.test', admin: true });
+      await seedUser(db, { name: '@bob:example.test' });
+      await seedToken(db, '@alice:example.test', 7, 'syt_old_token');
+      await seedPusher(db, { id: 1, userId: '@alice:example.test', pushkey: 'phone', deviceId: 'PHONE', accessToken: 7 });
+      // A pusher whose session is already gone keeps pushing in Synapse: it goes too.
+      await seedPusher(db, { id: 2, userId: '@alice:example.test', pushkey: 'attacker' });
+      await seedPusher(db, { id: 3, userId: '@bob:example.test', pushkey: 'bobs-phone', deviceId: 'BOB' });
+    },
+    args: ['set-password', 'alice', '--logout', '--password-stdin'],
+    input: 'brand-new-pass\n',
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ ok: true, tokens_removed: 1, pushers_removed: 2 });
+      expect(run.json().changes).toContain('@alice:example.test: 2 pusher(s) deleted');
+      expect((await db('pushers').select('user_name', 'pushkey'))).toEqual([{ user_name: '@bob:example.test', pushkey: 'bobs-phone' }]);
+    },
+  },
+  {
+    name: 'set-password without --logout leaves the pushers',
+    seed: async (db) => {
+      await seedUser(db, { name: '@alice:example.test', admin: true });
+      await seedPusher(db, { id: 1, userId: '@alice:example.test', pushkey: 'phone', deviceId: 'PHONE' });
+    },
+    args: ['set-password', 'alice', '--password-stdin'],
+    input: 'brand-new-pass\n',
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ ok: true, pushers_removed: 0 });
+      expect((await db('pushers').select('pushkey')).map((r) => r.pushkey)).toEqual(['phone']);
+    },
+  },
+  {
+    name: 'set-password --logout --dry-run deletes no pusher',
+    seed: async (db) => {
+      await seedUser(db, { name: '@alice:example.test', admin: true });
+      await seedPusher(db, { id: 1, userId: '@alice:example.test', pushkey: 'phone', deviceId: 'PHONE' });
+    },
+    args: ['--dry-run', 'set-password', 'alice', '--logout', '--password-stdin'],
+    input: 'brand-new-pass\n',
+    code: 0,
+    unchanged: true,
+    check: async (_env, run) => expect(run.json().changes).toContain('@alice:example.test: 1 pusher(s) deleted'),
+  },
+  ...['register bob --admin --password-stdin', 'promote alice', 'list-admins', 'check', 'issue-token alice', 'set-password alice --logout --password-stdin'].map(
+    (command): Case => ({
+      name: `a database of another server_name is refused before anything is written: ${command.split(' ')[0]}`,
+      seed: (db) => seedUser(db, { name: '@alice:other.test', admin: true }),
+      args: command.split(' '),
+      input: 'whatever-pass',
+      code: 3,
+      message: /sets server_name "example\.test", but the users in .* belong to "other\.test" \(e\.g\. @alice:other\.test\)/,
+      unchanged: true,
+      check: async ({ config }, run) => expect(run.json().error.message).toContain(config),
+    }),
+  ),
+  {
+    name: 'an empty database is fine for any server_name, as for Synapse',
+    args: ['list-admins'],
+    code: 0,
   },
 ];
 

@@ -8,6 +8,12 @@ const both = (...statements: string[]) => ({ sqlite: statements, postgres: state
 export const deltas: readonly SchemaStep[] = [
   // 73/03users_approved_column.sql
   { version: 73, name: '0073_users_approved', sql: both('ALTER TABLE users ADD COLUMN approved BOOLEAN') },
+  // 73/02add_pusher_enabled.sql and 73/03pusher_device_id.sql
+  {
+    version: 73,
+    name: '0073_pushers_enabled_device_id',
+    sql: both('ALTER TABLE pushers ADD COLUMN enabled BOOLEAN', 'ALTER TABLE pushers ADD COLUMN device_id TEXT'),
+  },
   {
     // 76/01_add_profiles_full_user_id_column.sql; the background update it queues,
     // profiles_full_user_id_key_idx (synapse/storage/databases/main/profile.py), adds the index.
@@ -46,6 +52,8 @@ export const deltas: readonly SchemaStep[] = [
     name: '0085_users_suspended',
     sql: both('ALTER TABLE users ADD COLUMN suspended BOOLEAN DEFAULT FALSE NOT NULL'),
   },
+  // 85/02_add_instance_names.sql (pushers only; 85/03 adds PostgreSQL's pushers_sequence, which we never use)
+  { version: 85, name: '0085_pushers_instance_name', sql: both('ALTER TABLE pushers ADD COLUMN instance_name TEXT') },
   // 88/01_custom_profile_fields.sql
   { version: 88, name: '0088_profiles_fields', sql: both('ALTER TABLE profiles ADD COLUMN fields JSONB') },
 ];

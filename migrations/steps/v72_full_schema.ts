@@ -117,6 +117,25 @@ const sqlite = [
   'CREATE TABLE erased_users (user_id TEXT NOT NULL)',
   'CREATE UNIQUE INDEX erased_users_user ON erased_users (user_id)',
 
+  `CREATE TABLE pushers (
+    id BIGINT PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    access_token BIGINT DEFAULT NULL,
+    profile_tag TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    app_display_name TEXT NOT NULL,
+    device_display_name TEXT NOT NULL,
+    pushkey TEXT NOT NULL,
+    ts BIGINT NOT NULL,
+    lang TEXT,
+    data TEXT,
+    last_stream_ordering INTEGER,
+    last_success BIGINT,
+    failing_since BIGINT,
+    UNIQUE (app_id, pushkey, user_name)
+  )`,
+
   `CREATE TABLE application_services_state (
     as_id TEXT PRIMARY KEY NOT NULL,
     state VARCHAR(5),
@@ -254,6 +273,26 @@ const postgres = [
   'CREATE TABLE users_pending_deactivation (user_id text NOT NULL)',
   'CREATE TABLE erased_users (user_id text NOT NULL)',
   'CREATE UNIQUE INDEX erased_users_user ON erased_users USING btree (user_id)',
+
+  `CREATE TABLE pushers (
+    id bigint NOT NULL,
+    user_name text NOT NULL,
+    access_token bigint,
+    profile_tag text NOT NULL,
+    kind text NOT NULL,
+    app_id text NOT NULL,
+    app_display_name text NOT NULL,
+    device_display_name text NOT NULL,
+    pushkey text NOT NULL,
+    ts bigint NOT NULL,
+    lang text,
+    data text,
+    last_stream_ordering bigint,
+    last_success bigint,
+    failing_since bigint
+  )`,
+  'ALTER TABLE ONLY pushers ADD CONSTRAINT pushers2_app_id_pushkey_user_name_key UNIQUE (app_id, pushkey, user_name)',
+  'ALTER TABLE ONLY pushers ADD CONSTRAINT pushers2_pkey PRIMARY KEY (id)',
 
   `CREATE TABLE application_services_state (
     as_id text NOT NULL,

@@ -53,7 +53,6 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
       if (args.displayname !== undefined) checkDisplayname(args.displayname);
       const config = await readConfig(args, io, out);
       const { userId, localpart } = parseUserArg(args.user, config.serverName);
-      validateNewLocalpart(localpart, config.serverName, { allowUnderscorePrefix: config.allowUnderscorePrefixedLocalpart });
       if (localpart === config.serverNoticesLocalpart) {
         throw new UsageError(`${userId} is reserved for server notices (server_notices.system_mxid_localpart). Choose another name.`);
       }
@@ -72,6 +71,8 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
         // An existing user keeps its password: don't ask for one, or refuse one, for nothing.
         let newUser: NewUser | undefined;
         if ((await existingForRegister(session.ctx, input)) === undefined) {
+          // New-user rules only for a new user: a legacy @Frank stays reachable with --exists-ok.
+          validateNewLocalpart(localpart, config.serverName, { allowUnderscorePrefix: config.allowUnderscorePrefixedLocalpart });
           const password = await obtainPasswordHash(args, io, out, config);
           generated = password.generated;
           newUser = {

@@ -18,7 +18,7 @@ export function setPasswordCommand(io: Io, out: Output): CommandModule<object, S
     describe: "Replace a user's password (with --reactivate, also bring back a deactivated user)",
     builder: (y) =>
       withPasswordOptions(withUserPositional(y))
-        .option('logout', { type: 'boolean', default: false, describe: "also delete the user's access and refresh tokens" })
+        .option('logout', { type: 'boolean', default: false, describe: "also delete the user's access and refresh tokens and its pushers" })
         .option('reactivate', {
           type: 'boolean',
           default: false,
@@ -37,7 +37,7 @@ export function setPasswordCommand(io: Io, out: Output): CommandModule<object, S
         generated = password.generated;
         return session.write((ctx) => setPassword(ctx, userId, password.hash, opts));
       });
-      const cachedState = [res.reactivated && 'account state', args.logout && 'access tokens'].filter(Boolean);
+      const cachedState = [res.reactivated && 'account state', args.logout && 'access tokens and pushers'].filter(Boolean);
       const showPassword = generated !== undefined && !args.dryRun;
       await reportOperation(
         out,
@@ -47,12 +47,12 @@ export function setPasswordCommand(io: Io, out: Output): CommandModule<object, S
         {
           done:
             (res.reactivated ? `${res.userId} is active again, with the new password.` : `The password of ${res.userId} is set.`) +
-            (args.logout ? ` ${res.tokensRemoved} access token(s) deleted.` : '') +
+            (args.logout ? ` ${res.tokensRemoved} access token(s) and ${res.pushersRemoved} pusher(s) deleted.` : '') +
             (showPassword ? `\nPassword: ${generated}` : ''),
           unchanged: 'Nothing to change.',
           cached: cachedState.length > 0 ? `It caches ${cachedState.join(' and ')}.` : undefined,
         },
-        { reactivated: res.reactivated, tokens_removed: res.tokensRemoved, ...(showPassword ? { password: generated } : {}) },
+        { reactivated: res.reactivated, tokens_removed: res.tokensRemoved, pushers_removed: res.pushersRemoved, ...(showPassword ? { password: generated } : {}) },
       );
     },
   };

@@ -45,7 +45,32 @@ export async function seedToken(db: Knex, userId: string, id: number, token: str
   await db('access_tokens').insert({ id, user_id: userId, token, device_id: null, valid_until_ms: null });
 }
 
-const SNAPSHOT_TABLES = ['users', 'profiles', 'user_directory', 'access_tokens', 'refresh_tokens', 'user_stats_current', 'devices', 'erased_users'];
+/** An HTTP pusher as Synapse's add_pusher writes it (schema 94). */
+export async function seedPusher(
+  db: Knex,
+  p: { id: number; userId: string; pushkey: string; deviceId?: string | null; accessToken?: number | null },
+): Promise<void> {
+  await db('pushers').insert({
+    id: p.id,
+    user_name: p.userId,
+    access_token: p.accessToken ?? null,
+    profile_tag: '',
+    kind: 'http',
+    app_id: 'com.example.app',
+    app_display_name: 'Example',
+    device_display_name: 'phone',
+    pushkey: p.pushkey,
+    ts: 1_700_000_000_000,
+    lang: 'en',
+    data: JSON.stringify({ url: 'http://127.0.0.1:9/_matrix/push/v1/notify' }),
+    last_stream_ordering: 0,
+    enabled: sqlBool(dialectOf(db), true),
+    device_id: p.deviceId ?? null,
+    instance_name: 'master',
+  });
+}
+
+const SNAPSHOT_TABLES = ['users', 'profiles', 'user_directory', 'access_tokens', 'refresh_tokens', 'user_stats_current', 'devices', 'erased_users', 'pushers'];
 
 /** Every row the tool could touch, in a stable order. */
 export async function snapshot(db: Knex): Promise<Record<string, unknown[]>> {
