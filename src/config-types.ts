@@ -32,8 +32,10 @@ export interface PostgresConnection {
   sslcert?: string;
   sslkey?: string;
   connectTimeoutSeconds?: number;
-  /** libpq's passfile (args.passfile or PGPASSFILE). Unset: libpq and pg both read ~/.pgpass. */
+  /** libpq's passfile: args.passfile, PGPASSFILE, or ~/.pgpass. Read only when the server asks for a password. */
   passfile?: string;
+  /** libpq's options (args.options or PGOPTIONS), e.g. "-c search_path=matrix", sent at connection start. */
+  options?: string;
 }
 
 export type DatabaseSettings =

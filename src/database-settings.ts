@@ -1,6 +1,7 @@
 // Where Synapse's database is: the config's database section (as synapse/config/database.py reads
 // it) or a --database-url, turned into DatabaseSettings with libpq's environment and defaults.
-import { isAbsolute, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { DatabaseSettings, PostgresConnection } from './config-types.js';
 import { ConfigError, UsageError } from './errors.js';
 import { isMapping, pyGet, pyTruthy, type MergedConfig } from './synapse-yaml.js';
@@ -12,17 +13,25 @@ export interface ResolvedDatabase {
   warnings: string[];
 }
 
+/** Who this process runs as: libpq's default user and home come from getpwuid(geteuid()). */
+export interface OsUser {
+  username: string;
+  homedir: string;
+}
+
 interface Context {
   env: NodeJS.ProcessEnv;
   cwd: string;
   files: string[];
+  /** Tests pass one; otherwise os.userInfo(), which throws for a uid with no passwd entry. */
+  osUser?: () => OsUser;
 }
 
 const ENGINES = ['sqlite3', 'psycopg2'];
 
 // libpq's compiled-in socket directory on Debian and Ubuntu, where Synapse's packages and its
 // container get their libpq; pg's own default (TCP to localhost) is not what Synapse would use.
-const DEFAULT_PG_SOCKET_DIR = '/var/run/postgresql';
+export const DEFAULT_PG_SOCKET_DIR = '/var/run/postgresql';
 const DEFAULT_PG_PORT = 5432;
 const SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
@@ -39,6 +48,7 @@ const LIBPQ_ENV: Record<string, string> = {
   sslkey: 'PGSSLKEY',
   connect_timeout: 'PGCONNECT_TIMEOUT',
   passfile: 'PGPASSFILE',
+  options: 'PGOPTIONS',
 };
 /** libpq keywords that change nothing about where we connect or as whom. */
 const HARMLESS = new Set([
@@ -213,8 +223,8 @@ function postgresFrom(params: Record<string, string>, where: string, ctx: Contex
     );
   }
   const timeout = get('connect_timeout');
-  // libpq's default user is the operating-system user it runs as; $USER stands in for it.
-  const user = get('user')?.value ?? ctx.env.USER ?? ctx.env.LOGNAME;
+  // libpq asks getpwuid for the default user, not $USER, which cron, systemd and docker exec leave unset.
+  const user = get('user')?.value ?? osUserOf(ctx)?.username ?? noUserName();
   const connection: PostgresConnection = {
     host: get('host')?.value ?? DEFAULT_PG_SOCKET_DIR,
     port: get('port') ? integer(get('port')!, 1, 65535) : DEFAULT_PG_PORT,
@@ -226,12 +236,36 @@ function postgresFrom(params: Record<string, string>, where: string, ctx: Contex
     sslcert: path('sslcert'),
     sslkey: path('sslkey'),
     connectTimeoutSeconds: timeout ? integer(timeout, 0, Number.MAX_SAFE_INTEGER) : undefined,
-    passfile: path('passfile'),
+    // Without a password, libpq looks in ~/.pgpass (~ from $HOME, else the passwd entry) unless a file is named.
+    passfile: path('passfile') ?? (get('password') ? undefined : defaultPassfile(ctx)),
+    options: get('options')?.value,
   };
   for (const key of Object.keys(connection) as (keyof PostgresConnection)[]) {
     if (connection[key] === undefined) delete connection[key];
   }
   return { engine: 'postgres', connection };
+}
+
+/** os.userInfo(), or undefined for a uid with no passwd entry (a container started with --user 1234). */
+function osUserOf(ctx: Context): OsUser | undefined {
+  try {
+    return (ctx.osUser ?? userInfo)();
+  } catch {
+    return undefined;
+  }
+}
+
+/** libpq's ~/.pgpass: ~ is $HOME, else the passwd entry's home; with neither, libpq reads no passfile. */
+function defaultPassfile(ctx: Context): string | undefined {
+  const home = ctx.env.HOME || osUserOf(ctx)?.homedir;
+  return home ? join(home, '.pgpass') : undefined;
+}
+
+function noUserName(): never {
+  throw new ConfigError(
+    `No database user is given and this process's user id (${process.getuid?.() ?? 'unknown'}) has no name in the passwd database, ` +
+      'so libpq would fail too. Set database.args.user in the config, or PGUSER.',
+  );
 }
 
 function integer({ value, from }: { value: string; from: string }, min: number, max: number): number {
@@ -243,7 +277,7 @@ function integer({ value, from }: { value: string; from: string }, min: number, 
 }
 
 /** `--database-url`: a postgres:// or postgresql:// URL (libpq's URI form), or an SQLite file path. */
-export function databaseSettingsFromUrl(url: string, env: NodeJS.ProcessEnv, cwd: string): ResolvedDatabase {
+export function databaseSettingsFromUrl(url: string, env: NodeJS.ProcessEnv, cwd: string, osUser?: () => OsUser): ResolvedDatabase {
   const source = '--database-url';
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined) {
@@ -259,7 +293,7 @@ export function databaseSettingsFromUrl(url: string, env: NodeJS.ProcessEnv, cwd
     throw new UsageError(`--database-url has the scheme "${scheme}"; give a postgresql:// URL or the path of the SQLite file.`);
   }
   const warnings: string[] = [];
-  const settings = postgresFrom(paramsFromUrl(url), source, { env, cwd, files: [] }, warnings);
+  const settings = postgresFrom(paramsFromUrl(url), source, { env, cwd, files: [], osUser }, warnings);
   return { settings, source, warnings };
 }
 
@@ -318,10 +352,11 @@ export function describeDatabase(settings: DatabaseSettings): string {
     case 'sqlite':
       return `sqlite ${settings.path}`;
     case 'postgres': {
-      const { user, host, port, database } = settings.connection;
+      const { user, host, port, database, options } = settings.connection;
       const socket = host?.startsWith('/');
       const hostPart = host?.includes(':') && !socket ? `[${host}]` : (host ?? '');
-      return `postgres ${user ?? ''}@${hostPart}:${port ?? DEFAULT_PG_PORT}/${database ?? ''}${socket ? ' (unix socket)' : ''}`;
+      const extra = [socket ? 'unix socket' : undefined, options ? `options "${options}"` : undefined].filter(Boolean);
+      return `postgres ${user ?? ''}@${hostPart}:${port ?? DEFAULT_PG_PORT}/${database ?? ''}${extra.length ? ` (${extra.join(', ')})` : ''}`;
     }
     default:
       return settings satisfies never;

@@ -1,24 +1,22 @@
 // Opening Synapse's database, running one transaction on it, and turning driver errors into
 // messages a sysadmin can act on.
 import { constants, readFileSync } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { access, stat } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import knexFactory, { type Knex } from 'knex';
-import type { ClientConfig } from 'pg';
-// pgpass's own entry point reads $PGPASSFILE from the process; its helper reads a stream we give it.
-import pgpassHelper from 'pgpass/lib/helper.js';
+import type { Client, ClientConfig } from 'pg';
 import type { DatabaseSettings, PostgresConnection } from './config-types.js';
-import { describeDatabase } from './database-settings.js';
+import { DEFAULT_PG_SOCKET_DIR, describeDatabase } from './database-settings.js';
+import { SQLITE_BUSY_TIMEOUT_MS, translateConnectError, translateError, type AccessMode } from './database-errors.js';
 import { dialectOf } from './dialect.js';
-import { ConfigError, DatabaseError, ToolError } from './errors.js';
+import { ConfigError, DatabaseError } from './errors.js';
+import { passwordFromPassfile } from './passfile.js';
 
-const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 const PG_CONNECT_TIMEOUT_MS = 10_000;
 const PG_LOCK_TIMEOUT_MS = 10_000;
 const PG_STATEMENT_TIMEOUT_MS = 60_000;
 
-export type AccessMode = 'read' | 'write';
+export type { AccessMode };
 
 /** Opens the database, checks that it answers, runs `fn`, and always closes it again. */
 export async function withDatabase<T>(
@@ -30,7 +28,7 @@ export async function withDatabase<T>(
   try {
     return await fn(db);
   } catch (err) {
-    throw translateError(err, settings);
+    throw translateError(err, settings, mode);
   } finally {
     await db.destroy();
   }
@@ -75,28 +73,28 @@ export async function inTransaction<T>(db: Knex, dryRun: boolean, fn: (trx: Knex
 }
 
 async function open(settings: DatabaseSettings, mode: AccessMode): Promise<Knex> {
-  if (settings.engine === 'sqlite') return checked(await openSqlite(settings.path, mode), settings);
+  if (settings.engine === 'sqlite') return checked(await openSqlite(settings.path, mode), settings, mode);
   const c = settings.connection;
-  const password = c.password ?? (await passwordFromPassfile(c));
+  const password = passwordSource(settings, c);
   try {
-    return await checked(connectPostgres(c, password, mode, sslFor(c)), settings);
+    return await checked(connectPostgres(c, password, mode, sslFor(c)), settings, mode);
   } catch (err) {
     if (!(prefersSslWithFallback(c) && err instanceof DatabaseError && err.cause !== undefined && isNoSslSupport(err.cause))) {
       throw err;
     }
     // libpq's default sslmode "prefer": try TLS first, then plain, as psycopg2 would.
-    return checked(connectPostgres(c, password, mode, false), settings);
+    return checked(connectPostgres(c, password, mode, false), settings, mode);
   }
 }
 
 /** Proves the connection works, or closes it and says why not. */
-async function checked(db: Knex, settings: DatabaseSettings): Promise<Knex> {
+async function checked(db: Knex, settings: DatabaseSettings, mode: AccessMode): Promise<Knex> {
   try {
     await db.raw('SELECT 1');
     return db;
   } catch (err) {
     await db.destroy();
-    const translated = translateError(err, settings);
+    const translated = await translateConnectError(err, settings, mode);
     if (translated instanceof DatabaseError) translated.cause = err;
     throw translated;
   }
@@ -147,8 +145,12 @@ async function openSqlite(path: string, mode: AccessMode): Promise<Knex> {
   });
 }
 
-function connectPostgres(c: PostgresConnection, password: string | undefined, mode: AccessMode, ssl: false | ConnectionOptions): Knex {
+type PasswordSource = (this: Client) => Promise<string>;
+
+function connectPostgres(c: PostgresConnection, password: PasswordSource, mode: AccessMode, ssl: false | ConnectionOptions): Knex {
   const connectTimeoutMs = (c.connectTimeoutSeconds ?? PG_CONNECT_TIMEOUT_MS / 1000) * 1000;
+  // libpq's options are one string of -c settings; ours goes last so that it wins.
+  const options = [c.options, mode === 'read' ? '-c default_transaction_read_only=on' : undefined].filter(Boolean).join(' ');
   const connection: ClientConfig = {
     host: c.host,
     port: c.port,
@@ -160,8 +162,9 @@ function connectPostgres(c: PostgresConnection, password: string | undefined, mo
     lock_timeout: PG_LOCK_TIMEOUT_MS,
     statement_timeout: PG_STATEMENT_TIMEOUT_MS,
     application_name: 'synapse-admin-bootstrap',
-    // A command that only reads cannot write, whatever goes wrong.
-    ...(mode === 'read' ? { options: '-c default_transaction_read_only=on' } : {}),
+    // In the startup packet, as libpq sends it: "-c search_path=matrix" is how deployments keep
+    // Synapse's tables outside public. A command that only reads cannot write, whatever goes wrong.
+    ...(options ? { options } : {}),
   };
   return knexFactory({
     client: 'pg',
@@ -173,14 +176,25 @@ function connectPostgres(c: PostgresConnection, password: string | undefined, mo
   });
 }
 
-/** libpq's passfile setting (args.passfile or $PGPASSFILE); pg itself only reads ~/.pgpass. */
-async function passwordFromPassfile(c: PostgresConnection): Promise<string | undefined> {
-  if (c.passfile === undefined) return undefined;
-  const content = await readFile(c.passfile).catch((err: NodeJS.ErrnoException) => {
-    throw new ConfigError(`Cannot read the PostgreSQL passfile ${c.passfile} (${err.code}). Check passfile / $PGPASSFILE.`);
-  });
-  const connInfo = { host: c.host, port: String(c.port), database: c.database, user: c.user };
-  return new Promise((resolve) => pgpassHelper.getPassword(connInfo, Readable.from([content]), resolve));
+/**
+ * pg calls this only when the server asks for a password, so trust and peer logins never need
+ * one. The config (or PGPASSWORD) first, then the passfile, as libpq. With none, we fail at once:
+ * pg would send nothing and wait for the server's authentication timeout.
+ */
+function passwordSource(settings: DatabaseSettings, c: PostgresConnection): PasswordSource {
+  return async function (this: Client) {
+    if (c.password !== undefined) return c.password;
+    const query = { host: c.host ?? '', port: c.port ?? 5432, database: c.database ?? '', user: c.user ?? '' };
+    const fromFile = c.passfile === undefined ? undefined : await passwordFromPassfile(c.passfile, query, DEFAULT_PG_SOCKET_DIR);
+    if (fromFile?.found) return fromFile.password;
+    // pg leaves the socket open after a failed password callback; the server would hold it for a minute.
+    this.connection.stream.destroy();
+    throw new ConfigError(
+      `PostgreSQL at ${describeDatabase(settings)} asks for a password, and none is given. Set database.args.password in the config, ` +
+        `or PGPASSWORD, or add a line to libpq's passfile (~/.pgpass, or the file named by PGPASSFILE or database.args.passfile)` +
+        `${fromFile ? `; ${fromFile.reason}` : ''}. Or run the tool as the user Synapse logs in as, over the unix socket, if pg_hba.conf allows peer login.`,
+    );
+  };
 }
 
 function isUnixSocket(c: PostgresConnection): boolean {
@@ -226,70 +240,4 @@ function sslFor(c: PostgresConnection): false | ConnectionOptions {
 
 function isNoSslSupport(err: unknown): boolean {
   return err instanceof Error && /does not support SSL/i.test(err.message);
-}
-
-const PG_AUTH_CODES = new Set(['28P01', '28000']);
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENOENT', 'EAI_AGAIN', 'ECONNRESET']);
-
-function translateError(err: unknown, settings: DatabaseSettings): unknown {
-  if (err instanceof ToolError || !(err instanceof Error)) return err;
-  const where = describeDatabase(settings);
-  const code = (err as { code?: string }).code ?? '';
-  if (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED') {
-    return new DatabaseError(
-      `The database ${where} stayed locked by another writer for over ${SQLITE_BUSY_TIMEOUT_MS / 1000}s. ` +
-        'Nothing was changed. Try again, or stop Synapse first.',
-      'database_busy',
-    );
-  }
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new DatabaseError(`${where} is not an SQLite database (or it is damaged). Check the path in the config.`);
-  }
-  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN') {
-    return new DatabaseError(`Cannot write to ${where} (${code}). Run the tool as the user Synapse runs as, or as root.`);
-  }
-  if (code === '28000' && /pg_hba\.conf/.test(err.message)) {
-    const hint = /no encryption/.test(err.message)
-      ? 'It wants TLS for this connection: drop sslmode=disable, or set sslmode to require or verify-full.'
-      : 'Connect as Synapse does (same host, user and sslmode), or allow this connection in pg_hba.conf.';
-    return new DatabaseError(`PostgreSQL's pg_hba.conf does not let ${where} in: ${err.message}. ${hint}`, 'database_unreachable');
-  }
-  if (PG_AUTH_CODES.has(code)) {
-    return new DatabaseError(
-      `PostgreSQL refused the login for ${where}: ${err.message}. Check the user and password in the config's database args (or PGUSER/PGPASSWORD).`,
-      'database_unreachable',
-    );
-  }
-  if (code === '3D000') {
-    return new DatabaseError(
-      `PostgreSQL has no database as named in ${where}. Check dbname/database in the config.`,
-      'database_unreachable',
-    );
-  }
-  if (code === '55P03' || code === '57014') {
-    return new DatabaseError(
-      `PostgreSQL waited too long for a lock or a statement on ${where}. Nothing was changed. Try again, or stop Synapse first.`,
-      'database_busy',
-    );
-  }
-  if (UNREACHABLE_CODES.has(code) || (/timeout/i.test(err.message) && /connect|acquir/i.test(err.message))) {
-    return new DatabaseError(
-      `Cannot connect to PostgreSQL at ${where} (${code || 'timed out'}). Is the server running and reachable from here? ` +
-        'Check host and port in the config, or pass --database-url.',
-      'database_unreachable',
-    );
-  }
-  if (/SSL|certificate/i.test(err.message)) {
-    return new DatabaseError(
-      `TLS to PostgreSQL at ${where} failed: ${err.message}. Check sslmode and the certificate settings.`,
-      'database_unreachable',
-    );
-  }
-  if (/Connection terminated|terminating connection/i.test(err.message)) {
-    return new DatabaseError(
-      `The connection to PostgreSQL at ${where} was lost: ${err.message}. Nothing was changed. Try again.`,
-      'database_unreachable',
-    );
-  }
-  return err;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabaseSettings } from '../src/config-types.js';
-import { databaseSettingsFromConfig, databaseSettingsFromUrl, describeDatabase } from '../src/database-settings.js';
+import { databaseSettingsFromConfig, databaseSettingsFromUrl, describeDatabase, type OsUser } from '../src/database-settings.js';
 import { ConfigError, UsageError } from '../src/errors.js';
 import { parseSynapseYaml, type MergedConfig } from '../src/synapse-yaml.js';
 
@@ -8,15 +8,18 @@ const FILE = '/etc/matrix-synapse/homeserver.yaml';
 const CWD = '/var/lib/matrix-synapse';
 const NO_ENV: NodeJS.ProcessEnv = {};
 
+/** The account this process runs as, as getpwuid would report it. */
+const OS_USER = (): OsUser => ({ username: 'matrix-synapse', homedir: '/var/lib/matrix-synapse' });
+
 /** The top level of a homeserver.yaml, as the config loader hands it over. */
-function fromYaml(yaml: string, env: NodeJS.ProcessEnv = NO_ENV) {
+function fromYaml(yaml: string, env: NodeJS.ProcessEnv = NO_ENV, osUser = OS_USER) {
   const data = parseSynapseYaml(yaml, FILE) as Record<string, unknown>;
   const merged: MergedConfig = new Map(Object.entries(data).map(([k, value]) => [k, { value, file: FILE }]));
-  return databaseSettingsFromConfig(merged, { env, cwd: CWD, files: [FILE] });
+  return databaseSettingsFromConfig(merged, { env, cwd: CWD, files: [FILE], osUser });
 }
 
-function pg(yamlArgs: string, env: NodeJS.ProcessEnv = NO_ENV) {
-  return fromYaml(`database:\n  name: psycopg2\n  args:\n${yamlArgs.replace(/^/gm, '    ')}\n`, env);
+function pg(yamlArgs: string, env: NodeJS.ProcessEnv = NO_ENV, osUser = OS_USER) {
+  return fromYaml(`database:\n  name: psycopg2\n  args:\n${yamlArgs.replace(/^/gm, '    ')}\n`, env, osUser);
 }
 
 function thrown(fn: () => unknown): Error {
@@ -178,9 +181,23 @@ describe('psycopg2 args', () => {
   });
 
   it('warns about a keyword it does not use, naming the key but not the value', () => {
-    const { warnings } = pg('options: "-c search_path=private"\nuser: u');
-    expect(warnings.join('\n')).toMatch(/"options" is not used by this tool/);
-    expect(warnings.join('\n')).not.toContain('search_path');
+    const { warnings } = pg('target_session_attrs: "read-write"\nuser: u');
+    expect(warnings.join('\n')).toMatch(/"target_session_attrs" is not used by this tool/);
+    expect(warnings.join('\n')).not.toContain('read-write');
+  });
+
+  it('keeps options (search_path outside public), as psycopg2 hands them to libpq, and names them in messages', () => {
+    const { settings, warnings } = pg('options: "-c search_path=matrix"\nuser: u\nhost: db.test');
+    expect(warnings).toEqual([]);
+    expect(settings).toMatchObject({ connection: { options: '-c search_path=matrix' } });
+    expect(describeDatabase(settings)).toBe('postgres u@db.test:5432/u (options "-c search_path=matrix")');
+  });
+
+  it('takes options from PGOPTIONS when the args have none, and the args over PGOPTIONS', () => {
+    expect(pg('user: u', { PGOPTIONS: '-c search_path=env' }).settings).toMatchObject({ connection: { options: '-c search_path=env' } });
+    expect(pg('user: u\noptions: "-c search_path=args"', { PGOPTIONS: '-c search_path=env' }).settings).toMatchObject({
+      connection: { options: '-c search_path=args' },
+    });
   });
 
   it('warns about a password YAML may have changed, without showing it', () => {
@@ -250,11 +267,35 @@ describe('libpq environment and defaults', () => {
     });
   });
 
-  it("uses libpq's defaults: the socket directory, port 5432, the login user, a database named after the user", () => {
-    expect(pg('cp_min: 1', { USER: 'matrix-synapse' }).settings).toEqual({
+  it("uses libpq's defaults: the socket directory, port 5432, the OS user, a database named after it, ~/.pgpass", () => {
+    expect(pg('cp_min: 1', { HOME: '/home/admin' }).settings).toEqual({
       engine: 'postgres',
-      connection: { host: '/var/run/postgresql', port: 5432, user: 'matrix-synapse', database: 'matrix-synapse' },
+      connection: {
+        host: '/var/run/postgresql',
+        port: 5432,
+        user: 'matrix-synapse',
+        database: 'matrix-synapse',
+        passfile: '/home/admin/.pgpass',
+      },
     });
+  });
+
+  it('takes the OS user from the passwd entry, as libpq does, whatever $USER says or when it is unset', () => {
+    for (const env of [NO_ENV, { USER: 'someone-else', LOGNAME: 'someone-else' }]) {
+      expect(pg('cp_min: 1', env).settings).toMatchObject({
+        connection: { user: 'matrix-synapse', database: 'matrix-synapse', passfile: '/var/lib/matrix-synapse/.pgpass' },
+      });
+    }
+  });
+
+  it('says what to set when the uid has no name, where libpq fails too', () => {
+    const noName = () => {
+      throw Object.assign(new Error('uv_os_get_passwd returned ENOENT'), { code: 'ERR_SYSTEM_ERROR' });
+    };
+    const error = thrown(() => pg('cp_min: 1', NO_ENV, noName));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(/No database user is given .* Set database\.args\.user in the config, or PGUSER/);
+    expect(pg('user: synapse', NO_ENV, noName).settings).toMatchObject({ connection: { user: 'synapse' } });
   });
 
   it('names $PGPORT when it is not a port', () => {
@@ -287,6 +328,8 @@ describe('--database-url', () => {
     ['postgresql://synapse:pw@/synapse', { host: '/var/run/postgresql', user: 'synapse', password: 'pw' }],
     ['postgresql://db.test/synapse?port=6000&user=u&password=a+b', { port: 6000, user: 'u', password: 'a+b' }],
     ['postgresql://db.test/synapse?ssl=true', { sslmode: 'require' }],
+    ['postgresql://u:pw@db.test/synapse?options=-c%20search_path%3Dmatrix', { options: '-c search_path=matrix' }],
+    ['postgresql://u@db.test/synapse?passfile=%2Fetc%2Fpgpass', { passfile: '/etc/pgpass' }],
   ])('reads %s', (u, expected) => {
     expect(url(u)).toMatchObject({ engine: 'postgres', connection: expected });
   });

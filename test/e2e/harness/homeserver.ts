@@ -20,6 +20,8 @@ export interface HomeserverOptions {
    * as a role the server lets in over TLS only, with `sslmode: verify-full` and the CA.
    */
   pgVia?: 'tcp' | 'socket' | 'tls';
+  /** More psycopg2 args, e.g. `options: "-c search_path=matrix"`; the harness's own reads use its options too. */
+  pgArgs?: Record<string, unknown>;
   pepper?: string;
   bcryptRounds?: number;
   /** homeserver.yaml plus a conf.d/ directory of several files, as Debian deploys it. */
@@ -99,7 +101,7 @@ export class Homeserver {
   databaseConfig(): Config {
     const { ctx } = this;
     if (this.options.engine === 'sqlite') return { name: 'sqlite3', args: { database: this.sqlitePath } };
-    const common = { user: ctx.pg.user, password: ctx.pg.password, port: ctx.pg.port, cp_min: 1, cp_max: 5 };
+    const common = { user: ctx.pg.user, password: ctx.pg.password, port: ctx.pg.port, cp_min: 1, cp_max: 5, ...this.options.pgArgs };
     switch (this.options.pgVia) {
       case 'socket':
         return { name: 'psycopg2', args: { ...common, database: this.dbName, host: ctx.pg.socketDir } };
@@ -228,7 +230,8 @@ export class Homeserver {
 
   /** A knex handle on this homeserver's database, closed after body. */
   withDb<T>(body: (db: Knex) => Promise<T>): Promise<T> {
-    const db = this.options.engine === 'sqlite' ? openSqlite(this.sqlitePath) : openPg(this.ctx.pg, this.dbName);
+    const pgOptions = this.options.pgArgs?.options as string | undefined;
+    const db = this.options.engine === 'sqlite' ? openSqlite(this.sqlitePath) : openPg(this.ctx.pg, this.dbName, pgOptions);
     return withKnex(db, body);
   }
 

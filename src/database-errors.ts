@@ -1,0 +1,165 @@
+// Driver errors turned into messages a sysadmin can act on. What the server or the machine did
+// (a standby, a missing grant, a full disk, a restart) is exit 4 with advice; only what points at
+// a bug in this tool stays an internal error.
+import { whatListensAt } from './address-probe.js';
+import type { DatabaseSettings } from './config-types.js';
+import { describeDatabase } from './database-settings.js';
+import { DatabaseError, ToolError } from './errors.js';
+
+export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+export type AccessMode = 'read' | 'write';
+
+const PG_AUTH_CODES = new Set(['28P01', '28000']);
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENOENT', 'EAI_AGAIN', 'ECONNRESET']);
+const NOTHING_CHANGED = 'Nothing was changed.';
+
+/**
+ * Errors while connecting. When something at the address took the connection but did not
+ * answer as PostgreSQL, look at what it is: the message then names it.
+ */
+export async function translateConnectError(err: unknown, settings: DatabaseSettings, mode: AccessMode): Promise<unknown> {
+  if (settings.engine !== 'postgres' || !(err instanceof Error) || err instanceof ToolError) return translateError(err, settings, mode);
+  const symptom = notPostgresSymptom(err.message, settings.connection.connectTimeoutSeconds ?? 10);
+  const { host, port = 5432 } = settings.connection;
+  if (symptom === undefined || host === undefined || host.startsWith('/')) return translateError(err, settings, mode);
+  const there = await whatListensAt(host, port);
+  return new DatabaseError(
+    `Cannot talk to PostgreSQL at ${describeDatabase(settings)}: the connection ${symptom}. At ${host}:${port} there is ${there}. ` +
+      'Check host and port in the config (database.args) or --database-url: PostgreSQL listens on 5432 unless set otherwise, ' +
+      "and Synapse's own HTTP port (8008) is not it. If it is PostgreSQL, check that it is up and not overloaded.",
+    'database_unreachable',
+  );
+}
+
+function notPostgresSymptom(message: string, timeoutSeconds: number): string | undefined {
+  if (message === 'timeout expired') return `got no PostgreSQL answer within ${timeoutSeconds}s`;
+  if (message === 'There was an error establishing an SSL connection') return 'got an answer to its TLS request that PostgreSQL never gives';
+  if (message === 'Connection terminated unexpectedly') return "was closed before PostgreSQL's greeting";
+  return undefined;
+}
+
+export function translateError(err: unknown, settings: DatabaseSettings, mode: AccessMode): unknown {
+  if (err instanceof ToolError || !(err instanceof Error)) return err;
+  const where = describeDatabase(settings);
+  const code = (err as { code?: string }).code ?? '';
+  return (settings.engine === 'sqlite' ? sqliteError(err, code, where) : postgresError(err, code, where, settings, mode)) ?? err;
+}
+
+function sqliteError(err: Error, code: string, where: string): DatabaseError | undefined {
+  if (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED') {
+    return new DatabaseError(
+      `The database ${where} stayed locked by another writer for over ${SQLITE_BUSY_TIMEOUT_MS / 1000}s. ` +
+        `${NOTHING_CHANGED} Try again, or stop Synapse first.`,
+      'database_busy',
+    );
+  }
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new DatabaseError(`${where} is not an SQLite database (or it is damaged). Check the path in the config.`);
+  }
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN') {
+    return new DatabaseError(`Cannot write to ${where} (${code}). Run the tool as the user Synapse runs as, or as root.`);
+  }
+  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_NOMEM') {
+    return new DatabaseError(
+      `${where} failed with ${code} (${err.message}): the disk is full, failing or out of memory. ${NOTHING_CHANGED} ` +
+        'Free space (df -h on its directory), then retry.',
+    );
+  }
+  return undefined;
+}
+
+function postgresError(err: Error, code: string, where: string, settings: DatabaseSettings, mode: AccessMode): DatabaseError | undefined {
+  const user = settings.engine === 'postgres' ? (settings.connection.user ?? '') : '';
+  if (code === '28000' && /pg_hba\.conf/.test(err.message)) {
+    const hint = /no encryption/.test(err.message)
+      ? 'It wants TLS for this connection: drop sslmode=disable, or set sslmode to require or verify-full.'
+      : 'Connect as Synapse does (same host, user and sslmode), or allow this connection in pg_hba.conf.';
+    return new DatabaseError(`PostgreSQL's pg_hba.conf does not let ${where} in: ${err.message}. ${hint}`, 'database_unreachable');
+  }
+  if (PG_AUTH_CODES.has(code)) {
+    return new DatabaseError(
+      `PostgreSQL refused the login for ${where}: ${err.message}. Check the user and password in the config's database args (or PGUSER/PGPASSWORD).`,
+      'database_unreachable',
+    );
+  }
+  if (code === '3D000') {
+    return new DatabaseError(`PostgreSQL has no database as named in ${where}. Check dbname/database in the config.`, 'database_unreachable');
+  }
+  if (code === '55P03' || code === '57014' || code === '40001' || code === '40P01' || code === '25P03') {
+    return new DatabaseError(
+      `PostgreSQL gave up waiting for a lock, a statement or another writer on ${where} (${code}: ${pgMessage(err)}). ` +
+        `${NOTHING_CHANGED} Try again, or stop Synapse first.`,
+      'database_busy',
+    );
+  }
+  // On a read-only session we set ourselves, a write is our bug; on a write session it is the server's.
+  if (code === '25006' && mode === 'write') {
+    return new DatabaseError(
+      `PostgreSQL at ${where} is read-only: it is a standby (replica), or default_transaction_read_only is on for this database or user. ` +
+        `${NOTHING_CHANGED} Point the tool at the primary server (host and port in the config's database args, or --database-url).`,
+      'database_read_only',
+    );
+  }
+  if (code === '42501') return permissionDenied(err, where, user, mode);
+  if (code.startsWith('53')) {
+    return new DatabaseError(
+      `PostgreSQL at ${where} is out of resources (${code}: ${pgMessage(err)}). ${NOTHING_CHANGED} ` +
+        'Free what it names (connections: max_connections; disk space; memory), then retry.',
+      'database_unavailable',
+    );
+  }
+  if (code.startsWith('57P') || code.startsWith('58')) {
+    return new DatabaseError(
+      `PostgreSQL at ${where} cannot serve this now (${code}: ${pgMessage(err)}). ${NOTHING_CHANGED} ` +
+        'It is starting, shutting down, recovering or failing: check its log and retry when it is up.',
+      'database_unavailable',
+    );
+  }
+  if (code.startsWith('08')) {
+    return new DatabaseError(
+      `The connection to PostgreSQL at ${where} failed (${code}: ${pgMessage(err)}). ${NOTHING_CHANGED} Try again; check the server's log if it persists.`,
+      'database_unreachable',
+    );
+  }
+  if (UNREACHABLE_CODES.has(code) || (/timeout/i.test(err.message) && /connect|acquir/i.test(err.message))) {
+    return new DatabaseError(
+      `Cannot connect to PostgreSQL at ${where} (${code || 'timed out'}). Is the server running and reachable from here? ` +
+        'Check host and port in the config, or pass --database-url.',
+      'database_unreachable',
+    );
+  }
+  if (/SSL|certificate/i.test(err.message)) {
+    return new DatabaseError(
+      `TLS to PostgreSQL at ${where} failed: ${err.message}. Check sslmode and the certificate settings.`,
+      'database_unreachable',
+    );
+  }
+  if (/Connection terminated|terminating connection/i.test(err.message)) {
+    return new DatabaseError(
+      `The connection to PostgreSQL at ${where} was lost: ${err.message}. ${NOTHING_CHANGED} Try again.`,
+      'database_unreachable',
+    );
+  }
+  return undefined;
+}
+
+function permissionDenied(err: Error, where: string, user: string, mode: AccessMode): DatabaseError {
+  const object = /permission denied for (?:table|relation|sequence|schema|database|function) ("?[\w.$-]+"?)/i.exec(err.message)?.[0];
+  const grant =
+    mode === 'write'
+      ? `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA <schema> TO "${user}"`
+      : `GRANT SELECT ON ALL TABLES IN SCHEMA <schema> TO "${user}"`;
+  return new DatabaseError(
+    `PostgreSQL user "${user}" may not ${mode === 'write' ? 'change' : 'read'} Synapse's tables at ${where}: ${object ?? pgMessage(err)}. ` +
+      `${NOTHING_CHANGED} Connect as the user Synapse itself uses (database.args.user in its config; usually the owner of its tables), ` +
+      `or have the owner run ${grant}.`,
+    'database_permission',
+  );
+}
+
+/** The server's own message, without the SQL that knex puts in front of it. */
+function pgMessage(err: Error): string {
+  const own = (err as { message: string; routine?: string }).message;
+  const dash = own.lastIndexOf(' - ');
+  return dash >= 0 ? own.slice(dash + 3) : own;
+}
