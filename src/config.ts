@@ -4,7 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Listener, PasswordSettings, SynapseConfig } from './config-types.js';
 import { databaseSettingsFromConfig, databaseSettingsFromUrl } from './database-settings.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, ToolError } from './errors.js';
 import { isMapping, pyGet, pyTruthy, readSynapseYaml, type MergedConfig } from './synapse-yaml.js';
 
 export interface LoadConfigOptions {
@@ -41,6 +41,19 @@ export function defaultConfigLocations(env: NodeJS.ProcessEnv, cwd: string): Con
 
 export async function loadConfig(opts: LoadConfigOptions): Promise<SynapseConfig> {
   const warnings: string[] = [];
+  try {
+    return await readAndInterpret(opts, warnings);
+  } catch (err) {
+    // A warning (a skipped .yml file, an empty file) often is the explanation of the failure, and
+    // a failed load returns no config to carry it: it goes with the error, in text and --json.
+    if (err instanceof ToolError && warnings.length > 0) {
+      err.message += warnings.map((w) => `\nNote: ${w}`).join('');
+    }
+    throw err;
+  }
+}
+
+async function readAndInterpret(opts: LoadConfigOptions, warnings: string[]): Promise<SynapseConfig> {
   const searchPaths =
     opts.configPaths.length > 0
       ? opts.configPaths.map((p) => resolve(opts.cwd, p))
