@@ -185,7 +185,12 @@ function interpret(merged: MergedConfig, files: string[], warnings: string[], op
     serverName,
     database: db.settings,
     databaseSource: db.source,
-    password: passwordSettings(section('password_config'), pyTruthy(mas.enabled), valueOr('bcrypt_rounds', 12), fileOf),
+    password: {
+      ...passwordSettings(section('password_config'), pyTruthy(mas.enabled), fileOf),
+      // synapse/config/registration.py: config.get("bcrypt_rounds", 12), used as is by bcrypt.gensalt.
+      bcryptRounds: valueOr('bcrypt_rounds', 12),
+      ...(merged.has('bcrypt_rounds') ? { bcryptRoundsFile: fileOf('bcrypt_rounds') } : {}),
+    },
     appServiceConfigFiles: appServiceFiles(valueOr('app_service_config_files', []), fileOf, opts.cwd),
     allowUnderscorePrefixedLocalpart: pyTruthy(value('allow_underscore_prefixed_localpart')),
     serverNoticesLocalpart: serverNoticesLocalpart(value('server_notices'), fileOf),
@@ -201,17 +206,13 @@ function interpret(merged: MergedConfig, files: string[], warnings: string[], op
 function passwordSettings(
   config: Record<string, unknown>,
   masEnabled: boolean,
-  rounds: unknown,
   fileOf: (key: string) => string,
-): PasswordSettings {
+): Omit<PasswordSettings, 'bcryptRounds' | 'bcryptRoundsFile'> {
   const pepper = pyGet(config, 'pepper', '');
   if (typeof pepper !== 'string') {
     throw new ConfigError(
       `password_config.pepper in ${fileOf('password_config')} must be a string (quote it); Synapse cannot hash passwords with anything else.`,
     );
-  }
-  if (typeof rounds !== 'number' || !Number.isInteger(rounds) || rounds < 4 || rounds > 31) {
-    throw new ConfigError(`bcrypt_rounds in ${fileOf('bcrypt_rounds')} must be a whole number from 4 to 31 (Synapse's default is 12).`);
   }
   // Off by default only when matrix_authentication_service is enabled.
   const enabled = pyGet(config, 'enabled', !masEnabled);
@@ -225,7 +226,6 @@ function passwordSettings(
     loginEnabled: pyTruthy(enabled) && enabled !== 'only_for_reauth',
     localdbEnabled: pyTruthy(pyGet(config, 'localdb_enabled', true)),
     pepper,
-    bcryptRounds: rounds,
     policy: {
       enabled: pyTruthy(policy.enabled),
       minimumLength,
