@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Tags } from 'yaml';
 import { ConfigError } from './errors.js';
+import { decodeUtf8, linePosition, nonPrintableIndex } from './yaml-reader.js';
 
 /** Top-level keys after Synapse's shallow merge, each with the file that set it last. */
 export type MergedConfig = ReadonlyMap<string, { value: unknown; file: string }>;
@@ -29,6 +30,14 @@ function pyyamlTags(tags: Tags): Tags {
 
 /** Parses one YAML document as PyYAML's safe_load would; errors name the file and line. */
 export function parseSynapseYaml(text: string, file: string): unknown {
+  const bad = nonPrintableIndex(text);
+  if (bad !== undefined) {
+    const { line, col } = linePosition(text, bad);
+    throw new ConfigError(
+      `${file} is not valid YAML: line ${line}, column ${col}: a NUL or control character, which YAML does not allow ` +
+        '(not even in quotes or comments), so Synapse cannot start with this file. Remove it; write it as an escape such as "\\t" inside double quotes if a value needs it.',
+    );
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     version: '1.1',
@@ -50,13 +59,23 @@ export function parseSynapseYaml(text: string, file: string): unknown {
 
 /** Reads and parses a YAML file; `hint` says what to do when it is missing. */
 export async function readSynapseYaml(file: string, hint: string): Promise<unknown> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     throw new ConfigError(unreadableMessage(file, (err as NodeJS.ErrnoException).code, hint));
   }
-  return parseSynapseYaml(text, file);
+  const decoded = decodeUtf8(bytes);
+  if ('badByte' in decoded) {
+    const { line, col } = linePosition(decoded.text, decoded.text.length);
+    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+    throw new ConfigError(
+      `${file} is not valid UTF-8: line ${line}, column ${col} (byte ${decoded.badByte} of the file)` +
+        `${utf16 ? ' (it looks like UTF-16)' : ''}. Synapse reads its config as UTF-8 and cannot start with this file: save it as UTF-8.`,
+    );
+  }
+  // Python's text mode reads \r\n and a lone \r as \n before PyYAML sees the text.
+  return parseSynapseYaml(decoded.text.replace(/\r\n?/g, '\n'), file);
 }
 
 function unreadableMessage(file: string, code: string | undefined, hint: string): string {
