@@ -15,8 +15,13 @@ export interface PasswordSettings {
   /** password_config.localdb_enabled: false means Synapse's own hashes are not consulted. */
   localdbEnabled: boolean;
   pepper: string;
-  /** Top-level bcrypt_rounds (default 12). */
-  bcryptRounds: number;
+  /**
+   * Top-level bcrypt_rounds (default 12), as written: Synapse checks it only when it hashes, so a
+   * bad one must not stop commands that need no hash (password.ts checks it).
+   */
+  bcryptRounds: unknown;
+  /** The file that set bcrypt_rounds, for messages; absent for the default. */
+  bcryptRoundsFile?: string;
   policy: PasswordPolicy;
 }
 

@@ -4,7 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Listener, PasswordSettings, SynapseConfig } from './config-types.js';
 import { databaseSettingsFromConfig, databaseSettingsFromUrl } from './database-settings.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, ToolError } from './errors.js';
 import { isMapping, pyGet, pyTruthy, readSynapseYaml, type MergedConfig } from './synapse-yaml.js';
 
 export interface LoadConfigOptions {
@@ -41,6 +41,19 @@ export function defaultConfigLocations(env: NodeJS.ProcessEnv, cwd: string): Con
 
 export async function loadConfig(opts: LoadConfigOptions): Promise<SynapseConfig> {
   const warnings: string[] = [];
+  try {
+    return await readAndInterpret(opts, warnings);
+  } catch (err) {
+    // A warning (a skipped .yml file, an empty file) often is the explanation of the failure, and
+    // a failed load returns no config to carry it: it goes with the error, in text and --json.
+    if (err instanceof ToolError && warnings.length > 0) {
+      err.message += warnings.map((w) => `\nNote: ${w}`).join('');
+    }
+    throw err;
+  }
+}
+
+async function readAndInterpret(opts: LoadConfigOptions, warnings: string[]): Promise<SynapseConfig> {
   const searchPaths =
     opts.configPaths.length > 0
       ? opts.configPaths.map((p) => resolve(opts.cwd, p))
@@ -172,7 +185,12 @@ function interpret(merged: MergedConfig, files: string[], warnings: string[], op
     serverName,
     database: db.settings,
     databaseSource: db.source,
-    password: passwordSettings(section('password_config'), pyTruthy(mas.enabled), valueOr('bcrypt_rounds', 12), fileOf),
+    password: {
+      ...passwordSettings(section('password_config'), pyTruthy(mas.enabled), fileOf),
+      // synapse/config/registration.py: config.get("bcrypt_rounds", 12), used as is by bcrypt.gensalt.
+      bcryptRounds: valueOr('bcrypt_rounds', 12),
+      ...(merged.has('bcrypt_rounds') ? { bcryptRoundsFile: fileOf('bcrypt_rounds') } : {}),
+    },
     appServiceConfigFiles: appServiceFiles(valueOr('app_service_config_files', []), fileOf, opts.cwd),
     allowUnderscorePrefixedLocalpart: pyTruthy(value('allow_underscore_prefixed_localpart')),
     serverNoticesLocalpart: serverNoticesLocalpart(value('server_notices'), fileOf),
@@ -188,17 +206,13 @@ function interpret(merged: MergedConfig, files: string[], warnings: string[], op
 function passwordSettings(
   config: Record<string, unknown>,
   masEnabled: boolean,
-  rounds: unknown,
   fileOf: (key: string) => string,
-): PasswordSettings {
+): Omit<PasswordSettings, 'bcryptRounds' | 'bcryptRoundsFile'> {
   const pepper = pyGet(config, 'pepper', '');
   if (typeof pepper !== 'string') {
     throw new ConfigError(
       `password_config.pepper in ${fileOf('password_config')} must be a string (quote it); Synapse cannot hash passwords with anything else.`,
     );
-  }
-  if (typeof rounds !== 'number' || !Number.isInteger(rounds) || rounds < 4 || rounds > 31) {
-    throw new ConfigError(`bcrypt_rounds in ${fileOf('bcrypt_rounds')} must be a whole number from 4 to 31 (Synapse's default is 12).`);
   }
   // Off by default only when matrix_authentication_service is enabled.
   const enabled = pyGet(config, 'enabled', !masEnabled);
@@ -212,7 +226,6 @@ function passwordSettings(
     loginEnabled: pyTruthy(enabled) && enabled !== 'only_for_reauth',
     localdbEnabled: pyTruthy(pyGet(config, 'localdb_enabled', true)),
     pepper,
-    bcryptRounds: rounds,
     policy: {
       enabled: pyTruthy(policy.enabled),
       minimumLength,

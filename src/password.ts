@@ -4,7 +4,7 @@ import bcrypt from 'bcrypt';
 import { ConfigError } from './errors.js';
 import type { PasswordPolicy, PasswordSettings } from './config-types.js';
 
-export type HashSettings = Pick<PasswordSettings, 'pepper' | 'bcryptRounds'>;
+export type HashSettings = Pick<PasswordSettings, 'pepper' | 'bcryptRounds' | 'bcryptRoundsFile'>;
 
 // bcrypt reads at most 72 bytes. Synapse cuts the bytes itself before calling bcrypt, because
 // Python's bcrypt 5 raises on longer input instead of ignoring the rest; the cut is by bytes and
@@ -20,16 +20,21 @@ export function synapsePasswordBytes(password: string, pepper: string): Buffer {
   return bytes.subarray(0, BCRYPT_MAX_BYTES);
 }
 
-export async function hashPassword(password: string, settings: HashSettings): Promise<string> {
+/** bcrypt_rounds as a cost bcrypt takes; only hashing needs it, as only Synapse's hashing does. */
+export function bcryptCost(settings: Pick<HashSettings, 'bcryptRounds' | 'bcryptRoundsFile'>): number {
   const rounds = settings.bcryptRounds;
-  // Python's bcrypt.gensalt refuses these too, so Synapse would fail on the same setting.
-  if (!Number.isInteger(rounds) || rounds < 4 || rounds > 31) {
-    throw new ConfigError(
-      `bcrypt_rounds is ${rounds}, but bcrypt needs a whole number from 4 to 31. ` +
-        'Fix bcrypt_rounds in homeserver.yaml (Synapse uses 12 when it is not set).',
-    );
-  }
-  const salt = await bcrypt.genSalt(rounds, 'b');
+  // Python's bcrypt.gensalt refuses the same (a str or float with TypeError, the rest with
+  // ValueError), so Synapse fails on this setting the first time it hashes a password.
+  if (typeof rounds === 'number' && Number.isInteger(rounds) && rounds >= 4 && rounds <= 31) return rounds;
+  const what = typeof rounds === 'string' ? 'is a string (quoted)' : `is ${JSON.stringify(rounds)}`;
+  throw new ConfigError(
+    `bcrypt_rounds in ${settings.bcryptRoundsFile ?? 'the config'} ${what}, but bcrypt needs a whole number from 4 to 31, ` +
+      'so Synapse cannot hash passwords with it either. Write it unquoted, e.g. bcrypt_rounds: 12 (the default).',
+  );
+}
+
+export async function hashPassword(password: string, settings: HashSettings): Promise<string> {
+  const salt = await bcrypt.genSalt(bcryptCost(settings), 'b');
   return bcrypt.hash(synapsePasswordBytes(password, settings.pepper), salt);
 }
 

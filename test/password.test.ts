@@ -157,9 +157,18 @@ describe('normalisation and the 72-byte cut', () => {
     expect(await checkPassword('x', null, { pepper: '' })).toBe(false);
   });
 
-  it('refuses a cost bcrypt cannot use', async () => {
-    await expect(hashPassword('x', { pepper: '', bcryptRounds: 3 })).rejects.toThrow(ConfigError);
-    await expect(hashPassword('x', { pepper: '', bcryptRounds: 32 })).rejects.toThrow(/bcrypt_rounds is 32/);
+  it.each([
+    [3, /is 3, but bcrypt needs a whole number from 4 to 31/],
+    [32, /is 32,/],
+    [12.5, /is 12.5,/],
+    ['12', /is a string \(quoted\)/],
+    [null, /is null,/],
+    [true, /is true,/],
+  ])('refuses bcrypt_rounds %j when hashing, naming the file', async (rounds, message) => {
+    const settings = { pepper: '', bcryptRounds: rounds, bcryptRoundsFile: '/etc/matrix-synapse/homeserver.yaml' };
+    await expect(hashPassword('x', settings)).rejects.toThrow(ConfigError);
+    await expect(hashPassword('x', settings)).rejects.toThrow(message);
+    await expect(hashPassword('x', settings)).rejects.toThrow(/bcrypt_rounds in \/etc\/matrix-synapse\/homeserver\.yaml /);
   });
 });
 
