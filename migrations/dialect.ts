@@ -1,7 +1,7 @@
 // The one place where SQLite and PostgreSQL part ways: every schema step carries both dialects'
 // DDL, and only this module chooses between them.
 import type { Knex } from 'knex';
-import { dialectOf, type Dialect } from '../src/dialect.js';
+import { dialectOf, type Dialect } from '../src/database/dialect.js';
 
 export { dialectOf, type Dialect };
 

@@ -2,7 +2,7 @@
 // migrations and a real Synapse database can both be compared with the expectations.
 import type { Knex } from 'knex';
 import { byDialect } from './dialect.js';
-import type { ExpectedColumn } from './tables.js';
+import type { ExpectedColumn } from './synapse/tables.js';
 
 interface RawColumn {
   name: string;

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import knexFactory from 'knex';
-import { migrateTo } from '../migrations/index.js';
+import { migrateTo } from '../migrations/synapse/index.js';
 import { runCli } from '../src/cli.js';
-import { hashPassword } from '../src/password.js';
+import { hashPassword } from '../src/synapse/password.js';
 
 const USERS = Number(process.env.BENCH_USERS ?? 200_000);
 const RUNS = 5;

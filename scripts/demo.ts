@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import knexFactory from 'knex';
-import { migrateTo } from '../migrations/index.js';
+import { migrateTo } from '../migrations/synapse/index.js';
 
 const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'sab-demo-'));

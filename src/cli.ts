@@ -11,7 +11,7 @@ import { listAdminsCommand } from './commands/list-admins.js';
 import { registerCommand } from './commands/register.js';
 import { setPasswordCommand } from './commands/set-password.js';
 import { unlockCommand } from './commands/unlock.js';
-import { BOOLEAN_SPELLINGS, parseBoolean, readBooleanOptions, singleValue, type BooleanOption } from './cli-options.js';
+import { BOOLEAN_SPELLINGS, parseBoolean, readBooleanOptions, singleValue, type BooleanOption } from './commands/cli-options.js';
 import { EXIT_CODE_HELP, ExitCode, ToolError, UsageError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { Output } from './output.js';

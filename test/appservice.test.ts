@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appServiceClaiming, loadAppServices } from '../src/appservice.js';
+import { appServiceClaiming, loadAppServices } from '../src/config/appservice.js';
 import { ConfigError } from '../src/errors.js';
 import { tempTree } from './helpers/temp-tree.js';
 

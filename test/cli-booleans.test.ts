@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { BOOLEAN_OPTIONS } from '../src/cli.js';
-import { readBooleanOptions } from '../src/cli-options.js';
+import { readBooleanOptions } from '../src/commands/cli-options.js';
 import { cli } from './helpers/run-cli.js';
 
 const TRUE_SPELLINGS = ['true', 'True', 'TRUE', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', '1'];

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TOKEN_ID_GAP } from '../src/tokens.js';
+import { TOKEN_ID_GAP } from '../src/synapse/tokens.js';
 import { DIALECTS, freshDatabase, writeHomeserverYaml, type FreshDatabase, type TestDialect } from './helpers/databases.js';
 import { cli } from './helpers/run-cli.js';
 import { seedToken, seedUser } from './helpers/seed.js';

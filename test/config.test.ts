@@ -1,7 +1,7 @@
 import { chmod } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultConfigLocations, loadConfig, type ConfigLocation } from '../src/config.js';
+import { defaultConfigLocations, loadConfig, type ConfigLocation } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
 import { tempTree, type Tree } from './helpers/temp-tree.js';
 

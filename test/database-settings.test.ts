@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { DatabaseSettings } from '../src/config-types.js';
-import { databaseSettingsFromConfig, databaseSettingsFromUrl, describeDatabase, type OsUser } from '../src/database-settings.js';
+import type { DatabaseSettings } from '../src/config/types.js';
+import { databaseSettingsFromConfig, databaseSettingsFromUrl, describeDatabase, type OsUser } from '../src/config/database-section.js';
 import { ConfigError, UsageError } from '../src/errors.js';
-import { parseSynapseYaml, type MergedConfig } from '../src/synapse-yaml.js';
+import { parseSynapseYaml, type MergedConfig } from '../src/config/yaml.js';
 
 const FILE = '/etc/matrix-synapse/homeserver.yaml';
 const CWD = '/var/lib/matrix-synapse';

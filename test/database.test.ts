@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { inTransaction, withDatabase } from '../src/database.js';
+import { inTransaction, withDatabase } from '../src/database/connection.js';
 import { freshDatabase, type FreshDatabase } from './helpers/databases.js';
 
 const ALICE = { name: '@alice:example.test', creation_ts: 1, admin: 0, is_guest: 0 };

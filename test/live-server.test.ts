@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Listener } from '../src/config-types.js';
-import { detectRunningSynapse, healthUrls, identifyProcess, isProcessAlive, isSynapseCommand } from '../src/live-server.js';
+import type { Listener } from '../src/config/types.js';
+import { detectRunningSynapse, healthUrls, identifyProcess, isProcessAlive, isSynapseCommand } from '../src/synapse/live-server.js';
 import { startFakeSynapse } from './helpers/fake-synapse.js';
 
 const servers: Array<http.Server | https.Server> = [];

@@ -16,7 +16,7 @@ import {
   migrateTo,
   type SchemaVariant,
   type TouchedTable,
-} from '../migrations/index.js';
+} from '../migrations/synapse/index.js';
 import { DIALECTS, emptyDatabase, freshDatabase, writeHomeserverYaml, type FreshDatabase } from './helpers/databases.js';
 
 const TABLES = Object.keys(TOUCHED_TABLES) as TouchedTable[];

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { passwordFromPassfile } from '../src/passfile.js';
+import { passwordFromPassfile } from '../src/libpq/passfile.js';
 
 const SOCKET_DIR = '/var/run/postgresql';
 const QUERY = { host: 'db.test', port: 5432, database: 'synapse', user: 'synapse' };

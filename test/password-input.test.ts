@@ -10,7 +10,7 @@ import {
   stripLikePython,
   type PasswordIO,
   type PasswordSource,
-} from '../src/password-input.js';
+} from '../src/commands/password-input.js';
 
 function fakeIO(input: string | null, isTTY: boolean, randomBytes?: PasswordIO['randomBytes']) {
   const stdin = new PassThrough();

@@ -1,8 +1,8 @@
 import bcrypt from 'bcrypt';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
-import { checkPassword, checkPolicy, hashPassword, synapsePasswordBytes } from '../src/password.js';
-import type { PasswordPolicy } from '../src/config-types.js';
+import { checkPassword, checkPolicy, hashPassword, synapsePasswordBytes } from '../src/synapse/password.js';
+import type { PasswordPolicy } from '../src/config/types.js';
 
 // Made by Python's bcrypt (3.2.2) with Synapse's own steps from synapse/handlers/auth.py:
 // unicodedata.normalize("NFKC", pw).encode("utf8") + pepper.encode("utf8"), cut to 72 bytes,

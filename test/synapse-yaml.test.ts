@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
-import { parseSynapseYaml, pyGet, pyTruthy, readSynapseYaml } from '../src/synapse-yaml.js';
+import { parseSynapseYaml, pyGet, pyTruthy, readSynapseYaml } from '../src/config/yaml.js';
 import { tempTree } from './helpers/temp-tree.js';
 
 const value = (scalar: string): unknown => (parseSynapseYaml(`v: ${scalar}\n`, 'test.yaml') as { v: unknown }).v;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
-import { parseUserArg, validateNewLocalpart } from '../src/user-id.js';
+import { parseUserArg, validateNewLocalpart } from '../src/synapse/user-id.js';
 
 const SERVER = 'example.org';
 

@@ -2,8 +2,8 @@
 import type { CommandModule } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { readConfig, withUsers } from '../session.js';
-import { demote, promote } from '../user-operations.js';
+import { readConfig, withUsers } from '../synapse/session.js';
+import { demote, promote } from '../synapse/user-operations.js';
 import { reportOperation, userIdOf, withUserPositional, type UserArgs } from './shared.js';
 
 function adminFlagCommand(admin: boolean, io: Io, out: Output): CommandModule<object, UserArgs> {

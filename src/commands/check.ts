@@ -1,11 +1,11 @@
 import type { CommandModule } from 'yargs';
-import { describeDatabase } from '../database-settings.js';
+import { describeDatabase } from '../config/database-section.js';
 import { ExitCode, ToolError } from '../errors.js';
 import type { Io } from '../io.js';
-import { detectRunningSynapse } from '../live-server.js';
+import { detectRunningSynapse } from '../synapse/live-server.js';
 import type { Output } from '../output.js';
-import { readConfig, withUsers, type GlobalArgs } from '../session.js';
-import { MAKE_AN_ADMIN, countUsers, unusableAdmins, type UserRow } from '../user-store.js';
+import { readConfig, withUsers, type GlobalArgs } from '../synapse/session.js';
+import { MAKE_AN_ADMIN, countUsers, unusableAdmins, type UserRow } from '../synapse/user-store.js';
 
 export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalArgs> {
   return {

@@ -1,11 +1,11 @@
 import type { CommandModule } from 'yargs';
-import { singleValue } from '../cli-options.js';
+import { singleValue } from './cli-options.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { detectRunningSynapse } from '../live-server.js';
-import { readConfig, withUsers } from '../session.js';
-import { checkDeviceId } from '../synapse-limits.js';
-import { issueToken, parseDuration } from '../tokens.js';
+import { detectRunningSynapse } from '../synapse/live-server.js';
+import { readConfig, withUsers } from '../synapse/session.js';
+import { checkDeviceId } from '../synapse/limits.js';
+import { issueToken, parseDuration } from '../synapse/tokens.js';
 import { userIdOf, withUserPositional, type UserArgs } from './shared.js';
 
 interface IssueTokenArgs extends UserArgs {

@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { readConfig, withUsers, type GlobalArgs } from '../session.js';
-import { listAdmins, type AdminEntry } from '../user-operations.js';
-import { MAKE_AN_ADMIN } from '../user-store.js';
+import { readConfig, withUsers, type GlobalArgs } from '../synapse/session.js';
+import { listAdmins, type AdminEntry } from '../synapse/user-operations.js';
+import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
 
 function marks(a: AdminEntry): string {
   const m = [

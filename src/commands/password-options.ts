@@ -1,12 +1,12 @@
 // The password sources register and set-password share, and what both do with the password.
 import type { Argv } from 'yargs';
-import { singleValue } from '../cli-options.js';
-import type { SynapseConfig } from '../config-types.js';
+import { singleValue } from './cli-options.js';
+import type { SynapseConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { isInteractive, type Io } from '../io.js';
 import type { Output } from '../output.js';
-import { checkPolicy, hashPassword } from '../password.js';
-import { choosePasswordSource, readPassword, type PasswordFlags } from '../password-input.js';
+import { checkPolicy, hashPassword } from '../synapse/password.js';
+import { choosePasswordSource, readPassword, type PasswordFlags } from './password-input.js';
 
 export interface PasswordArgs extends PasswordFlags {
   ignorePolicy: boolean;

@@ -1,14 +1,14 @@
 import type { CommandModule } from 'yargs';
-import { appServiceClaiming, appServiceInterested, loadAppServices } from '../appservice.js';
-import { singleValue } from '../cli-options.js';
-import type { SynapseConfig } from '../config-types.js';
+import { appServiceClaiming, appServiceInterested, loadAppServices } from '../config/appservice.js';
+import { singleValue } from './cli-options.js';
+import type { SynapseConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { askYesNo, isInteractive, type Io } from '../io.js';
 import type { Output } from '../output.js';
-import { readConfig, withSynapse } from '../session.js';
-import { checkDisplayname } from '../synapse-limits.js';
-import { parseUserArg, validateNewLocalpart } from '../user-id.js';
-import { existingForRegister, register, type NewUser } from '../user-operations.js';
+import { readConfig, withSynapse } from '../synapse/session.js';
+import { checkDisplayname } from '../synapse/limits.js';
+import { parseUserArg, validateNewLocalpart } from '../synapse/user-id.js';
+import { existingForRegister, register, type NewUser } from '../synapse/user-operations.js';
 import { obtainPasswordHash, withPasswordOptions, type PasswordArgs } from './password-options.js';
 import { reportOperation, withUserPositional, type UserArgs } from './shared.js';
 

@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { appServiceInterested, loadAppServices } from '../appservice.js';
+import { appServiceInterested, loadAppServices } from '../config/appservice.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { readConfig, withSynapse } from '../session.js';
-import { setPassword, userForSetPassword } from '../user-operations.js';
+import { readConfig, withSynapse } from '../synapse/session.js';
+import { setPassword, userForSetPassword } from '../synapse/user-operations.js';
 import { obtainPasswordHash, withPasswordOptions, type PasswordArgs } from './password-options.js';
 import { reportOperation, userIdOf, withUserPositional, type UserArgs } from './shared.js';
 

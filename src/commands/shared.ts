@@ -1,10 +1,10 @@
 // Option sets and reporting shared by several commands, defined once.
 import type { Argv } from 'yargs';
-import type { SynapseConfig } from '../config-types.js';
+import type { SynapseConfig } from '../config/types.js';
 import type { Output } from '../output.js';
-import { warnIfRunning, type GlobalArgs } from '../session.js';
-import type { OperationResult } from '../user-operations.js';
-import { parseUserArg } from '../user-id.js';
+import { warnIfRunning, type GlobalArgs } from '../synapse/session.js';
+import type { OperationResult } from '../synapse/user-operations.js';
+import { parseUserArg } from '../synapse/user-id.js';
 
 export interface UserArgs extends GlobalArgs {
   user: string;

@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { readConfig, withUsers } from '../session.js';
-import { unlock } from '../user-operations.js';
+import { readConfig, withUsers } from '../synapse/session.js';
+import { unlock } from '../synapse/user-operations.js';
 import { reportOperation, userIdOf, withUserPositional, type UserArgs } from './shared.js';
 
 interface UnlockArgs extends UserArgs {

@@ -3,7 +3,7 @@
 // The tool must change the tables Synapse uses, and Synapse must see it. And pointed at Synapse's
 // HTTP port instead of PostgreSQL, the tool must say so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateTo } from '../../migrations/index.js';
+import { migrateTo } from '../../migrations/synapse/index.js';
 import { e2eContext } from './harness/context.js';
 import { openPg, withKnex } from './harness/db.js';
 import type { RunResult } from './harness/exec.js';

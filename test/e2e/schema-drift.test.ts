@@ -12,7 +12,7 @@ import {
   migrateTo,
   TOUCHED_TABLES,
   type TouchedTable,
-} from '../../migrations/index.js';
+} from '../../migrations/synapse/index.js';
 import { e2eContext } from './harness/context.js';
 import { openPg, openSqlite, withKnex } from './harness/db.js';
 import { Homeserver, type Engine } from './harness/homeserver.js';

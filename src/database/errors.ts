@@ -2,9 +2,9 @@
 // (a standby, a missing grant, a full disk, a restart) is exit 4 with advice; only what points at
 // a bug in this tool stays an internal error.
 import { whatListensAt } from './address-probe.js';
-import type { DatabaseSettings } from './config-types.js';
-import { describeDatabase } from './database-settings.js';
-import { DatabaseError, ToolError } from './errors.js';
+import type { DatabaseSettings } from '../config/types.js';
+import { describeDatabase } from '../config/database-section.js';
+import { DatabaseError, ToolError } from '../errors.js';
 
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 export type AccessMode = 'read' | 'write';

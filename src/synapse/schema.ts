@@ -1,7 +1,7 @@
 // Decides whether a database is a Synapse database we understand, and which optional columns it has.
 import type { Knex } from 'knex';
-import { dialectOf, rawRows, tableColumns } from './dialect.js';
-import { SchemaError } from './errors.js';
+import { dialectOf, rawRows, tableColumns } from '../database/dialect.js';
+import { SchemaError } from '../errors.js';
 
 /** The oldest full schema Synapse ships (synapse/storage/schema/main/full_schemas/72). */
 export const OLDEST_SUPPORTED_SCHEMA = 72;

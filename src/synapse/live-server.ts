@@ -4,7 +4,7 @@ import { readFile as fsReadFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { basename } from 'node:path';
-import type { Listener, SynapseConfig, TcpListener, UnixSocketListener } from './config-types.js';
+import type { Listener, SynapseConfig, TcpListener, UnixSocketListener } from '../config/types.js';
 
 export interface HttpAnswer {
   status: number;

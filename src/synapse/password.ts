@@ -1,8 +1,8 @@
 // Password hashes and policy exactly as Synapse computes and checks them
 // (synapse/handlers/auth.py AuthHandler.hash / validate_hash, synapse/handlers/password_policy.py).
 import bcrypt from 'bcrypt';
-import { ConfigError } from './errors.js';
-import type { PasswordPolicy, PasswordSettings } from './config-types.js';
+import { ConfigError } from '../errors.js';
+import type { PasswordPolicy, PasswordSettings } from '../config/types.js';
 
 export type HashSettings = Pick<PasswordSettings, 'pepper' | 'bcryptRounds' | 'bcryptRoundsFile'>;
 

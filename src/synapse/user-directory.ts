@@ -1,5 +1,5 @@
 // Profiles and the user directory, written as Synapse's registration and reactivation write them.
-import { upsertUserDirectorySearch } from './dialect.js';
+import { upsertUserDirectorySearch } from '../database/dialect.js';
 import type { UserContext } from './user-store.js';
 
 /** Synapse's _filter_text_for_index: lowercase, then NFKC. */

@@ -1,15 +1,15 @@
 // The preamble every command shares: read the config, open the database, check it is a Synapse
 // database we understand, run the command in one transaction, and close everything.
 import type { Knex } from 'knex';
-import { loadConfig } from './config.js';
-import type { SynapseConfig } from './config-types.js';
-import { inTransaction, withDatabase, type AccessMode } from './database.js';
-import { describeDatabase } from './database-settings.js';
-import { dialectOf } from './dialect.js';
-import { ConfigError } from './errors.js';
-import type { Io } from './io.js';
+import { loadConfig } from '../config/load.js';
+import type { SynapseConfig } from '../config/types.js';
+import { inTransaction, withDatabase, type AccessMode } from '../database/connection.js';
+import { describeDatabase } from '../config/database-section.js';
+import { dialectOf } from '../database/dialect.js';
+import { ConfigError } from '../errors.js';
+import type { Io } from '../io.js';
 import { detectRunningSynapse } from './live-server.js';
-import type { Output } from './output.js';
+import type { Output } from '../output.js';
 import { inspectSchema } from './schema.js';
 import { serverOfUsers, type UserContext } from './user-store.js';
 

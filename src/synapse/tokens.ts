@@ -1,8 +1,8 @@
 // Access tokens in Synapse's own format, written so a running Synapse accepts them and does not
 // trip over them.
 import { crc32 } from 'node:zlib';
-import { serializeToolWriters, sqlBool } from './dialect.js';
-import { AccountStateError, UsageError } from './errors.js';
+import { serializeToolWriters, sqlBool } from '../database/dialect.js';
+import { AccountStateError, UsageError } from '../errors.js';
 import { REACTIVATE_HINT, assertActiveAccount, localpartOf, requireUser, type UserContext } from './user-store.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';

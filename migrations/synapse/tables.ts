@@ -2,7 +2,7 @@
 // and dialect: what the migrations must build and what a real Synapse database must have.
 // Sources: synapse/storage/schema/main/full_schemas/72/full.sql.{sqlite,postgres},
 // synapse/storage/schema/common/schema_version.sql and the deltas named in steps/deltas.ts.
-import type { Dialect } from './dialect.js';
+import type { Dialect } from '../dialect.js';
 
 export interface ColumnFacts {
   /** PostgreSQL: format_type(); SQLite: the declared type. Lower case. */

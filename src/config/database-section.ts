@@ -2,9 +2,9 @@
 // it) or a --database-url, turned into DatabaseSettings with libpq's environment and defaults.
 import { userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { DatabaseSettings, PostgresConnection } from './config-types.js';
-import { ConfigError, UsageError } from './errors.js';
-import { isMapping, pyGet, pyTruthy, type MergedConfig } from './synapse-yaml.js';
+import type { DatabaseSettings, PostgresConnection } from './types.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { isMapping, pyGet, pyTruthy, type MergedConfig } from './yaml.js';
 
 export interface ResolvedDatabase {
   settings: DatabaseSettings;

@@ -3,7 +3,7 @@
 // value except the exact word "true" as false: `--admin=True` would demote. So each boolean option
 // is rewritten to the form yargs reads unambiguously (`--admin` or `--no-admin`), and a value that
 // is no boolean, or an option both set and unset, is refused.
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 export interface BooleanOption {
   /** The long name, kebab-case, as declared to yargs. */

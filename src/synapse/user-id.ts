@@ -2,7 +2,7 @@
 // (synapse/handlers/register.py check_username). Parsing is deliberately looser than
 // registration: servers carry historical IDs (upper case, '!', even non-ASCII) that must stay
 // reachable for promote, demote and the recovery commands.
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 export interface ParsedUser {
   userId: string;

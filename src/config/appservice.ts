@@ -1,7 +1,7 @@
 // User IDs that application services reserve, as Synapse's registration checks them
 // (synapse/handlers/register.py check_user_id_not_appservice_exclusive, synapse/appservice).
-import { ConfigError } from './errors.js';
-import { isMapping, pyGet, readSynapseYaml } from './synapse-yaml.js';
+import { ConfigError } from '../errors.js';
+import { isMapping, pyGet, readSynapseYaml } from './yaml.js';
 
 export interface UserNamespace {
   regex: RegExp;

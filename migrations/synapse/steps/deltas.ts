@@ -1,7 +1,7 @@
 // What Synapse's schema deltas 73..94 (synapse/storage/schema/main/delta/NN/) change in the
 // tables we touch when Synapse creates a new database (full schema 72, then every delta), plus
 // the indexes that the background updates they queue build in the minutes after the first start.
-import type { SchemaStep } from '../dialect.js';
+import type { SchemaStep } from '../../dialect.js';
 
 const both = (...statements: string[]) => ({ sqlite: statements, postgres: statements });
 

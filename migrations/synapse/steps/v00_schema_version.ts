@@ -1,6 +1,6 @@
 // Synapse's bookkeeping tables (synapse/storage/schema/common/schema_version.sql), created in the
 // same words on both dialects.
-import type { SchemaStep } from '../dialect.js';
+import type { SchemaStep } from '../../dialect.js';
 
 const statements = [
   `CREATE TABLE schema_version (

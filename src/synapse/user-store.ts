@@ -1,7 +1,7 @@
 // Reading users the way Synapse does, and the account-state rules every command shares.
 import type { Knex } from 'knex';
-import type { Dialect } from './dialect.js';
-import { AccountStateError, UsageError, UserNotFoundError } from './errors.js';
+import type { Dialect } from '../database/dialect.js';
+import { AccountStateError, UsageError, UserNotFoundError } from '../errors.js';
 import type { SchemaInfo } from './schema.js';
 
 /** What an operation needs; passed in, never global. */

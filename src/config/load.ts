@@ -2,10 +2,10 @@
 // (synapse/config/_base.py: find_config_files, read_config_files), then reading what the tool needs.
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Listener, PasswordSettings, SynapseConfig } from './config-types.js';
-import { databaseSettingsFromConfig, databaseSettingsFromUrl } from './database-settings.js';
-import { ConfigError, ToolError } from './errors.js';
-import { isMapping, pyGet, pyTruthy, readSynapseYaml, type MergedConfig } from './synapse-yaml.js';
+import type { Listener, PasswordSettings, SynapseConfig } from './types.js';
+import { databaseSettingsFromConfig, databaseSettingsFromUrl } from './database-section.js';
+import { ConfigError, ToolError } from '../errors.js';
+import { isMapping, pyGet, pyTruthy, readSynapseYaml, type MergedConfig } from './yaml.js';
 
 export interface LoadConfigOptions {
   /** The -c paths (files or directories), in order; empty means look in the usual places. */

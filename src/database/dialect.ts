@@ -1,6 +1,6 @@
 // Every difference between SQLite and PostgreSQL that the tool cares about lives here.
 import type { Knex } from 'knex';
-import type { DatabaseSettings } from './config-types.js';
+import type { DatabaseSettings } from '../config/types.js';
 
 export type Dialect = DatabaseSettings['engine'];
 

@@ -1,7 +1,7 @@
 // Limits Synapse puts on values a client sends, applied to the same values given on the command
 // line, so that nothing is written that Synapse would have refused. Synapse compares Python's len(),
 // which counts code points, not UTF-16 units or bytes.
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 // synapse/handlers/profile.py MAX_DISPLAYNAME_LEN: set_displayname refuses longer names, and
 // room_member.py refuses a join whose member event carries one, so the user could not join rooms.

@@ -1,7 +1,7 @@
 // Reading YAML the way Synapse does (PyYAML's safe_load), and judging values as Python would.
 import { readFile } from 'node:fs/promises';
 import { parseDocument, visit, type Tags } from 'yaml';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 import { keyPathAt, layoutOf, refusedTab } from './yaml-layout.js';
 import { decodeUtf8, linePosition, nonPrintableIndex } from './yaml-reader.js';
 

@@ -2,7 +2,7 @@
 // (synapse/storage/schema/main/full_schemas/72/full.sql.sqlite and full.sql.postgres).
 // SQLite keeps constraints inline; PostgreSQL's snapshot is a pg_dump, so its constraints are
 // named ALTER TABLE statements (users_name_key, access_tokens_token_key, ...), kept by name here.
-import type { SchemaStep } from '../dialect.js';
+import type { SchemaStep } from '../../dialect.js';
 
 const sqlite = [
   `CREATE TABLE users (
