@@ -11,7 +11,9 @@ export class Output {
     public verbose: boolean,
   ) {}
 
+  /** A warning is said once, even when two steps of a command find the same thing (e.g. the schema). */
   warn(message: string): void {
+    if (this.warnings.includes(message)) return;
     this.warnings.push(message);
     this.io.stderr.write(`warning: ${message}\n`);
   }

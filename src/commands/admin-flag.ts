@@ -2,9 +2,9 @@
 import type { CommandModule } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { readConfig, withUsers } from '../synapse/session.js';
+import { prepareForUser, type UserArgs } from './context.js';
 import { demote, promote } from '../synapse/user-operations.js';
-import { reportOperation, userIdOf, withUserPositional, type UserArgs } from './shared.js';
+import { reportOperation, withUserPositional } from './shared.js';
 
 function adminFlagCommand(admin: boolean, io: Io, out: Output): CommandModule<object, UserArgs> {
   const name = admin ? 'promote' : 'demote';
@@ -15,9 +15,8 @@ function adminFlagCommand(admin: boolean, io: Io, out: Output): CommandModule<ob
       : 'Take server admin away from a user (not an admin: nothing to do)',
     builder: (y) => withUserPositional(y) as never,
     handler: async (args) => {
-      const config = await readConfig(args, io, out);
-      const userId = userIdOf(args.user, config);
-      const res = await withUsers(config, args, io, out, 'write', (ctx) => (admin ? promote : demote)(ctx, userId));
+      const { config, user, write } = await prepareForUser(args, io, out, { changes: true });
+      const res = await write((ctx) => (admin ? promote : demote)(ctx, user.userId));
       await reportOperation(
         out,
         args,

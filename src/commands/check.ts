@@ -4,7 +4,7 @@ import { ExitCode, ToolError } from '../errors.js';
 import type { Io } from '../io.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';
 import type { Output } from '../output.js';
-import { readConfig, withUsers, type GlobalArgs } from '../synapse/session.js';
+import { prepare, type GlobalArgs } from './context.js';
 import { MAKE_AN_ADMIN, countUsers, unusableAdmins, type UserRow } from '../synapse/user-store.js';
 
 export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalArgs> {
@@ -12,7 +12,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
     command: 'check',
     describe: 'Report what the tool sees (config, database, schema, admins, login methods, running Synapse); changes nothing',
     handler: async (args) => {
-      const config = await readConfig(args, io, out);
+      const { config, read } = await prepare(args, io, out, { changes: false });
       const live = await detectRunningSynapse(config, {});
       const report: Record<string, unknown> = {
         config_files: config.files,
@@ -27,7 +27,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
       };
       let problem: ToolError | undefined;
       try {
-        const { schema, counts, unusable } = await withUsers(config, args, io, out, 'read', async (ctx) => ({
+        const { schema, counts, unusable } = await read(async (ctx) => ({
           schema: ctx.schema,
           counts: await countUsers(ctx),
           unusable: await unusableAdmins(ctx),

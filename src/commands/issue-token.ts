@@ -3,10 +3,10 @@ import { singleValue } from './cli-options.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';
-import { readConfig, withUsers } from '../synapse/session.js';
+import { prepareForUser, type UserArgs } from './context.js';
 import { checkDeviceId } from '../synapse/limits.js';
 import { issueToken, parseDuration } from '../synapse/tokens.js';
-import { userIdOf, withUserPositional, type UserArgs } from './shared.js';
+import { withUserPositional } from './shared.js';
 
 interface IssueTokenArgs extends UserArgs {
   expiresIn: string;
@@ -28,10 +28,9 @@ export function issueTokenCommand(io: Io, out: Output): CommandModule<object, Is
     handler: async (args) => {
       const expiresInMs = parseDuration(args.expiresIn);
       if (args.deviceId !== undefined) checkDeviceId(args.deviceId);
-      const config = await readConfig(args, io, out);
-      const userId = userIdOf(args.user, config);
-      const issued = await withUsers(config, args, io, out, 'write', (ctx) =>
-        issueToken(ctx, userId, { expiresInMs, deviceId: args.deviceId, randomBytes: io.randomBytes }),
+      const { config, user, write } = await prepareForUser(args, io, out, { changes: true });
+      const issued = await write((ctx) =>
+        issueToken(ctx, user.userId, { expiresInMs, deviceId: args.deviceId, randomBytes: io.randomBytes }),
       );
       for (const w of issued.warnings) out.warn(w);
       const expiresAt = issued.expiresAtMs === null ? null : new Date(issued.expiresAtMs).toISOString();

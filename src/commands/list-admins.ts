@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { readConfig, withUsers, type GlobalArgs } from '../synapse/session.js';
+import { prepare, type GlobalArgs } from './context.js';
 import { listAdmins, type AdminEntry } from '../synapse/user-operations.js';
 import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
 
@@ -21,8 +21,8 @@ export function listAdminsCommand(io: Io, out: Output): CommandModule<object, Gl
     command: 'list-admins',
     describe: 'List every server admin, marking deactivated, locked and suspended ones',
     handler: async (args) => {
-      const config = await readConfig(args, io, out);
-      const admins = await withUsers(config, args, io, out, 'read', listAdmins);
+      const { read } = await prepare(args, io, out, { changes: false });
+      const admins = await read(listAdmins);
       if (admins.length === 0) out.warn(`There is no server admin. ${MAKE_AN_ADMIN}`);
       out.success(admins.map((a) => `${a.user_id}${marks(a)}`), { admins });
     },

@@ -5,12 +5,12 @@ import type { SynapseConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { askYesNo, isInteractive, type Io } from '../io.js';
 import type { Output } from '../output.js';
-import { readConfig, withSynapse } from '../synapse/session.js';
+import { prepareForUser, type UserArgs } from './context.js';
 import { checkDisplayname } from '../synapse/limits.js';
-import { parseUserArg, validateNewLocalpart } from '../synapse/user-id.js';
+import { validateNewLocalpart } from '../synapse/user-id.js';
 import { existingForRegister, register, type NewUser } from '../synapse/user-operations.js';
 import { obtainPasswordHash, withPasswordOptions, type PasswordArgs } from './password-options.js';
-import { reportOperation, withUserPositional, type UserArgs } from './shared.js';
+import { reportOperation, withUserPositional } from './shared.js';
 
 interface RegisterArgs extends UserArgs, PasswordArgs {
   admin?: boolean;
@@ -51,8 +51,8 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
         }) as never,
     handler: async (args) => {
       if (args.displayname !== undefined) checkDisplayname(args.displayname);
-      const config = await readConfig(args, io, out);
-      const { userId, localpart } = parseUserArg(args.user, config.serverName);
+      const { config, user, read, write } = await prepareForUser(args, io, out, { changes: true });
+      const { userId, localpart } = user;
       if (localpart === config.serverNoticesLocalpart) {
         throw new UsageError(`${userId} is reserved for server notices (server_notices.system_mxid_localpart). Choose another name.`);
       }
@@ -66,25 +66,24 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
       const userType = userTypeFor(args, config);
       const admin = await decideAdmin(args, io, userId);
       const input = { userId, localpart, admin, existsOk: args.existsOk };
+      // An existing user keeps its password: don't ask for one, or refuse one, for nothing.
+      const existing = await read((ctx) => existingForRegister(ctx, input));
+      let newUser: NewUser | undefined;
       let generated: string | undefined;
-      const res = await withSynapse(config, args, io, out, 'write', async (session) => {
-        // An existing user keeps its password: don't ask for one, or refuse one, for nothing.
-        let newUser: NewUser | undefined;
-        if ((await existingForRegister(session.ctx, input)) === undefined) {
-          // New-user rules only for a new user: a legacy @Frank stays reachable with --exists-ok.
-          validateNewLocalpart(localpart, config.serverName, { allowUnderscorePrefix: config.allowUnderscorePrefixedLocalpart });
-          const password = await obtainPasswordHash(args, io, out, config);
-          generated = password.generated;
-          newUser = {
-            passwordHash: password.hash,
-            displayname: args.displayname ?? localpart,
-            userType,
-            inDirectory: userType !== 'support' && !appServiceInterested(userId, appServices),
-            stats: config.statsEnabled,
-          };
-        }
-        return session.write((ctx) => register(ctx, input, newUser));
-      });
+      if (existing === undefined) {
+        // New-user rules only for a new user: a legacy @Frank stays reachable with --exists-ok.
+        validateNewLocalpart(localpart, config.serverName, { allowUnderscorePrefix: config.allowUnderscorePrefixedLocalpart });
+        const password = await obtainPasswordHash(args, io, out, config);
+        generated = password.generated;
+        newUser = {
+          passwordHash: password.hash,
+          displayname: args.displayname ?? localpart,
+          userType,
+          inDirectory: userType !== 'support' && !appServiceInterested(userId, appServices),
+          stats: config.statsEnabled,
+        };
+      }
+      const res = await write((ctx) => register(ctx, input, newUser));
       const showPassword = res.created && generated !== undefined && !args.dryRun;
       await reportOperation(
         out,

@@ -2,10 +2,10 @@ import type { CommandModule } from 'yargs';
 import { appServiceInterested, loadAppServices } from '../config/appservice.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { readConfig, withSynapse } from '../synapse/session.js';
+import { prepareForUser, type UserArgs } from './context.js';
 import { setPassword, userForSetPassword } from '../synapse/user-operations.js';
 import { obtainPasswordHash, withPasswordOptions, type PasswordArgs } from './password-options.js';
-import { reportOperation, userIdOf, withUserPositional, type UserArgs } from './shared.js';
+import { reportOperation, withUserPositional } from './shared.js';
 
 interface SetPasswordArgs extends UserArgs, PasswordArgs {
   logout: boolean;
@@ -25,18 +25,14 @@ export function setPasswordCommand(io: Io, out: Output): CommandModule<object, S
           describe: 'bring back a deactivated user as Synapse reactivation does',
         }) as never,
     handler: async (args) => {
-      const config = await readConfig(args, io, out);
-      const userId = userIdOf(args.user, config);
+      const { config, user, read, write } = await prepareForUser(args, io, out, { changes: true });
+      const { userId } = user;
       const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
       const opts = { ...args, inDirectory: !appServiceInterested(userId, appServices) };
-      let generated: string | undefined;
-      const res = await withSynapse(config, args, io, out, 'write', async (session) => {
-        // Refuse an unknown or deactivated user before anyone types a password for it.
-        await userForSetPassword(session.ctx, userId, args.reactivate);
-        const password = await obtainPasswordHash(args, io, out, config);
-        generated = password.generated;
-        return session.write((ctx) => setPassword(ctx, userId, password.hash, opts));
-      });
+      // Refuse an unknown or deactivated user before anyone types a password for it.
+      await read((ctx) => userForSetPassword(ctx, userId, args.reactivate));
+      const { hash, generated } = await obtainPasswordHash(args, io, out, config);
+      const res = await write((ctx) => setPassword(ctx, userId, hash, opts));
       const cachedState = [res.reactivated && 'account state', args.logout && 'access tokens and pushers'].filter(Boolean);
       const showPassword = generated !== undefined && !args.dryRun;
       await reportOperation(

@@ -2,13 +2,8 @@
 import type { Argv } from 'yargs';
 import type { SynapseConfig } from '../config/types.js';
 import type { Output } from '../output.js';
-import { warnIfRunning, type GlobalArgs } from '../synapse/session.js';
+import { warnIfRunning, type GlobalArgs } from './context.js';
 import type { OperationResult } from '../synapse/user-operations.js';
-import { parseUserArg } from '../synapse/user-id.js';
-
-export interface UserArgs extends GlobalArgs {
-  user: string;
-}
 
 export function withUserPositional<T>(y: Argv<T>) {
   return y.positional('user', {
@@ -16,10 +11,6 @@ export function withUserPositional<T>(y: Argv<T>) {
     type: 'string',
     demandOption: true,
   });
-}
-
-export function userIdOf(arg: string, config: SynapseConfig): string {
-  return parseUserArg(arg, config.serverName).userId;
 }
 
 /**

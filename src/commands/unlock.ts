@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { readConfig, withUsers } from '../synapse/session.js';
+import { prepareForUser, type UserArgs } from './context.js';
 import { unlock } from '../synapse/user-operations.js';
-import { reportOperation, userIdOf, withUserPositional, type UserArgs } from './shared.js';
+import { reportOperation, withUserPositional } from './shared.js';
 
 interface UnlockArgs extends UserArgs {
   unshadowban: boolean;
@@ -20,9 +20,8 @@ export function unlockCommand(io: Io, out: Output): CommandModule<object, Unlock
         describe: 'also lift a shadow ban',
       }) as never,
     handler: async (args) => {
-      const config = await readConfig(args, io, out);
-      const userId = userIdOf(args.user, config);
-      const res = await withUsers(config, args, io, out, 'write', (ctx) => unlock(ctx, userId, args));
+      const { config, user, write } = await prepareForUser(args, io, out, { changes: true });
+      const res = await write((ctx) => unlock(ctx, user.userId, args));
       await reportOperation(out, args, config, res, {
         done: `${res.userId} is unlocked.`,
         unchanged: `${res.userId} is not locked${args.unshadowban ? ', suspended or shadow-banned' : ' or suspended'}; nothing to change.`,
