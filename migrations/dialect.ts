@@ -1,9 +1,9 @@
-// The one place where SQLite and PostgreSQL part ways: every schema step carries both dialects'
-// DDL, and only this module chooses between them.
+// Schema steps carry both dialects' DDL; the choice between them, like every other SQLite and
+// PostgreSQL difference, is made by src/database/dialect.ts.
 import type { Knex } from 'knex';
-import { dialectOf, type Dialect } from '../src/database/dialect.js';
+import { byDialect, dialectOf, type Dialect } from '../src/database/dialect.js';
 
-export { dialectOf, type Dialect };
+export { byDialect, dialectOf, type Dialect };
 
 /** A piece of Synapse's schema, in each dialect's own form. */
 export interface SchemaStep {
@@ -14,11 +14,6 @@ export interface SchemaStep {
   sql: Record<Dialect, readonly string[]>;
 }
 
-/** Picks the given dialect's variant of something. */
-export function byDialect<T>(knex: Knex, variants: Record<Dialect, T>): T {
-  return variants[dialectOf(knex)];
-}
-
 export async function applyStep(knex: Knex, step: SchemaStep): Promise<void> {
   for (const statement of byDialect(knex, step.sql)) {
     await knex.raw(statement);
@@ -27,16 +22,10 @@ export async function applyStep(knex: Knex, step: SchemaStep): Promise<void> {
 
 /** Settings a Synapse-created database carries beyond its tables. */
 export async function prepareLikeSynapse(knex: Knex): Promise<void> {
-  const dialect = dialectOf(knex);
-  switch (dialect) {
-    case 'sqlite':
-      // Synapse switches every SQLite file to WAL (synapse/storage/engines/sqlite.py); the mode
-      // is stored in the file, so tools opening it meet the -wal and -shm side files.
-      await knex.raw('PRAGMA journal_mode = WAL');
-      return;
-    case 'postgres':
-      return;
-    default:
-      dialect satisfies never;
-  }
+  await byDialect(knex, {
+    // Synapse switches every SQLite file to WAL (synapse/storage/engines/sqlite.py); the mode is
+    // stored in the file, so tools opening it meet the -wal and -shm side files.
+    sqlite: async () => void (await knex.raw('PRAGMA journal_mode = WAL')),
+    postgres: async () => undefined,
+  })();
 }

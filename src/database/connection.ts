@@ -8,7 +8,7 @@ import type { Client, ClientConfig } from 'pg';
 import type { DatabaseSettings, PostgresConnection } from '../config/types.js';
 import { DEFAULT_PG_SOCKET_DIR, describeDatabase } from '../config/database-section.js';
 import { SQLITE_BUSY_TIMEOUT_MS, translateConnectError, translateError, type AccessMode } from './errors.js';
-import { dialectOf } from './dialect.js';
+import { KNEX_CLIENT, transaction } from './dialect.js';
 import { ConfigError, DatabaseError } from '../errors.js';
 import { passwordFromPassfile } from '../libpq/passfile.js';
 
@@ -38,43 +38,22 @@ export async function withDatabase<T>(
  * One transaction for the whole command; `fn` must issue every statement through the handle it
  * is given. A dry run takes the same path and rolls back, so it cannot drift from the real thing.
  */
-export async function inTransaction<T>(db: Knex, dryRun: boolean, fn: (trx: Knex) => Promise<T>): Promise<T> {
-  const dialect = dialectOf(db);
-  switch (dialect) {
-    case 'sqlite': {
-      // The single in-process connection cannot drop halfway. IMMEDIATE takes the write lock up
-      // front, so a concurrent writer makes us wait (busy_timeout) rather than fail midway.
-      await db.raw('BEGIN IMMEDIATE');
-      try {
-        const result = await fn(db);
-        await db.raw(dryRun ? 'ROLLBACK' : 'COMMIT');
-        return result;
-      } catch (err) {
-        await db.raw('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    }
-    case 'postgres': {
-      // A knex transaction pins its connection: if the connection drops, the statements after it
-      // fail instead of running, and committing, outside the transaction.
-      const trx = await db.transaction();
-      try {
-        const result = await fn(trx);
-        await (dryRun ? trx.rollback() : trx.commit());
-        return result;
-      } catch (err) {
-        await trx.rollback().catch(() => undefined);
-        throw err;
-      }
-    }
+export function inTransaction<T>(db: Knex, dryRun: boolean, fn: (trx: Knex) => Promise<T>): Promise<T> {
+  return transaction(db, dryRun, fn);
+}
+
+function open(settings: DatabaseSettings, mode: AccessMode): Promise<Knex> {
+  switch (settings.engine) {
+    case 'sqlite':
+      return openSqlite(settings.path, mode).then((db) => checked(db, settings, mode));
+    case 'postgres':
+      return openPostgres(settings, settings.connection, mode);
     default:
-      return dialect satisfies never;
+      return settings satisfies never;
   }
 }
 
-async function open(settings: DatabaseSettings, mode: AccessMode): Promise<Knex> {
-  if (settings.engine === 'sqlite') return checked(await openSqlite(settings.path, mode), settings, mode);
-  const c = settings.connection;
+async function openPostgres(settings: DatabaseSettings, c: PostgresConnection, mode: AccessMode): Promise<Knex> {
   const password = passwordSource(settings, c);
   try {
     return await checked(connectPostgres(c, password, mode, sslFor(c)), settings, mode);
@@ -126,7 +105,7 @@ async function openSqlite(path: string, mode: AccessMode): Promise<Knex> {
     );
   });
   return knexFactory({
-    client: 'better-sqlite3',
+    client: KNEX_CLIENT.sqlite,
     connection: { filename: path },
     useNullAsDefault: true,
     // Error messages must not carry the values (a password hash, a token) inlined into the SQL.
@@ -167,7 +146,7 @@ function connectPostgres(c: PostgresConnection, password: PasswordSource, mode: 
     ...(options ? { options } : {}),
   };
   return knexFactory({
-    client: 'pg',
+    client: KNEX_CLIENT.postgres,
     connection: connection as Knex.PgConnectionConfig,
     compileSqlOnError: false,
     pool: { min: 1, max: 1 },

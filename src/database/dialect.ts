@@ -1,8 +1,9 @@
-// Every difference between SQLite and PostgreSQL that the tool cares about lives here.
+// Every difference between SQLite and PostgreSQL below Synapse's own SQL lives here: which knex
+// client, transactions and locks, how booleans are written and read, raw rows, and where the
+// columns of a table are listed. A Record<Dialect, ...> makes the compiler prove each is covered.
 import type { Knex } from 'knex';
-import type { DatabaseSettings } from '../config/types.js';
 
-export type Dialect = DatabaseSettings['engine'];
+export type Dialect = 'sqlite' | 'postgres';
 
 export function dialectOf(db: Knex): Dialect {
   // The knex dialect, not the driver name: better-sqlite3 and sqlite3 are both "sqlite3".
@@ -12,68 +13,89 @@ export function dialectOf(db: Knex): Dialect {
   throw new Error(`Synapse runs on SQLite or PostgreSQL, not on knex dialect "${name}"`);
 }
 
+/** Picks the variant for a dialect (or for the dialect of a handle). */
+export function byDialect<T>(of: Dialect | Knex, variants: Record<Dialect, T>): T {
+  return variants[typeof of === 'string' ? of : dialectOf(of)];
+}
+
+/** The knex client that drives each dialect. */
+export const KNEX_CLIENT = { sqlite: 'better-sqlite3', postgres: 'pg' } as const satisfies Record<Dialect, string>;
+
 /**
  * Synapse declares users.shadow_banned, approved, locked and suspended as BOOLEAN. SQLite stores
  * them as 0/1 (and better-sqlite3 cannot bind a JS boolean); PostgreSQL wants a real boolean.
  */
 export function sqlBool(dialect: Dialect, value: boolean): boolean | number {
-  switch (dialect) {
-    case 'sqlite':
-      return value ? 1 : 0;
-    case 'postgres':
-      return value;
-    default:
-      return dialect satisfies never;
-  }
-}
-
-export async function tableColumns(db: Knex, table: string): Promise<Set<string>> {
-  const dialect = dialectOf(db);
-  const sql =
-    dialect === 'sqlite'
-      ? 'SELECT name FROM pragma_table_info(?)'
-      : `SELECT column_name AS name FROM information_schema.columns
-         WHERE table_schema = current_schema() AND table_name = ?`;
-  const rows = rawRows<{ name: string }>(dialect, await db.raw(sql, [table]));
-  return new Set(rows.map((r) => r.name));
+  return byDialect<boolean | number>(dialect, { sqlite: value ? 1 : 0, postgres: value });
 }
 
 /**
- * Writes a user's row in Synapse's full-text user directory index, in the form Synapse itself
- * writes it (synapse/storage/databases/main/user_directory.py, _update_profiles_in_user_dir_txn).
- * `indexedName` is the display name already lowercased and NFKC-normalised, or null.
+ * A flag as read back: SQLite gives 0/1, PostgreSQL true/false for BOOLEAN and 0/1 for Synapse's
+ * older SMALLINT flags (users.admin, deactivated, is_guest).
  */
-export async function upsertUserDirectorySearch(
-  db: Knex,
-  userId: string,
-  localpart: string,
-  serverName: string,
-  indexedName: string | null,
-): Promise<void> {
-  const dialect = dialectOf(db);
-  switch (dialect) {
-    case 'sqlite':
-      // An FTS4 table has no unique key to upsert on.
-      await db('user_directory_search').where({ user_id: userId }).delete();
-      await db('user_directory_search').insert({
-        user_id: userId,
-        value: indexedName === null ? userId : `${userId} ${indexedName}`,
-      });
-      return;
-    case 'postgres':
-      await db.raw(
-        `INSERT INTO user_directory_search(user_id, vector)
-         VALUES (?, setweight(to_tsvector('simple', ?), 'A')
-                 || setweight(to_tsvector('simple', ?), 'D')
-                 || setweight(to_tsvector('simple', COALESCE(?, '')), 'B'))
-         ON CONFLICT (user_id) DO UPDATE SET vector = EXCLUDED.vector`,
-        [userId, localpart, serverName, indexedName],
-      );
-      return;
-    default:
-      return dialect satisfies never;
-  }
+export function readBool(value: unknown): boolean {
+  return value === true || value === 1 || value === '1' || value === 't' || value === 'true';
 }
+
+/** Rows from a raw SELECT, whichever driver ran it. */
+export function rawRows<T>(dialect: Dialect, result: unknown): T[] {
+  return byDialect(dialect, {
+    sqlite: () => result as T[],
+    postgres: () => (result as { rows: T[] }).rows,
+  })();
+}
+
+const COLUMNS_SQL: Record<Dialect, string> = {
+  sqlite: 'SELECT name FROM pragma_table_info(?)',
+  postgres: `SELECT column_name AS name FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = ?`,
+};
+
+/** The table's column names; empty when there is no such table. */
+export async function tableColumns(db: Knex, table: string): Promise<Set<string>> {
+  const dialect = dialectOf(db);
+  const rows = rawRows<{ name: string }>(dialect, await db.raw(COLUMNS_SQL[dialect], [table]));
+  return new Set(rows.map((r) => r.name));
+}
+
+type Transaction = <T>(db: Knex, dryRun: boolean, fn: (trx: Knex) => Promise<T>) => Promise<T>;
+
+const TRANSACTION: Record<Dialect, Transaction> = {
+  // The single in-process connection cannot drop halfway. IMMEDIATE takes the write lock up front,
+  // so a concurrent writer makes us wait (busy_timeout) rather than fail midway.
+  sqlite: async (db, dryRun, fn) => {
+    await db.raw('BEGIN IMMEDIATE');
+    try {
+      const result = await fn(db);
+      await db.raw(dryRun ? 'ROLLBACK' : 'COMMIT');
+      return result;
+    } catch (err) {
+      await db.raw('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  },
+  // A knex transaction pins its connection: if the connection drops, the statements after it fail
+  // instead of running, and committing, outside the transaction.
+  postgres: async (db, dryRun, fn) => {
+    const trx = await db.transaction();
+    try {
+      const result = await fn(trx);
+      await (dryRun ? trx.rollback() : trx.commit());
+      return result;
+    } catch (err) {
+      await trx.rollback().catch(() => undefined);
+      throw err;
+    }
+  },
+};
+
+/** Runs `fn` in one transaction, committed, or rolled back when `dryRun`. */
+export function transaction<T>(db: Knex, dryRun: boolean, fn: (trx: Knex) => Promise<T>): Promise<T> {
+  return TRANSACTION[dialectOf(db)](db, dryRun, fn);
+}
+
+// A fixed key of our own ("sab" and a 1); any other program that picks it would only wait on us.
+const TOOL_ADVISORY_LOCK = 0x73616201;
 
 /**
  * Makes concurrent copies of the tool take turns until the caller's transaction ends, so that
@@ -82,29 +104,8 @@ export async function upsertUserDirectorySearch(
  * and lock_timeout bounds the wait. Synapse takes no advisory locks, so it never waits on ours.
  */
 export async function serializeToolWriters(db: Knex): Promise<void> {
-  const dialect = dialectOf(db);
-  switch (dialect) {
-    case 'sqlite':
-      return;
-    case 'postgres':
-      await db.raw('SELECT pg_advisory_xact_lock(?)', [TOOL_ADVISORY_LOCK]);
-      return;
-    default:
-      return dialect satisfies never;
-  }
-}
-
-// A fixed key of our own ("sab" and a 1); any other program that picks it would only wait on us.
-const TOOL_ADVISORY_LOCK = 0x73616201;
-
-/** Rows from a raw SELECT, whichever driver ran it. */
-export function rawRows<T>(dialect: Dialect, result: unknown): T[] {
-  switch (dialect) {
-    case 'sqlite':
-      return result as T[];
-    case 'postgres':
-      return (result as { rows: T[] }).rows;
-    default:
-      return dialect satisfies never;
-  }
+  await byDialect(db, {
+    sqlite: async () => undefined,
+    postgres: async () => void (await db.raw('SELECT pg_advisory_xact_lock(?)', [TOOL_ADVISORY_LOCK])),
+  })();
 }

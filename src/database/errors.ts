@@ -4,6 +4,7 @@
 import { whatListensAt } from './address-probe.js';
 import type { DatabaseSettings } from '../config/types.js';
 import { describeDatabase } from '../config/database-section.js';
+import { byDialect } from './dialect.js';
 import { DatabaseError, ToolError } from '../errors.js';
 
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
@@ -42,7 +43,11 @@ export function translateError(err: unknown, settings: DatabaseSettings, mode: A
   if (err instanceof ToolError || !(err instanceof Error)) return err;
   const where = describeDatabase(settings);
   const code = (err as { code?: string }).code ?? '';
-  return (settings.engine === 'sqlite' ? sqliteError(err, code, where) : postgresError(err, code, where, settings, mode)) ?? err;
+  const translate = byDialect(settings.engine, {
+    sqlite: () => sqliteError(err, code, where),
+    postgres: () => postgresError(err, code, where, settings, mode),
+  });
+  return translate() ?? err;
 }
 
 function sqliteError(err: Error, code: string, where: string): DatabaseError | undefined {

@@ -1,5 +1,6 @@
 // Profiles and the user directory, written as Synapse's registration and reactivation write them.
-import { upsertUserDirectorySearch } from '../database/dialect.js';
+import type { Knex } from 'knex';
+import { byDialect } from '../database/dialect.js';
 import type { UserContext } from './user-store.js';
 
 /** Synapse's _filter_text_for_index: lowercase, then NFKC. */
@@ -52,11 +53,31 @@ export async function addToUserDirectory(
   } else {
     await ctx.db('user_directory').where({ user_id: userId }).update(values);
   }
-  await upsertUserDirectorySearch(
-    ctx.db,
-    userId,
-    localpart,
-    ctx.serverName,
-    displayname === null ? null : indexText(displayname),
-  );
+  await upsertUserDirectorySearch(ctx, userId, localpart, displayname === null ? null : indexText(displayname));
+}
+
+/**
+ * Writes a user's row in Synapse's full-text user directory index, in the form Synapse itself
+ * writes it (synapse/storage/databases/main/user_directory.py, _update_profiles_in_user_dir_txn).
+ * `indexedName` is the display name already lowercased and NFKC-normalised, or null.
+ */
+async function upsertUserDirectorySearch(ctx: UserContext, userId: string, localpart: string, indexedName: string | null): Promise<void> {
+  const search = (db: Knex) => db('user_directory_search');
+  await byDialect(ctx.dialect, {
+    // An FTS4 table has no unique key to upsert on.
+    sqlite: async () => {
+      await search(ctx.db).where({ user_id: userId }).delete();
+      await search(ctx.db).insert({ user_id: userId, value: indexedName === null ? userId : `${userId} ${indexedName}` });
+    },
+    postgres: async () => {
+      await ctx.db.raw(
+        `INSERT INTO user_directory_search(user_id, vector)
+         VALUES (?, setweight(to_tsvector('simple', ?), 'A')
+                 || setweight(to_tsvector('simple', ?), 'D')
+                 || setweight(to_tsvector('simple', COALESCE(?, '')), 'B'))
+         ON CONFLICT (user_id) DO UPDATE SET vector = EXCLUDED.vector`,
+        [userId, localpart, ctx.serverName, indexedName],
+      );
+    },
+  })();
 }

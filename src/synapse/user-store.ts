@@ -1,6 +1,6 @@
 // Reading users the way Synapse does, and the account-state rules every command shares.
 import type { Knex } from 'knex';
-import type { Dialect } from '../database/dialect.js';
+import { readBool, type Dialect } from '../database/dialect.js';
 import { AccountStateError, UsageError, UserNotFoundError } from '../errors.js';
 import type { SchemaInfo } from './schema.js';
 
@@ -27,10 +27,6 @@ export interface UserRow {
 }
 
 const OPTIONAL_FLAGS = ['locked', 'suspended', 'shadow_banned'] as const;
-
-function truthy(v: unknown): boolean {
-  return v === true || v === 1 || v === '1' || v === 't' || v === 'true';
-}
 
 /**
  * Synapse treats user IDs as unique regardless of case (it checks lower(name) before registering),
@@ -67,14 +63,14 @@ export function selectUsers(ctx: UserContext) {
 export function toUserRow(row: Record<string, unknown>): UserRow {
   return {
     name: String(row.name),
-    admin: truthy(row.admin),
-    deactivated: truthy(row.deactivated),
-    isGuest: truthy(row.is_guest),
+    admin: readBool(row.admin),
+    deactivated: readBool(row.deactivated),
+    isGuest: readBool(row.is_guest),
     appserviceId: (row.appservice_id as string | null) ?? null,
     userType: (row.user_type as string | null | undefined) ?? null,
-    locked: truthy(row.locked),
-    suspended: truthy(row.suspended),
-    shadowBanned: truthy(row.shadow_banned),
+    locked: readBool(row.locked),
+    suspended: readBool(row.suspended),
+    shadowBanned: readBool(row.shadow_banned),
   };
 }
 
