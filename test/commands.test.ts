@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseSettings } from '../src/config/types.js';
+import type { DatabaseSettings } from '../src/database/settings.js';
 import { dialectOf, rawRows } from '../src/database/dialect.js';
 import { checkPassword } from '../src/synapse/password.js';
 import { TOKEN_ID_GAP } from '../src/synapse/tokens.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseSettings } from '../src/config/types.js';
+import type { DatabaseSettings } from '../src/database/settings.js';
 import { DIALECTS, freshDatabase, writeHomeserverYaml } from './helpers/databases.js';
 import { cli, type CliRun } from './helpers/run-cli.js';
 import { seedUser, snapshot } from './helpers/seed.js';

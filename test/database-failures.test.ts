@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DatabaseSettings } from '../src/config/types.js';
+import type { DatabaseSettings } from '../src/database/settings.js';
 import { DIALECTS, freshDatabase, writeHomeserverYaml, type FreshDatabase } from './helpers/databases.js';
 import { cli } from './helpers/run-cli.js';
 import { seedUser, snapshot } from './helpers/seed.js';

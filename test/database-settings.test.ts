@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { DatabaseSettings } from '../src/config/types.js';
-import { databaseSettingsFromConfig, databaseSettingsFromUrl, describeDatabase, type OsUser } from '../src/config/database-section.js';
+import type { DatabaseSettings } from '../src/database/settings.js';
+import { databaseSettingsFromConfig, databaseSettingsFromUrl, type OsUser } from '../src/config/database-section.js';
+import { describeDatabase } from '../src/database/settings.js';
 import { ConfigError, UsageError } from '../src/errors.js';
 import { parseSynapseYaml, type MergedConfig } from '../src/config/yaml.js';
 

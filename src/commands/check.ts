@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { describeDatabase } from '../config/database-section.js';
+import { describeDatabase } from '../database/settings.js';
 import { ExitCode, ToolError } from '../errors.js';
 import type { Io } from '../io.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';

@@ -1,7 +1,7 @@
 // What every command does before its own work, said once: read the config (and say what was
 // read), name the user, refuse what needs no database, and open Synapse's database on demand.
 import type { SynapseConfig } from '../config/types.js';
-import { describeDatabase } from '../config/database-section.js';
+import { describeDatabase } from '../database/settings.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { Io } from '../io.js';

@@ -1,4 +1,5 @@
 // What the tool needs from Synapse's configuration, after files are merged and defaults applied.
+import type { DatabaseSettings } from '../database/settings.js';
 
 export interface PasswordPolicy {
   enabled: boolean;
@@ -24,28 +25,6 @@ export interface PasswordSettings {
   bcryptRoundsFile?: string;
   policy: PasswordPolicy;
 }
-
-/** libpq-style connection settings; PG* environment variables fill what is missing. */
-export interface PostgresConnection {
-  host?: string;
-  port?: number;
-  user?: string;
-  password?: string;
-  database?: string;
-  sslmode?: string;
-  sslrootcert?: string;
-  sslcert?: string;
-  sslkey?: string;
-  connectTimeoutSeconds?: number;
-  /** libpq's passfile: args.passfile, PGPASSFILE, or ~/.pgpass. Read only when the server asks for a password. */
-  passfile?: string;
-  /** libpq's options (args.options or PGOPTIONS), e.g. "-c search_path=matrix", sent at connection start. */
-  options?: string;
-}
-
-export type DatabaseSettings =
-  | { engine: 'sqlite'; path: string }
-  | { engine: 'postgres'; connection: PostgresConnection };
 
 export interface TcpListener {
   port: number;

@@ -1,12 +1,14 @@
 // Opening Synapse's database, running one transaction on it, and turning driver errors into
 // messages a sysadmin can act on.
-import { constants, readFileSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import knexFactory, { type Knex } from 'knex';
 import type { Client, ClientConfig } from 'pg';
-import type { DatabaseSettings, PostgresConnection } from '../config/types.js';
-import { DEFAULT_PG_SOCKET_DIR, describeDatabase } from '../config/database-section.js';
+import type { PostgresConnection } from '../libpq/settings.js';
+import { describeDatabase, type DatabaseSettings } from './settings.js';
+import { DEFAULT_PG_SOCKET_DIR } from '../libpq/settings.js';
+import { isNoSslSupport, prefersSslWithFallback, sslFor } from '../libpq/tls.js';
 import { SQLITE_BUSY_TIMEOUT_MS, translateConnectError, translateError, type AccessMode } from './errors.js';
 import { KNEX_CLIENT, transaction } from './dialect.js';
 import { ConfigError, DatabaseError } from '../errors.js';
@@ -174,49 +176,4 @@ function passwordSource(settings: DatabaseSettings, c: PostgresConnection): Pass
         `${fromFile ? `; ${fromFile.reason}` : ''}. Or run the tool as the user Synapse logs in as, over the unix socket, if pg_hba.conf allows peer login.`,
     );
   };
-}
-
-function isUnixSocket(c: PostgresConnection): boolean {
-  return c.host?.startsWith('/') ?? false;
-}
-
-function prefersSslWithFallback(c: PostgresConnection): boolean {
-  return !isUnixSocket(c) && (c.sslmode === undefined || c.sslmode === 'prefer' || c.sslmode === 'allow');
-}
-
-function readCertFile(path: string, key: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new ConfigError(
-      `Cannot read ${key} ${path} (${(err as NodeJS.ErrnoException).code}) named in the PostgreSQL settings. Check the path.`,
-    );
-  }
-}
-
-/** libpq's sslmode, mapped onto Node's TLS options. */
-function sslFor(c: PostgresConnection): false | ConnectionOptions {
-  if (isUnixSocket(c) || c.sslmode === 'disable') return false;
-  // Without `ca`, Node checks against its own CA store: that is what sslrootcert "system" asks for.
-  const rootFile = c.sslrootcert !== undefined && c.sslrootcert !== 'system' ? c.sslrootcert : undefined;
-  const files = {
-    ...(rootFile ? { ca: readCertFile(rootFile, 'sslrootcert') } : {}),
-    ...(c.sslcert ? { cert: readCertFile(c.sslcert, 'sslcert') } : {}),
-    ...(c.sslkey ? { key: readCertFile(c.sslkey, 'sslkey') } : {}),
-  };
-  const chainOnly = { rejectUnauthorized: true, checkServerIdentity: () => undefined };
-  switch (c.sslmode) {
-    case 'verify-full':
-      return { ...files, rejectUnauthorized: true };
-    case 'verify-ca':
-      return { ...files, ...chainOnly };
-    default:
-      // allow, prefer (the default) and require: libpq checks the chain, but not the name, exactly
-      // when it has a root certificate file; otherwise it encrypts without checking anything.
-      return rootFile ? { ...files, ...chainOnly } : { ...files, rejectUnauthorized: false };
-  }
-}
-
-function isNoSslSupport(err: unknown): boolean {
-  return err instanceof Error && /does not support SSL/i.test(err.message);
 }

@@ -2,8 +2,7 @@
 // (a standby, a missing grant, a full disk, a restart) is exit 4 with advice; only what points at
 // a bug in this tool stays an internal error.
 import { whatListensAt } from './address-probe.js';
-import type { DatabaseSettings } from '../config/types.js';
-import { describeDatabase } from '../config/database-section.js';
+import { describeDatabase, type DatabaseSettings } from './settings.js';
 import { byDialect } from './dialect.js';
 import { DatabaseError, ToolError } from '../errors.js';
 

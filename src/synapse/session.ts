@@ -2,7 +2,7 @@
 // this server, then run the command's work read-only or in its one transaction.
 import type { Knex } from 'knex';
 import type { SynapseConfig } from '../config/types.js';
-import { describeDatabase } from '../config/database-section.js';
+import { describeDatabase } from '../database/settings.js';
 import { inTransaction, withDatabase, type AccessMode } from '../database/connection.js';
 import { dialectOf } from '../database/dialect.js';
 import { ConfigError } from '../errors.js';

@@ -8,7 +8,7 @@ import knexFactory, { type Knex } from 'knex';
 import { inject } from 'vitest';
 import { stringify } from 'yaml';
 import { migrateTo, type SchemaVariant } from '../../migrations/synapse/index.js';
-import type { DatabaseSettings } from '../../src/config/types.js';
+import type { DatabaseSettings } from '../../src/database/settings.js';
 import { createDatabaseSql, databaseUrl, dropDatabaseSql, withAdmin, type TestPostgres } from './postgres.js';
 
 export const DIALECTS = ['sqlite', 'postgres'] as const;
