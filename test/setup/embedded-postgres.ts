@@ -107,9 +107,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const work = await mkdtemp(join(tmpdir(), 'sab-pg-'));
   const dataDir = join(work, 'data');
   const log: string[] = [];
-  let server: ChildProcess | undefined;
-  // A crashed or interrupted test run must not leave a server behind.
-  const kill = () => server?.kill('SIGQUIT');
+  let server: ChildProcess;
   try {
     let native = await nativeDir();
     if (runAs) {
@@ -124,21 +122,21 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await initdb(bin, dataDir, pwfile, options.initdbFlags, runAs, log);
     await rm(pwfile);
     server = await startServer(bin, ['-D', dataDir, '-p', String(options.port), '-k', work, ...options.postgresFlags], runAs, log);
-    process.once('exit', kill);
   } catch (error) {
-    kill();
     await rm(work, { recursive: true, force: true });
     throw new Error(`embedded PostgreSQL did not start: ${String(error)}\n${log.join('')}`);
   }
-  const running = server;
+  // A crashed or interrupted test run must not leave a server behind.
+  const kill = () => server.kill('SIGQUIT');
+  process.once('exit', kill);
   return {
     socketDir: work,
     stop: async () => {
       process.off('exit', kill);
-      if (running.exitCode === null && running.signalCode === null) {
-        const exited = new Promise((resolve) => running.once('exit', resolve));
+      if (server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((resolve) => server.once('exit', resolve));
         // Fast shutdown: disconnect clients, no need to wait for them.
-        running.kill('SIGINT');
+        server.kill('SIGINT');
         await exited;
       }
       await rm(work, { recursive: true, force: true });
