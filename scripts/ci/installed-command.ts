@@ -7,7 +7,7 @@
 // package fails here. `pg` is loaded by the first command; better-sqlite3, which knex loads
 // only for an SQLite database, by the first that opens one.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { makeHomeserver } from '../throwaway-homeserver.js';
@@ -60,7 +60,7 @@ function check(args: string[], expected: Expect): string {
 }
 
 try {
-  const { configPath } = await makeHomeserver(dir, SERVER);
+  const { configPath, dbPath } = await makeHomeserver(dir, SERVER);
   const passwordFile = join(dir, 'admin-password');
   writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
   const c = ['-c', configPath];
@@ -85,6 +85,11 @@ try {
     code: 4,
     stderr: /127\.0\.0\.1:1/,
   });
+  // The README's Synapse in Docker: the config names the database as the container sees it.
+  const dockerConfig = join(dir, 'docker-homeserver.yaml');
+  writeFileSync(dockerConfig, readFileSync(configPath, 'utf8').replace(dbPath, '/data/homeserver.db'));
+  check(['-c', dockerConfig, 'list-admins'], { code: 4, stderr: /\/data\/homeserver\.db does not exist[^]*--database-url/ });
+  check(['-c', dockerConfig, '--database-url', dbPath, 'list-admins'], { code: 0, stdout: new RegExp(`^@admin:${SERVER}\\b`, 'm') });
   check(['completion'], { code: 0, stdout: /complete -o bashdefault -o default -F _synapse-admin-bootstrap_yargs_completions/ });
   check(['completion'], { code: 0, stdout: /^#compdef synapse-admin-bootstrap$/m, shell: '/usr/bin/zsh' });
   check(['--get-yargs-completions', NAME, 'list'], { code: 0, stdout: /^list-admins$/m });
