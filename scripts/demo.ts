@@ -1,38 +1,12 @@
 // npm run demo: the tool's main job on a throwaway, Synapse-shaped SQLite homeserver.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import knexFactory from 'knex';
-import { migrateTo } from '../migrations/synapse/index.js';
+import { makeHomeserver } from './throwaway-homeserver.js';
 
 const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'sab-demo-'));
-const dbPath = join(dir, 'homeserver.db');
-const configPath = join(dir, 'homeserver.yaml');
-
-async function makeHomeserver(): Promise<void> {
-  const db = knexFactory({ client: 'better-sqlite3', connection: { filename: dbPath }, useNullAsDefault: true });
-  try {
-    await migrateTo(db, 94);
-  } finally {
-    await db.destroy();
-  }
-  writeFileSync(
-    configPath,
-    [
-      'server_name: demo.example',
-      'database:',
-      '  name: sqlite3',
-      '  args:',
-      `    database: ${dbPath}`,
-      'report_stats: false',
-      'bcrypt_rounds: 4  # fast for the demo; Synapse defaults to 12',
-      `pid_file: ${join(dir, 'homeserver.pid')}`,
-      '',
-    ].join('\n'),
-  );
-}
 
 function run(args: string[], input?: string): void {
   const shown = args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ');
@@ -44,7 +18,7 @@ function run(args: string[], input?: string): void {
 }
 
 try {
-  await makeHomeserver();
+  const { configPath } = await makeHomeserver(dir, 'demo.example');
   process.stdout.write(`A throwaway homeserver in ${dir} (SQLite, Synapse schema 94).\n`);
   run(['-c', configPath, 'check']);
   run(['-c', configPath, 'register', 'alice', '--admin', '--random-password']);

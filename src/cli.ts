@@ -37,6 +37,9 @@ const EPILOGUE = [
   ...EXIT_CODE_HELP.map(([code, text]) => `  ${code}  ${text}`),
 ].join('\n');
 
+/** After these the shell completes file names (yargs' scripts fall back to them on no answer). */
+const PATH_OPTIONS = new Set(['-c', '--config', '--password-file', '--database-url']);
+
 const COMMAND_NAMES = new Set(['promote', 'demote', 'register', 'set-password', 'list-admins', 'issue-token', 'unlock', 'check']);
 
 /** Every boolean option of every command, read by readBooleanOptions before yargs parses. */
@@ -133,6 +136,15 @@ export async function runCli(rawArgv: string[], io: Io): Promise<number> {
       out.verbose = args.verbose;
     })
     .command(COMMANDS.map((make) => make(io, out)) as never)
+    .completion(
+      'completion',
+      'print a bash or zsh completion script (see the README)',
+      (_current: string, _args: unknown, defaultCompletion: () => void, done: (completions: string[]) => void) => {
+        const words = argv.slice(argv.indexOf('--get-yargs-completions') + 1);
+        if (PATH_OPTIONS.has(words.at(-2) ?? '')) done([]);
+        else defaultCompletion();
+      },
+    )
     .demandCommand(1, 'Name a command; --help lists them.')
     .strict()
     .epilogue(EPILOGUE)

@@ -1,12 +1,12 @@
 // Boolean options as scripts write them (Jinja True/False, YAML yes/no, shell 1/0): parsing only,
 // no database. What the values do to users is in the command table (test/commands.test.ts).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { BOOLEAN_OPTIONS } from '../src/cli.js';
 import { readBooleanOptions } from '../src/commands/cli-options.js';
 import { cli } from './helpers/run-cli.js';
+import { tempDir } from './helpers/temp-tree.js';
 
 const TRUE_SPELLINGS = ['true', 'True', 'TRUE', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', '1'];
 const FALSE_SPELLINGS = ['false', 'False', 'FALSE', 'no', 'No', 'NO', 'off', 'Off', 'OFF', '0'];
@@ -118,7 +118,7 @@ describe('boolean options on the command line', () => {
   });
 
   it('reads --verbose=yes as --verbose and --verbose=off as none', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sab-bool-'));
+    const dir = tempDir('sab-bool-');
     writeFileSync(join(dir, 'homeserver.yaml'), 'server_name: example.test\ndatabase:\n  name: sqlite3\n  args:\n    database: missing.db\n');
     const on = await cli(['--verbose=yes', 'list-admins'], { cwd: dir });
     const off = await cli(['--verbose=off', 'list-admins'], { cwd: dir });

@@ -1,14 +1,14 @@
 // Argument parsing: argv in, behaviour out, no database needed.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from './helpers/databases.js';
 import { seedUser } from './helpers/seed.js';
 import { cli } from './helpers/run-cli.js';
+import { tempDir } from './helpers/temp-tree.js';
 
 function configDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sab-parse-'));
+  const dir = tempDir('sab-parse-');
   writeFileSync(join(dir, 'homeserver.yaml'), 'server_name: example.test\nreport_stats: false\ndatabase:\n  name: sqlite3\n  args:\n    database: missing.db\n');
   return dir;
 }
@@ -67,7 +67,7 @@ describe('argument parsing', () => {
   });
 
   it('needs a config: says where it looked and suggests -c', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sab-parse-'));
+    const dir = tempDir('sab-parse-');
     const run = await cli(['--json', 'list-admins'], { cwd: dir, env: { SYNAPSE_CONFIG_PATH: join(dir, 'nope.yaml') } });
     expect(run.code).toBe(3);
     expect(run.json().error.message).toMatch(/nope\.yaml/);

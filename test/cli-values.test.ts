@@ -1,17 +1,17 @@
 // Option values and <user> arguments refused before any database work: options without a value,
 // options given twice, values Synapse would refuse, stray whitespace, and a password typed where
 // --password-file wants a path.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from './helpers/databases.js';
 import { cli } from './helpers/run-cli.js';
 import { seedUser } from './helpers/seed.js';
+import { tempDir } from './helpers/temp-tree.js';
 
 /** A config whose database does not exist: exit 4 proves the arguments were accepted. */
 function configDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sab-values-'));
+  const dir = tempDir('sab-values-');
   writeFileSync(join(dir, 'homeserver.yaml'), 'server_name: example.test\ndatabase:\n  name: sqlite3\n  args:\n    database: missing.db\n');
   return dir;
 }

@@ -11,7 +11,7 @@ import { TOKEN_ID_GAP } from '../src/synapse/tokens.js';
 import { DIALECTS, freshDatabase, writeHomeserverYaml } from './helpers/databases.js';
 import { startFakeSynapse } from './helpers/fake-synapse.js';
 import { FIXED_NOW, cli, type CliRun } from './helpers/run-cli.js';
-import { seedPusher, seedToken, seedUser, snapshot } from './helpers/seed.js';
+import { seedPusher, seedRacingRegistration, seedToken, seedUser, snapshot } from './helpers/seed.js';
 
 const HS = 'example.test';
 const PASSWORD_SETTINGS = { pepper: '' };
@@ -264,18 +264,7 @@ const cases: Case[] = [
   },
   {
     name: 'register loses a race to a concurrent registration with exit 6',
-    seed: async (db) => {
-      // Another writer registers the same name between our check and our insert.
-      if (dialectOf(db) === 'sqlite') {
-        await db.raw(`CREATE TRIGGER sab_race BEFORE INSERT ON users WHEN NEW.creation_ts > 0 BEGIN
-          INSERT INTO users(name, creation_ts, admin, is_guest) VALUES (NEW.name, 0, 0, 0); END`);
-      } else {
-        await db.raw(`CREATE FUNCTION sab_race() RETURNS trigger AS $$ BEGIN
-          IF NEW.creation_ts > 0 THEN INSERT INTO users(name, creation_ts, admin, is_guest) VALUES (NEW.name, 0, 0, 0); END IF;
-          RETURN NEW; END $$ LANGUAGE plpgsql`);
-        await db.raw('CREATE TRIGGER sab_race BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION sab_race()');
-      }
-    },
+    seed: seedRacingRegistration,
     args: ['register', 'carol', '--no-admin', '--password-stdin'],
     input: 'pw-pw-pw-pw',
     code: 6,
@@ -721,18 +710,7 @@ const cases: Case[] = [
   },
   {
     name: 'register --exists-ok that loses a race takes the racing user, with the admin flag asked for',
-    seed: async (db) => {
-      // Another writer registers the same name between our check and our insert.
-      if (dialectOf(db) === 'sqlite') {
-        await db.raw(`CREATE TRIGGER sab_race BEFORE INSERT ON users WHEN NEW.creation_ts > 0 BEGIN
-          INSERT INTO users(name, creation_ts, admin, is_guest) VALUES (NEW.name, 0, 0, 0); END`);
-      } else {
-        await db.raw(`CREATE FUNCTION sab_race() RETURNS trigger AS $$ BEGIN
-          IF NEW.creation_ts > 0 THEN INSERT INTO users(name, creation_ts, admin, is_guest) VALUES (NEW.name, 0, 0, 0); END IF;
-          RETURN NEW; END $$ LANGUAGE plpgsql`);
-        await db.raw('CREATE TRIGGER sab_race BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION sab_race()');
-      }
-    },
+    seed: seedRacingRegistration,
     args: ['register', 'carol', '--admin', '--exists-ok', '--password-stdin'],
     input: 'pw-pw-pw-pw',
     code: 0,

@@ -2,10 +2,9 @@
 // is not what it should be: every operational failure is exit 3 or 4 with advice, never exit 1.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
@@ -16,6 +15,7 @@ import { emptyDatabase, freshDatabase, writeHomeserverYaml, type FreshDatabase }
 import { withAdmin } from './helpers/postgres.js';
 import { cli } from './helpers/run-cli.js';
 import { seedUser } from './helpers/seed.js';
+import { tempDir } from './helpers/temp-tree.js';
 
 const HS = 'example.test';
 const ident = pg.escapeIdentifier;
@@ -38,7 +38,7 @@ function connectionOf(db: FreshDatabase) {
 
 /** A homeserver.yaml whose database args are exactly `args`, as an admin would write them. */
 async function configWith(args: Record<string, unknown>): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'sab-conn-'));
+  const dir = tempDir('sab-conn-');
   return writeHomeserverYaml(dir, {
     serverName: HS,
     database: { engine: 'sqlite', path: 'unused' },
@@ -120,7 +120,7 @@ describe('options, as psycopg2 passes them to libpq', () => {
 describe('passwords', () => {
   it('fails at once, exit 3, naming where a password can come from, when the server wants one and none is given', async () => {
     const db = await track(await freshDatabase('postgres'));
-    const home = mkdtempSync(join(tmpdir(), 'sab-home-'));
+    const home = tempDir('sab-home-');
     const { password: _, ...args } = argsOf(db);
     const started = Date.now();
     const run = await cli(['-c', await configWith(args), '--json', 'list-admins'], { env: { HOME: home } });
@@ -134,7 +134,7 @@ describe('passwords', () => {
 
   it('says why the passfile gave nothing: no matching line, or readable by others', async () => {
     const db = await track(await freshDatabase('postgres'));
-    const home = mkdtempSync(join(tmpdir(), 'sab-home-'));
+    const home = tempDir('sab-home-');
     const { password, ...args } = argsOf(db);
     const config = await configWith(args);
     writeFileSync(join(home, '.pgpass'), `otherhost:*:*:*:${password}\n`, { mode: 0o600 });
@@ -151,7 +151,7 @@ describe('passwords', () => {
 
   it('reads ~/.pgpass by libpq rules: escapes, wildcards, and the first matching line', async () => {
     const db = await track(await freshDatabase('postgres'));
-    const home = mkdtempSync(join(tmpdir(), 'sab-home-'));
+    const home = tempDir('sab-home-');
     const { password, host, port, ...args } = argsOf(db);
     const escaped = (password as string).replace(/[\\:]/g, '\\$&');
     writeFileSync(join(home, '.pgpass'), `# comment\n${host}:${port}:other_db:*:wrong\n${host}:*:*:postgres:${escaped}\n*:*:*:*:wrong\n`, {
@@ -163,7 +163,7 @@ describe('passwords', () => {
 
   it('prints no DeprecationWarning when the password comes from ~/.pgpass (a real process)', async () => {
     const db = await track(await freshDatabase('postgres'));
-    const home = mkdtempSync(join(tmpdir(), 'sab-home-'));
+    const home = tempDir('sab-home-');
     const { password, host, port, ...args } = argsOf(db);
     writeFileSync(join(home, '.pgpass'), `${host}:${port}:*:*:${password}\n`, { mode: 0o600 });
     const run = await runProcess(['-c', await configWith({ ...args, host, port }), 'list-admins'], { HOME: home, PATH: process.env.PATH });
@@ -174,7 +174,7 @@ describe('passwords', () => {
   it('exits at once in a real process when no password is given, instead of waiting for the server to give up', async () => {
     const db = await track(await freshDatabase('postgres'));
     const { password: _, ...args } = argsOf(db);
-    const home = mkdtempSync(join(tmpdir(), 'sab-home-'));
+    const home = tempDir('sab-home-');
     const started = Date.now();
     const run = await runProcess(['-c', await configWith(args), 'list-admins'], { HOME: home, PATH: process.env.PATH });
     expect(run.code, run.stderr).toBe(3);

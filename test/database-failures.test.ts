@@ -2,8 +2,7 @@
 // every row as it was.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import knexFactory from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,11 +10,12 @@ import type { DatabaseSettings } from '../src/database/settings.js';
 import { DIALECTS, freshDatabase, writeHomeserverYaml, type FreshDatabase } from './helpers/databases.js';
 import { cli } from './helpers/run-cli.js';
 import { seedUser, snapshot } from './helpers/seed.js';
+import { tempDir } from './helpers/temp-tree.js';
 
 const HS = 'example.test';
 
 async function homeserver(database: DatabaseSettings): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'sab-fail-'));
+  const dir = tempDir('sab-fail-');
   // No listeners: nothing on this machine should be mistaken for our Synapse.
   return writeHomeserverYaml(dir, { serverName: HS, database, extra: { listeners: [], bcrypt_rounds: 4, report_stats: false } });
 }
@@ -112,7 +112,7 @@ async function holdPgLock(db: FreshDatabase, ms: number): Promise<Promise<void>>
 
 describe('connection failures', () => {
   it('never creates a missing SQLite file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sab-fail-'));
+    const dir = tempDir('sab-fail-');
     const path = join(dir, 'nope.db');
     const run = await cli(['-c', await homeserver({ engine: 'sqlite', path }), '--json', 'list-admins']);
     expect(run.code).toBe(4);
@@ -121,7 +121,7 @@ describe('connection failures', () => {
   });
 
   it('refuses a file that is not an SQLite database', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sab-fail-'));
+    const dir = tempDir('sab-fail-');
     const path = join(dir, 'homeserver.db');
     writeFileSync(path, 'this is not a database, just some text that is long enough to look like a header');
     const run = await cli(['-c', await homeserver({ engine: 'sqlite', path }), 'promote', 'alice']);
@@ -130,7 +130,7 @@ describe('connection failures', () => {
   });
 
   it('refuses an SQLite database that is not Synapse', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sab-fail-'));
+    const dir = tempDir('sab-fail-');
     const path = join(dir, 'other.db');
     const other = knexFactory({ client: 'better-sqlite3', connection: { filename: path }, useNullAsDefault: true });
     await other.schema.createTable('users', (t) => t.text('name'));
@@ -157,7 +157,7 @@ describe('connection failures', () => {
   });
 
   it('names a TLS file that cannot be read', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sab-fail-'));
+    const dir = tempDir('sab-fail-');
     const args = { host: '127.0.0.1', port: 1, user: 'synapse', dbname: 'synapse', sslmode: 'verify-full', sslrootcert: '/nonexistent/root.crt' };
     const config = await writeHomeserverYaml(dir, {
       serverName: HS,

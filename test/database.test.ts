@@ -1,11 +1,11 @@
 // The connection module's promises: one transaction that cannot half-happen, read-only reads,
 // and libpq's passfile.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inTransaction, withDatabase } from '../src/database/connection.js';
 import { freshDatabase, type FreshDatabase } from './helpers/databases.js';
+import { tempDir } from './helpers/temp-tree.js';
 
 const ALICE = { name: '@alice:example.test', creation_ts: 1, admin: 0, is_guest: 0 };
 
@@ -49,7 +49,7 @@ describe('PostgreSQL connections', () => {
     fresh = await freshDatabase('postgres');
     if (fresh.settings.engine !== 'postgres') throw new Error('expected postgres');
     const { password, ...rest } = fresh.settings.connection;
-    const passfile = join(mkdtempSync(join(tmpdir(), 'sab-pgpass-')), 'pgpass');
+    const passfile = join(tempDir('sab-pgpass-'), 'pgpass');
     writeFileSync(passfile, `# a comment\nother:1:*:*:wrong\n${rest.host}:${rest.port}:*:${rest.user}:${password}\n`, { mode: 0o600 });
     const settings = { engine: 'postgres' as const, connection: { ...rest, passfile } };
     const rows = await withDatabase(settings, 'read', async (db) => (await db.raw('SELECT 1 AS one')).rows);

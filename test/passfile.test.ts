@@ -1,15 +1,15 @@
 // libpq's passfile rules (passwordFromFile in fe-connect.c), on real files.
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { passwordFromPassfile } from '../src/libpq/passfile.js';
+import { tempDir } from './helpers/temp-tree.js';
 
 const SOCKET_DIR = '/var/run/postgresql';
 const QUERY = { host: 'db.test', port: 5432, database: 'synapse', user: 'synapse' };
 
 function passfile(content: string, mode = 0o600): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'sab-passfile-')), 'pgpass');
+  const file = join(tempDir('sab-passfile-'), 'pgpass');
   writeFileSync(file, content);
   chmodSync(file, mode);
   return file;

