@@ -3,6 +3,7 @@ import { describeDatabase } from '../database/settings.js';
 import { ExitCode, ToolError } from '../errors.js';
 import type { Io } from '../io.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';
+import { delegatedAuthMessage, passwordLoginWorks } from '../synapse/login.js';
 import type { Output } from '../output.js';
 import { prepare, type GlobalArgs } from './context.js';
 import { MAKE_AN_ADMIN, countUsers, unusableAdmins, type UserRow } from '../synapse/user-store.js';
@@ -19,7 +20,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
         server_name: config.serverName,
         engine: config.database.engine,
         database: describeDatabase(config.database),
-        password_login: config.password.loginEnabled && config.password.localdbEnabled,
+        password_login: passwordLoginWorks(config.password),
         delegated_auth: config.delegatedAuth,
         synapse_running: live.running,
         synapse_running_evidence: live.evidence,
@@ -53,7 +54,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
         problem = err;
       }
       if (config.delegatedAuth) {
-        out.warn('matrix-authentication-service handles logins here: Synapse\'s admin flag and passwords do not apply. Use `mas-cli manage promote-admin <username>`.');
+        out.warn(delegatedAuthMessage(config.files));
       }
       if (!report.password_login && !config.delegatedAuth) {
         out.warn('Password login is off in this config: a new password will not let anyone in. Use `issue-token <user>` for the Admin API.');

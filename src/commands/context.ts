@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';
+import { delegatedAuthMessage } from '../synapse/login.js';
 import { withSynapse } from '../synapse/session.js';
 import { parseUserArg, type ParsedUser } from '../synapse/user-id.js';
 import type { UserContext } from '../synapse/user-store.js';
@@ -48,11 +49,7 @@ async function readConfig(args: GlobalArgs, io: Io, out: Output): Promise<Synaps
 /** Changing users in Synapse's tables is pointless when matrix-authentication-service owns logins. */
 function refuseDelegatedAuth(config: SynapseConfig): void {
   if (config.delegatedAuth) {
-    throw new ConfigError(
-      `${config.files.join(', ')} hands logins to matrix-authentication-service, so Synapse's own admin flag, ` +
-        'passwords and tokens do not apply. Use MAS instead, e.g. `mas-cli manage promote-admin <username>` ' +
-        'and `mas-cli manage set-password <username>`.',
-    );
+    throw new ConfigError(delegatedAuthMessage(config.files));
   }
 }
 

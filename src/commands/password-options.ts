@@ -5,6 +5,7 @@ import type { SynapseConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { isInteractive, type Io } from '../io.js';
 import type { Output } from '../output.js';
+import { passwordLoginWorks } from '../synapse/login.js';
 import { checkPolicy, hashPassword } from '../synapse/password.js';
 import { choosePasswordSource, readPassword, type PasswordFlags } from './password-input.js';
 
@@ -52,7 +53,7 @@ export async function obtainPasswordHash(
         'Choose another, or pass --ignore-policy.',
     );
   }
-  if (!config.password.loginEnabled || !config.password.localdbEnabled) {
+  if (!passwordLoginWorks(config.password)) {
     out.warn(
       'Password login is off in this config (password_config), so this password will not log anyone in. Use `issue-token <user>` for Admin API access.',
     );

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { appServiceClaiming, appServiceInterested, loadAppServices } from '../config/appservice.js';
+import { appServiceClaiming, loadAppServices } from '../config/appservice.js';
+import { listedInUserDirectory } from '../synapse/user-directory.js';
 import { singleValue } from './cli-options.js';
 import type { SynapseConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
@@ -79,7 +80,7 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
           passwordHash: password.hash,
           displayname: args.displayname ?? localpart,
           userType,
-          inDirectory: userType !== 'support' && !appServiceInterested(userId, appServices),
+          inDirectory: listedInUserDirectory(userId, userType, appServices),
           stats: config.statsEnabled,
         };
       }

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { appServiceInterested, loadAppServices } from '../config/appservice.js';
+import { loadAppServices } from '../config/appservice.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
 import { prepareForUser, type UserArgs } from './context.js';
@@ -28,7 +28,7 @@ export function setPasswordCommand(io: Io, out: Output): CommandModule<object, S
       const { config, user, read, write } = await prepareForUser(args, io, out, { changes: true });
       const { userId } = user;
       const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
-      const opts = { ...args, inDirectory: !appServiceInterested(userId, appServices) };
+      const opts = { ...args, appServices };
       // Refuse an unknown or deactivated user before anyone types a password for it.
       await read((ctx) => userForSetPassword(ctx, userId, args.reactivate));
       const { hash, generated } = await obtainPasswordHash(args, io, out, config);

@@ -86,6 +86,6 @@ export function appServiceClaiming(userId: string, services: AppServiceUsers[]):
  * Whether any app service is interested in `userId` (any namespace, exclusive or not, or its
  * sender): Synapse keeps such users out of the user directory (should_include_local_user_in_dir).
  */
-export function appServiceInterested(userId: string, services: AppServiceUsers[]): boolean {
+export function appServiceInterested(userId: string, services: readonly AppServiceUsers[]): boolean {
   return services.some((s) => userId === s.sender || s.namespaces.some((ns) => ns.regex.test(userId)));
 }

@@ -1,7 +1,13 @@
 // Profiles and the user directory, written as Synapse's registration and reactivation write them.
 import type { Knex } from 'knex';
 import { byDialect } from '../database/dialect.js';
+import { appServiceInterested, type AppServiceUsers } from '../config/appservice.js';
 import type { UserContext } from './user-store.js';
+
+/** Synapse's rule for whom the user directory lists: neither support users nor users an application service is interested in. */
+export function listedInUserDirectory(userId: string, userType: string | null, appServices: readonly AppServiceUsers[]): boolean {
+  return userType !== 'support' && !appServiceInterested(userId, appServices);
+}
 
 /** Synapse's _filter_text_for_index: lowercase, then NFKC. */
 function indexText(text: string): string {

@@ -2,7 +2,8 @@
 // reports what it changed in words, so a dry run can show exactly what a real run would do.
 import { sqlBool } from '../database/dialect.js';
 import { UserExistsError, UserNotFoundError } from '../errors.js';
-import { addToUserDirectory, ensureProfile, readProfile } from './user-directory.js';
+import type { AppServiceUsers } from '../config/appservice.js';
+import { addToUserDirectory, ensureProfile, listedInUserDirectory, readProfile } from './user-directory.js';
 import {
   REACTIVATE_HINT,
   assertActiveAccount,
@@ -63,7 +64,7 @@ export interface NewUser {
   /** Empty: no profile row, as Synapse does for an empty display name. */
   displayname: string;
   userType: string | null;
-  /** Synapse leaves support users and app-service users out of the user directory. */
+  /** listedInUserDirectory(), decided by the caller, which knows the user type. */
   inDirectory: boolean;
   /** stats.enabled */
   stats: boolean;
@@ -166,8 +167,8 @@ async function addUserStats(ctx: UserContext, userId: string): Promise<void> {
 export interface SetPasswordOptions {
   logout: boolean;
   reactivate: boolean;
-  /** For --reactivate: whether Synapse would list the user in its directory (not app-service users). */
-  inDirectory: boolean;
+  /** For --reactivate: who may go back into the user directory. */
+  appServices: readonly AppServiceUsers[];
 }
 
 /** The user set-password would change; throws when its state forbids it. Safe to call before asking for the password. */
@@ -189,7 +190,7 @@ export async function setPassword(
   opts: SetPasswordOptions,
 ): Promise<OperationResult & { tokensRemoved: number; pushersRemoved: number; reactivated: boolean }> {
   const user = await userForSetPassword(ctx, userId, opts.reactivate);
-  const changes = user.deactivated ? await reactivate(ctx, user, opts.inDirectory) : [];
+  const changes = user.deactivated ? await reactivate(ctx, user, opts.appServices) : [];
   await ctx.db('users').where({ name: user.name }).update({ password_hash: passwordHash });
   changes.push(`${user.name}: new password hash`);
   const { tokensRemoved, pushersRemoved } = opts.logout ? await logout(ctx, user.name) : { tokensRemoved: 0, pushersRemoved: 0 };
@@ -223,7 +224,7 @@ async function logout(ctx: UserContext, userId: string): Promise<{ tokensRemoved
 }
 
 /** Synapse's DeactivateAccountHandler.activate_account, minus what needs a running server. */
-async function reactivate(ctx: UserContext, user: UserRow, inDirectory: boolean): Promise<string[]> {
+async function reactivate(ctx: UserContext, user: UserRow, appServices: readonly AppServiceUsers[]): Promise<string[]> {
   const localpart = localpartOf(user.name);
   const changes: string[] = [];
   if (ctx.schema.columns.erased_users.size > 0) {
@@ -233,7 +234,7 @@ async function reactivate(ctx: UserContext, user: UserRow, inDirectory: boolean)
   if (await ensureProfile(ctx, user.name, localpart, null)) changes.push(`${user.name}: profile recreated`);
   await ctx.db('users').where({ name: user.name }).update({ deactivated: 0 });
   changes.push(`${user.name}: deactivated 1 -> 0`);
-  if (inDirectory && user.userType !== 'support') {
+  if (listedInUserDirectory(user.name, user.userType, appServices)) {
     await addToUserDirectory(ctx, user.name, localpart, await readProfile(ctx, user.name, localpart));
     changes.push(`${user.name}: back in the user directory`);
   }
