@@ -23,36 +23,64 @@ export const EXIT_CODE_HELP: ReadonlyArray<readonly [ExitCodeValue, string]> = [
   [ExitCode.ACCOUNT_STATE, "the account's state forbids it (deactivated, guest, app-service user, locked)"],
 ];
 
+/**
+ * The --json error's `kind`: scripts branch on it, so it is a closed set, each with its exit code.
+ * README documents them with the exit codes.
+ */
+export const ERROR_KINDS = {
+  usage: ExitCode.USAGE,
+  config: ExitCode.CONFIG,
+  database: ExitCode.DATABASE,
+  database_unreachable: ExitCode.DATABASE,
+  database_busy: ExitCode.DATABASE,
+  database_read_only: ExitCode.DATABASE,
+  database_permission: ExitCode.DATABASE,
+  database_unavailable: ExitCode.DATABASE,
+  schema: ExitCode.DATABASE,
+  user_not_found: ExitCode.USER_NOT_FOUND,
+  no_admin: ExitCode.USER_NOT_FOUND,
+  user_exists: ExitCode.USER_EXISTS,
+  account_state: ExitCode.ACCOUNT_STATE,
+  internal: ExitCode.INTERNAL,
+} as const satisfies Record<string, ExitCodeValue>;
+
+export type ErrorKind = keyof typeof ERROR_KINDS;
+
+/** The kinds that carry exit code C. */
+type KindOf<C extends ExitCodeValue> = { [K in ErrorKind]: (typeof ERROR_KINDS)[K] extends C ? K : never }[ErrorKind];
+
 /** Every error the tool expects carries its exit code and a message that says what to do next. */
 export class ToolError extends Error {
   /** Extra fields for the --json error object. */
   details: Record<string, unknown> = {};
 
+  readonly exitCode: ExitCodeValue;
+
   constructor(
-    readonly exitCode: ExitCodeValue,
     message: string,
-    readonly kind: string,
+    readonly kind: Exclude<ErrorKind, 'internal'>,
   ) {
     super(message);
+    this.exitCode = ERROR_KINDS[kind];
     this.name = new.target.name;
   }
 }
 
 export class UsageError extends ToolError {
   constructor(message: string) {
-    super(ExitCode.USAGE, message, 'usage');
+    super(message, 'usage');
   }
 }
 
 export class ConfigError extends ToolError {
   constructor(message: string) {
-    super(ExitCode.CONFIG, message, 'config');
+    super(message, 'config');
   }
 }
 
 export class DatabaseError extends ToolError {
-  constructor(message: string, kind = 'database') {
-    super(ExitCode.DATABASE, message, kind);
+  constructor(message: string, kind: KindOf<typeof ExitCode.DATABASE> = 'database') {
+    super(message, kind);
   }
 }
 
@@ -68,7 +96,7 @@ export class UserNotFoundError extends ToolError {
     readonly userId: string,
     hint = 'Check the spelling, or create it with `register`.',
   ) {
-    super(ExitCode.USER_NOT_FOUND, `User ${userId} does not exist. ${hint}`, 'user_not_found');
+    super(`User ${userId} does not exist. ${hint}`, 'user_not_found');
   }
 }
 
@@ -77,13 +105,13 @@ export class UserExistsError extends ToolError {
     readonly userId: string,
     hint: string,
   ) {
-    super(ExitCode.USER_EXISTS, `User ${userId} already exists. ${hint}`, 'user_exists');
+    super(`User ${userId} already exists. ${hint}`, 'user_exists');
   }
 }
 
 export class AccountStateError extends ToolError {
   constructor(message: string) {
-    super(ExitCode.ACCOUNT_STATE, message, 'account_state');
+    super(message, 'account_state');
   }
 }
 

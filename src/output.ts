@@ -1,5 +1,5 @@
 // Data to stdout, talk to stderr. With --json, stdout carries exactly one object, success or not.
-import { ExitCode, ToolError, exitCodeOf } from './errors.js';
+import { ExitCode, ToolError, exitCodeOf, type ErrorKind } from './errors.js';
 import type { Io } from './io.js';
 
 export class Output {
@@ -38,7 +38,7 @@ export class Output {
         ? err.message
         : `Internal error: ${err instanceof Error ? err.message : String(err)}. This is a bug; please report it with the command you ran (without passwords).`;
     if (this.json) {
-      const kind = err instanceof ToolError ? err.kind : 'internal';
+      const kind: ErrorKind = err instanceof ToolError ? err.kind : 'internal';
       const details = err instanceof ToolError ? err.details : {};
       this.io.stdout.write(`${JSON.stringify({ ok: false, ...details, error: { code, kind, message }, warnings: this.warnings })}\n`);
     }

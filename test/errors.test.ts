@@ -5,6 +5,7 @@ import {
   AccountStateError,
   ConfigError,
   DatabaseError,
+  ERROR_KINDS,
   EXIT_CODE_HELP,
   ExitCode,
   UsageError,
@@ -36,5 +37,22 @@ describe('exit codes', () => {
     const table = readme.slice(readme.indexOf('## Exit codes'));
     const codes = [...table.matchAll(/^\| (\d) \|/gm)].map((m) => Number(m[1]));
     expect(codes).toEqual(Object.values(ExitCode));
+  });
+
+  it('the README names every error kind with its exit code', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const text = readme.slice(readme.indexOf('where `kind` is one of'), readme.indexOf('Warnings go to stderr')).replace(/\s+/g, ' ');
+    const named = [...text.matchAll(/`([a-z_]+)`(?:,| \((\d)\))/g)];
+    // Each run of names ends in the exit code they share.
+    const documented: Record<string, number> = {};
+    let pending: string[] = [];
+    for (const [, kind, code] of named) {
+      pending.push(kind!);
+      if (code !== undefined) {
+        for (const k of pending) documented[k] = Number(code);
+        pending = [];
+      }
+    }
+    expect(documented).toEqual(ERROR_KINDS);
   });
 });

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import {
   COMPAT_VERSION,
   SCHEMA_VARIANTS,
-  TOUCHED_TABLES,
+  BUILT_TABLES,
   describeColumns,
   describeUniqueKeys,
   dialectOf,
@@ -15,11 +15,11 @@ import {
   expectedUniqueKeys,
   migrateTo,
   type SchemaVariant,
-  type TouchedTable,
+  type BuiltTable,
 } from '../migrations/synapse/index.js';
 import { DIALECTS, emptyDatabase, freshDatabase, writeHomeserverYaml, type FreshDatabase } from './helpers/databases.js';
 
-const TABLES = Object.keys(TOUCHED_TABLES) as TouchedTable[];
+const TABLES = Object.keys(BUILT_TABLES) as BuiltTable[];
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

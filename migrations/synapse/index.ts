@@ -8,7 +8,7 @@ import { schemaVersionTables } from './steps/v00_schema_version.js';
 
 export { dialectOf, type Dialect } from '../dialect.js';
 export { describeColumns, describeUniqueKeys } from '../introspect.js';
-export { TOUCHED_TABLES, expectedColumns, expectedUniqueKeys, type ExpectedColumn, type TouchedTable } from './tables.js';
+export { BUILT_TABLES, expectedColumns, expectedUniqueKeys, type ExpectedColumn, type BuiltTable } from './tables.js';
 
 /**
  * 72: the oldest schema we support (Synapse 1.64 to 1.67);

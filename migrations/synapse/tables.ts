@@ -1,7 +1,10 @@
-// The columns and unique keys of every Synapse table the tool reads or writes, per schema version
-// and dialect: what the migrations must build and what a real Synapse database must have.
+// The columns and unique keys of every Synapse table the test migrations build (each table the
+// tool reads or writes, src/synapse/tables.ts, plus schema bookkeeping and the tables a real
+// Synapse keeps beside them), per schema version and dialect: what the migrations must build and
+// what a real Synapse database must have.
 // Sources: synapse/storage/schema/main/full_schemas/72/full.sql.{sqlite,postgres},
 // synapse/storage/schema/common/schema_version.sql and the deltas named in steps/deltas.ts.
+import type { ToolTable } from '../../src/synapse/tables.js';
 import type { Dialect } from '../dialect.js';
 
 export interface ColumnFacts {
@@ -45,7 +48,7 @@ const bigint = (name: string, notNull = false): ColumnSpec => ({ name, type: 'bi
 // SQLite's "id BIGINT PRIMARY KEY" is no rowid alias and declares no NOT NULL.
 const bigintKey = (name: string): ColumnSpec => ({ ...bigint(name, true), sqlite: { notNull: false } });
 
-export const TOUCHED_TABLES = {
+export const BUILT_TABLES = {
   schema_version: {
     columns: [lock, { name: 'version', type: 'integer', notNull: true }, { name: 'upgraded', type: 'boolean', notNull: true, sqlite: { type: 'bool' } }],
     unique: [{ columns: ['lock'] }],
@@ -210,16 +213,16 @@ export const TOUCHED_TABLES = {
     ],
     unique: [{ columns: ['as_id'] }],
   },
-} as const satisfies Record<string, TableSpec>;
+} as const satisfies Record<ToolTable, TableSpec> & Record<string, TableSpec>;
 
-export type TouchedTable = keyof typeof TOUCHED_TABLES;
+export type BuiltTable = keyof typeof BUILT_TABLES;
 
 const inVersion = (spec: { since?: number }, version: number) => (spec.since ?? 0) <= version;
 
 /** The columns `table` has at schema `version` on `dialect`, sorted by name. */
-export function expectedColumns(table: TouchedTable, dialect: Dialect, version: number): ExpectedColumn[] {
+export function expectedColumns(table: BuiltTable, dialect: Dialect, version: number): ExpectedColumn[] {
   const columns: ExpectedColumn[] = [];
-  for (const spec of TOUCHED_TABLES[table].columns as readonly ColumnSpec[]) {
+  for (const spec of BUILT_TABLES[table].columns as readonly ColumnSpec[]) {
     const override = spec[dialect];
     if (!inVersion(spec, version) || override === 'absent') continue;
     columns.push({
@@ -238,12 +241,12 @@ export function expectedColumns(table: TouchedTable, dialect: Dialect, version: 
  * `backgroundUpdatesDone: false` for a database Synapse has only just created.
  */
 export function expectedUniqueKeys(
-  table: TouchedTable,
+  table: BuiltTable,
   dialect: Dialect,
   version: number,
   { backgroundUpdatesDone = true } = {},
 ): string[] {
-  return (TOUCHED_TABLES[table].unique as readonly UniqueSpec[])
+  return (BUILT_TABLES[table].unique as readonly UniqueSpec[])
     .filter((u) => inVersion(u, version) && (u.only ?? dialect) === dialect)
     .filter((u) => backgroundUpdatesDone || !u.backgroundUpdate)
     .map((u) => u.columns.join(','))

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { describeDatabase } from '../database/settings.js';
-import { ExitCode, ToolError } from '../errors.js';
+import { ToolError } from '../errors.js';
 import type { Io } from '../io.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';
 import { delegatedAuthMessage, passwordLoginWorks } from '../synapse/login.js';
@@ -43,7 +43,6 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
         });
         if (counts.usableAdmins === 0 && !config.delegatedAuth) {
           problem = new ToolError(
-            ExitCode.USER_NOT_FOUND,
             `No usable server admin (active and not locked). ${unusable.length > 0 ? unusable.map(repairAdvice).join(' ') : MAKE_AN_ADMIN}`,
             'no_admin',
           );

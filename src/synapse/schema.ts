@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import { dialectOf, rawRows, tableColumns } from '../database/dialect.js';
 import { SchemaError } from '../errors.js';
+import { TOOL_TABLES, type ToolTable } from './tables.js';
 
 /** The oldest full schema Synapse ships (synapse/storage/schema/main/full_schemas/72). */
 export const OLDEST_SUPPORTED_SCHEMA = 72;
@@ -13,31 +14,17 @@ const REQUIRED_USER_COLUMNS = ['name', 'password_hash', 'creation_ts', 'admin', 
 export interface SchemaInfo {
   version: number;
   compatVersion: number | null;
-  /** Column names per table the tool may touch; a missing table has an empty set. */
-  columns: Record<TouchedTable, Set<string>>;
+  /** Column names of each table the tool reads or writes; a missing table has an empty set. */
+  columns: Record<ToolTable, Set<string>>;
   warnings: string[];
 }
 
-const TOUCHED = [
-  'users',
-  'profiles',
-  'user_directory',
-  'user_directory_search',
-  'user_stats_current',
-  'current_state_delta_stream',
-  'access_tokens',
-  'refresh_tokens',
-  'devices',
-  'erased_users',
-  'pushers',
-] as const;
-export type TouchedTable = (typeof TOUCHED)[number];
 
 export async function inspectSchema(db: Knex, where: string): Promise<SchemaInfo> {
   const dialect = dialectOf(db);
   const columns = Object.fromEntries(
-    await Promise.all(TOUCHED.map(async (t) => [t, await tableColumns(db, t)] as const)),
-  ) as Record<TouchedTable, Set<string>>;
+    await Promise.all(TOOL_TABLES.map(async (t) => [t, await tableColumns(db, t)] as const)),
+  ) as Record<ToolTable, Set<string>>;
   const versionColumns = await tableColumns(db, 'schema_version');
   if (!versionColumns.has('version') || columns.users.size === 0) {
     throw new SchemaError(

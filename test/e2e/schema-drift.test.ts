@@ -10,8 +10,8 @@ import {
   expectedColumns,
   expectedUniqueKeys,
   migrateTo,
-  TOUCHED_TABLES,
-  type TouchedTable,
+  BUILT_TABLES,
+  type BuiltTable,
 } from '../../migrations/synapse/index.js';
 import { e2eContext } from './harness/context.js';
 import { openPg, openSqlite, withKnex } from './harness/db.js';
@@ -109,7 +109,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('schema drift against a real Synap
 
   it("migrations/tables.ts's expectations (types, NOT NULL, defaults, unique keys) hold in the real database", async () => {
     const problems: string[] = [];
-    for (const table of Object.keys(TOUCHED_TABLES) as TouchedTable[]) {
+    for (const table of Object.keys(BUILT_TABLES) as BuiltTable[]) {
       const expected = expectedColumns(table, engine, SCHEMA_VERSION);
       const actual = await describeColumns(real.db, table);
       const actualByName = new Map(actual.map((c) => [c.name, c]));
