@@ -2,7 +2,7 @@
 // The entry point: parses arguments, runs one command, and is the only place that sets the exit code.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { checkCommand } from './commands/check.js';
 import { demoteCommand, promoteCommand } from './commands/admin-flag.js';
@@ -11,7 +11,8 @@ import { listAdminsCommand } from './commands/list-admins.js';
 import { registerCommand } from './commands/register.js';
 import { setPasswordCommand } from './commands/set-password.js';
 import { unlockCommand } from './commands/unlock.js';
-import { BOOLEAN_SPELLINGS, parseBoolean, readBooleanOptions, singleValue, type BooleanOption } from './commands/cli-options.js';
+import { BOOLEAN_SPELLINGS, parseBoolean, readBooleanOptions, type BooleanOption } from './commands/cli-options.js';
+import { withGlobalOptions } from './commands/context.js';
 import { EXIT_CODE_HELP, ExitCode, ToolError, UsageError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { Output } from './output.js';
@@ -104,38 +105,18 @@ function usageFailure(message: string, err: Error | undefined, argv: string[]): 
   return new UsageError(`${describeUsageProblem(message, argv).replace(/\.?$/, '.')} See --help.`);
 }
 
-/** Runs the CLI on `argv` and returns the exit code; never calls process.exit. */
-export async function runCli(rawArgv: string[], io: Io): Promise<number> {
-  const booleans = readBooleanOptions(rawArgv, BOOLEAN_OPTIONS);
-  const argv = booleans.argv;
-  // For errors yargs reports before it has parsed anything; the middleware below reads the same.
-  const out = new Output(io, booleans.values.get('json') ?? false, booleans.values.get('verbose') ?? false);
-  if (booleans.problem !== undefined) return out.failure(booleans.problem);
-  let code: number = ExitCode.OK;
-  const parser = yargs(argv)
-    .scriptName('synapse-admin-bootstrap')
-    .usage('$0 <command> [options]\n\nMake and repair Synapse server admins directly in its database.')
-    .option('config', {
-      alias: 'c',
-      type: 'string',
-      requiresArg: true,
-      // Not `array: true`: that would swallow the command name in `-c FILE promote`.
-      coerce: (v: string | string[]) => [v].flat(),
-      describe: 'homeserver.yaml or a directory of *.yaml (repeatable, merged as Synapse does)',
-    })
-    .option('database-url', {
-      ...singleValue('database-url'),
-      describe: "a postgres:// URL or an SQLite path; overrides the config's database",
-    })
-    .option('json', { type: 'boolean', default: false, describe: 'print exactly one JSON object on stdout' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'show what would change, write nothing' })
-    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'never prompt' })
-    .option('verbose', { type: 'boolean', default: false, describe: 'say which files and database were used' })
+/** The whole command line: global options, the commands given, help, completion and usage errors. */
+function commandLine(argv: string[], commands: CommandModule[], out: Output) {
+  return withGlobalOptions(
+    yargs(argv)
+      .scriptName('synapse-admin-bootstrap')
+      .usage('$0 <command> [options]\n\nMake and repair Synapse server admins directly in its database.'),
+  )
     .middleware((args) => {
       out.json = args.json;
       out.verbose = args.verbose;
     })
-    .command(COMMANDS.map((make) => make(io, out)) as never)
+    .command(commands)
     .completion(
       'completion',
       'print a bash or zsh completion script (see the README)',
@@ -153,12 +134,51 @@ export async function runCli(rawArgv: string[], io: Io): Promise<number> {
     .fail((message, err) => {
       throw usageFailure(message, err, argv);
     });
+}
+
+/** Reads booleans as scripts write them; the Output starts with what they say, for errors yargs reports before parsing. */
+function begin(rawArgv: string[], io: Io) {
+  const booleans = readBooleanOptions(rawArgv, BOOLEAN_OPTIONS);
+  const out = new Output(io, booleans.values.get('json') ?? false, booleans.values.get('verbose') ?? false);
+  return { argv: booleans.argv, problem: booleans.problem, out };
+}
+
+/** Runs the CLI on `argv` and returns the exit code; never calls process.exit. */
+export async function runCli(rawArgv: string[], io: Io): Promise<number> {
+  const { argv, problem, out } = begin(rawArgv, io);
+  if (problem !== undefined) return out.failure(problem);
   try {
-    await parser.parseAsync();
+    await commandLine(argv, COMMANDS.map((make) => make(io, out)), out).parseAsync();
+    return ExitCode.OK;
   } catch (err) {
-    code = out.failure(err);
+    return out.failure(err);
   }
-  return code;
+}
+
+export interface ParsedCommandLine {
+  /** The command's name, e.g. "register". */
+  command: string;
+  /** The options its handler would get (camelCase and kebab-case, as yargs hands them over). */
+  options: Record<string, unknown>;
+}
+
+/**
+ * argv in, options out: the command line as the handler would see it, without running it (no
+ * config, no database). Throws the UsageError the CLI would print.
+ */
+export async function parseCommandLine(rawArgv: string[], io: Io): Promise<ParsedCommandLine> {
+  const { argv, problem, out } = begin(rawArgv, io);
+  if (problem !== undefined) throw problem;
+  let parsed: ParsedCommandLine | undefined;
+  const capture = (module: CommandModule): CommandModule => ({
+    ...module,
+    handler: (args) => {
+      parsed = { command: String(module.command).split(' ')[0]!, options: { ...args } };
+    },
+  });
+  await commandLine(argv, COMMANDS.map((make) => capture(make(io, out))), out).parseAsync();
+  if (parsed === undefined) throw new Error('no command ran');
+  return parsed;
 }
 
 function isMain(): boolean {

@@ -1,19 +1,18 @@
 // promote and demote: the same command with the flag turned the other way.
-import type { CommandModule } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { prepareForUser, type UserArgs } from './context.js';
+import { defineCommand, prepareForUser, withUserPositional } from './context.js';
 import { demote, promote } from '../synapse/user-operations.js';
-import { reportOperation, withUserPositional } from './shared.js';
+import { reportOperation } from './shared.js';
 
-function adminFlagCommand(admin: boolean, io: Io, out: Output): CommandModule<object, UserArgs> {
+function adminFlagCommand(admin: boolean, io: Io, out: Output) {
   const name = admin ? 'promote' : 'demote';
-  return {
+  return defineCommand({
     command: `${name} <user>`,
     describe: admin
       ? 'Make an existing user a server admin (already admin: nothing to do)'
       : 'Take server admin away from a user (not an admin: nothing to do)',
-    builder: (y) => withUserPositional(y) as never,
+    builder: (y) => withUserPositional(y),
     handler: async (args) => {
       const { config, user, write } = await prepareForUser(args, io, out, { changes: true });
       const res = await write((ctx) => (admin ? promote : demote)(ctx, user.userId));
@@ -30,7 +29,7 @@ function adminFlagCommand(admin: boolean, io: Io, out: Output): CommandModule<ob
         { admin },
       );
     },
-  };
+  });
 }
 
 export const promoteCommand = (io: Io, out: Output) => adminFlagCommand(true, io, out);

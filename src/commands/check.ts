@@ -1,17 +1,17 @@
-import type { CommandModule } from 'yargs';
 import { describeDatabase } from '../database/settings.js';
 import { ToolError } from '../errors.js';
 import type { Io } from '../io.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';
 import { delegatedAuthMessage, passwordLoginWorks } from '../synapse/login.js';
 import type { Output } from '../output.js';
-import { prepare, type GlobalArgs } from './context.js';
+import { defineCommand, prepare } from './context.js';
 import { MAKE_AN_ADMIN, countUsers, unusableAdmins, type UserRow } from '../synapse/user-store.js';
 
-export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalArgs> {
-  return {
+export function checkCommand(io: Io, out: Output) {
+  return defineCommand({
     command: 'check',
     describe: 'Report what the tool sees (config, database, schema, admins, login methods, running Synapse); changes nothing',
+    builder: (y) => y,
     handler: async (args) => {
       const { config, read } = await prepare(args, io, out, { changes: false });
       const live = await detectRunningSynapse(config, {});
@@ -76,7 +76,7 @@ export function checkCommand(io: Io, out: Output): CommandModule<object, GlobalA
       problem.details = report;
       throw problem;
     },
-  };
+  });
 }
 
 /** The fix for an admin that cannot act: bringing it back beats making a new one. */

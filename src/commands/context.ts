@@ -1,5 +1,6 @@
 // What every command does before its own work, said once: read the config (and say what was
 // read), name the user, refuse what needs no database, and open Synapse's database on demand.
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { SynapseConfig } from '../config/types.js';
 import { describeDatabase } from '../database/settings.js';
 import { loadConfig } from '../config/load.js';
@@ -11,19 +12,61 @@ import { delegatedAuthMessage } from '../synapse/login.js';
 import { withSynapse } from '../synapse/session.js';
 import { parseUserArg, type ParsedUser } from '../synapse/user-id.js';
 import type { UserContext } from '../synapse/user-store.js';
+import { singleValue } from './cli-options.js';
 
-export interface GlobalArgs {
-  config?: string[];
-  json: boolean;
-  dryRun: boolean;
-  yes: boolean;
-  verbose: boolean;
-  databaseUrl?: string;
+/** The options every command takes, declared once on the top-level parser (cli.ts). */
+export function withGlobalOptions<T>(y: Argv<T>) {
+  return y
+    .option('config', {
+      alias: 'c',
+      type: 'string',
+      requiresArg: true,
+      // Not `array: true`: that would swallow the command name in `-c FILE promote`.
+      coerce: (v: string | string[]) => [v].flat(),
+      describe: 'homeserver.yaml or a directory of *.yaml (repeatable, merged as Synapse does)',
+    })
+    .option('database-url', {
+      ...singleValue('database-url'),
+      describe: "a postgres:// URL or an SQLite path; overrides the config's database",
+    })
+    .option('json', { type: 'boolean', default: false, describe: 'print exactly one JSON object on stdout' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'show what would change, write nothing' })
+    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'never prompt' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'say which files and database were used' });
 }
 
-export interface UserArgs extends GlobalArgs {
-  user: string;
+type OptionsOf<B> = B extends (...args: never[]) => Argv<infer A> ? A : never;
+export type GlobalOptions = OptionsOf<typeof withGlobalOptions<object>>;
+
+/** What a handler receives, as its builder declares it: the global options and the command's own. */
+export type ArgsOf<B> = ArgumentsCamelCase<OptionsOf<B>>;
+export type GlobalArgs = ArgumentsCamelCase<GlobalOptions>;
+
+export interface CommandSpec<A> {
+  command: string;
+  describe: string;
+  builder: (y: Argv<GlobalOptions>) => Argv<A>;
+  handler: (args: ArgumentsCamelCase<A>) => Promise<void>;
 }
+
+/**
+ * A yargs command whose handler's argument type is inferred from its builder, so the two cannot
+ * disagree. yargs types a command list as one module type for all; the one cast is here.
+ */
+export function defineCommand<A>(spec: CommandSpec<A>): CommandModule {
+  return spec as unknown as CommandModule;
+}
+
+/** The `<user>` positional of every command about one user. */
+export function withUserPositional<T>(y: Argv<T>) {
+  return y.positional('user', {
+    describe: 'a localpart (alice) or a full user ID (@alice:example.org) of this server',
+    type: 'string',
+    demandOption: true,
+  });
+}
+
+export type UserArgs = ArgsOf<typeof withUserPositional<GlobalOptions>>;
 
 export interface Prepared {
   config: SynapseConfig;

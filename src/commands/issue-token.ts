@@ -1,20 +1,13 @@
-import type { CommandModule } from 'yargs';
 import { singleValue } from './cli-options.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';
-import { prepareForUser, type UserArgs } from './context.js';
+import { defineCommand, prepareForUser, withUserPositional } from './context.js';
 import { checkDeviceId } from '../synapse/limits.js';
 import { issueToken, parseDuration } from '../synapse/tokens.js';
-import { withUserPositional } from './shared.js';
 
-interface IssueTokenArgs extends UserArgs {
-  expiresIn: string;
-  deviceId?: string;
-}
-
-export function issueTokenCommand(io: Io, out: Output): CommandModule<object, IssueTokenArgs> {
-  return {
+export function issueTokenCommand(io: Io, out: Output) {
+  return defineCommand({
     command: 'issue-token <user>',
     describe: 'Write an access token for the user into the database and print it (works when password login is off)',
     builder: (y) =>
@@ -24,7 +17,7 @@ export function issueTokenCommand(io: Io, out: Output): CommandModule<object, Is
           default: '1h',
           describe: 'how long the token lasts: 30m, 1h, 7d, ... or never',
         })
-        .option('device-id', { ...singleValue('device-id'), describe: 'attach the token to this device (created if missing)' }) as never,
+        .option('device-id', { ...singleValue('device-id'), describe: 'attach the token to this device (created if missing)' }),
     handler: async (args) => {
       const expiresInMs = parseDuration(args.expiresIn);
       if (args.deviceId !== undefined) checkDeviceId(args.deviceId);
@@ -53,5 +46,5 @@ export function issueTokenCommand(io: Io, out: Output): CommandModule<object, Is
         synapse_running: running,
       });
     },
-  };
+  });
 }

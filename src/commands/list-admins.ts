@@ -1,7 +1,6 @@
-import type { CommandModule } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { prepare, type GlobalArgs } from './context.js';
+import { defineCommand, prepare } from './context.js';
 import { listAdmins, type AdminEntry } from '../synapse/user-operations.js';
 import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
 
@@ -16,15 +15,16 @@ function marks(a: AdminEntry): string {
   return m.length > 0 ? `  (${m.join(', ')})` : '';
 }
 
-export function listAdminsCommand(io: Io, out: Output): CommandModule<object, GlobalArgs> {
-  return {
+export function listAdminsCommand(io: Io, out: Output) {
+  return defineCommand({
     command: 'list-admins',
     describe: 'List every server admin, marking deactivated, locked and suspended ones',
+    builder: (y) => y,
     handler: async (args) => {
       const { read } = await prepare(args, io, out, { changes: false });
       const admins = await read(listAdmins);
       if (admins.length === 0) out.warn(`There is no server admin. ${MAKE_AN_ADMIN}`);
       out.success(admins.map((a) => `${a.user_id}${marks(a)}`), { admins });
     },
-  };
+  });
 }

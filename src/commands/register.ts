@@ -1,4 +1,4 @@
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { appServiceClaiming, loadAppServices } from '../config/appservice.js';
 import { listedInUserDirectory } from '../synapse/user-directory.js';
 import { singleValue } from './cli-options.js';
@@ -6,19 +6,26 @@ import type { SynapseConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { askYesNo, isInteractive, type Io } from '../io.js';
 import type { Output } from '../output.js';
-import { prepareForUser, type UserArgs } from './context.js';
+import { defineCommand, prepareForUser, withUserPositional, type ArgsOf, type GlobalOptions } from './context.js';
 import { checkDisplayname } from '../synapse/limits.js';
 import { validateNewLocalpart } from '../synapse/user-id.js';
 import { existingForRegister, register, type NewUser } from '../synapse/user-operations.js';
-import { obtainPasswordHash, withPasswordOptions, type PasswordArgs } from './password-options.js';
-import { reportOperation, withUserPositional } from './shared.js';
+import { obtainPasswordHash, withPasswordOptions } from './password-options.js';
+import { reportOperation } from './shared.js';
 
-interface RegisterArgs extends UserArgs, PasswordArgs {
-  admin?: boolean;
-  displayname?: string;
-  userType?: string;
-  existsOk: boolean;
+function registerOptions(y: Argv<GlobalOptions>) {
+  return withPasswordOptions(withUserPositional(y))
+    .option('admin', { type: 'boolean', describe: 'make the user a server admin (--no-admin: not)' })
+    .option('displayname', { ...singleValue('displayname'), describe: 'display name (default: the localpart, as Synapse does)' })
+    .option('user-type', { ...singleValue('user-type'), describe: "Synapse's user_type: bot, support, or one of user_types.extra_user_types" })
+    .option('exists-ok', {
+      type: 'boolean',
+      default: false,
+      describe: 'an existing user is not an error: apply --admin/--no-admin to it, leave its password alone',
+    });
 }
+
+type RegisterArgs = ArgsOf<typeof registerOptions>;
 
 async function decideAdmin(args: RegisterArgs, io: Io, userId: string): Promise<boolean> {
   if (args.admin !== undefined) return args.admin;
@@ -36,20 +43,11 @@ function userTypeFor(args: RegisterArgs, config: SynapseConfig): string | null {
   return args.userType;
 }
 
-export function registerCommand(io: Io, out: Output): CommandModule<object, RegisterArgs> {
-  return {
+export function registerCommand(io: Io, out: Output) {
+  return defineCommand({
     command: 'register <user>',
     describe: "Create a user exactly as Synapse's own registration would",
-    builder: (y) =>
-      withPasswordOptions(withUserPositional(y))
-        .option('admin', { type: 'boolean', describe: 'make the user a server admin (--no-admin: not)' })
-        .option('displayname', { ...singleValue('displayname'), describe: 'display name (default: the localpart, as Synapse does)' })
-        .option('user-type', { ...singleValue('user-type'), describe: "Synapse's user_type: bot, support, or one of user_types.extra_user_types" })
-        .option('exists-ok', {
-          type: 'boolean',
-          default: false,
-          describe: 'an existing user is not an error: apply --admin/--no-admin to it, leave its password alone',
-        }) as never,
+    builder: registerOptions,
     handler: async (args) => {
       if (args.displayname !== undefined) checkDisplayname(args.displayname);
       const { config, user, read, write } = await prepareForUser(args, io, out, { changes: true });
@@ -104,5 +102,5 @@ export function registerCommand(io: Io, out: Output): CommandModule<object, Regi
         { created: res.created, admin, ...(showPassword ? { password: generated } : {}) },
       );
     },
-  };
+  });
 }

@@ -1,19 +1,13 @@
-import type { CommandModule } from 'yargs';
 import { loadAppServices } from '../config/appservice.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { prepareForUser, type UserArgs } from './context.js';
+import { defineCommand, prepareForUser, withUserPositional } from './context.js';
 import { setPassword, userForSetPassword } from '../synapse/user-operations.js';
-import { obtainPasswordHash, withPasswordOptions, type PasswordArgs } from './password-options.js';
-import { reportOperation, withUserPositional } from './shared.js';
+import { obtainPasswordHash, withPasswordOptions } from './password-options.js';
+import { reportOperation } from './shared.js';
 
-interface SetPasswordArgs extends UserArgs, PasswordArgs {
-  logout: boolean;
-  reactivate: boolean;
-}
-
-export function setPasswordCommand(io: Io, out: Output): CommandModule<object, SetPasswordArgs> {
-  return {
+export function setPasswordCommand(io: Io, out: Output) {
+  return defineCommand({
     command: 'set-password <user>',
     describe: "Replace a user's password (with --reactivate, also bring back a deactivated user)",
     builder: (y) =>
@@ -23,7 +17,7 @@ export function setPasswordCommand(io: Io, out: Output): CommandModule<object, S
           type: 'boolean',
           default: false,
           describe: 'bring back a deactivated user as Synapse reactivation does',
-        }) as never,
+        }),
     handler: async (args) => {
       const { config, user, read, write } = await prepareForUser(args, io, out, { changes: true });
       const { userId } = user;
@@ -51,5 +45,5 @@ export function setPasswordCommand(io: Io, out: Output): CommandModule<object, S
         { reactivated: res.reactivated, tokens_removed: res.tokensRemoved, pushers_removed: res.pushersRemoved, ...(showPassword ? { password: generated } : {}) },
       );
     },
-  };
+  });
 }

@@ -1,17 +1,8 @@
-// Option sets and reporting shared by several commands, defined once.
-import type { Argv } from 'yargs';
+// How every command reports an operation's outcome, defined once.
 import type { SynapseConfig } from '../config/types.js';
 import type { Output } from '../output.js';
 import { warnIfRunning, type GlobalArgs } from './context.js';
 import type { OperationResult } from '../synapse/user-operations.js';
-
-export function withUserPositional<T>(y: Argv<T>) {
-  return y.positional('user', {
-    describe: 'a localpart (alice) or a full user ID (@alice:example.org) of this server',
-    type: 'string',
-    demandOption: true,
-  });
-}
 
 /**
  * Prints an operation's outcome the same way for every command: what changed (or would, on a dry

@@ -1,16 +1,11 @@
-import type { CommandModule } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { prepareForUser, type UserArgs } from './context.js';
+import { defineCommand, prepareForUser, withUserPositional } from './context.js';
 import { unlock } from '../synapse/user-operations.js';
-import { reportOperation, withUserPositional } from './shared.js';
+import { reportOperation } from './shared.js';
 
-interface UnlockArgs extends UserArgs {
-  unshadowban: boolean;
-}
-
-export function unlockCommand(io: Io, out: Output): CommandModule<object, UnlockArgs> {
-  return {
+export function unlockCommand(io: Io, out: Output) {
+  return defineCommand({
     command: 'unlock <user>',
     describe: 'Clear a locked or suspended account (and, with --unshadowban, a shadow ban)',
     builder: (y) =>
@@ -18,7 +13,7 @@ export function unlockCommand(io: Io, out: Output): CommandModule<object, Unlock
         type: 'boolean',
         default: false,
         describe: 'also lift a shadow ban',
-      }) as never,
+      }),
     handler: async (args) => {
       const { config, user, write } = await prepareForUser(args, io, out, { changes: true });
       const res = await write((ctx) => unlock(ctx, user.userId, args));
@@ -28,5 +23,5 @@ export function unlockCommand(io: Io, out: Output): CommandModule<object, Unlock
         cached: 'It caches account state.',
       });
     },
-  };
+  });
 }
