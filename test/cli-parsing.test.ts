@@ -1,10 +1,12 @@
-// Argument parsing: argv in, behaviour out, no database needed.
+// Argument parsing: argv in, options out (no config, no database), then what the CLI does with
+// arguments it cannot use.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from './helpers/databases.js';
 import { seedUser } from './helpers/seed.js';
-import { cli } from './helpers/run-cli.js';
+import { cli, parse } from './helpers/run-cli.js';
+import { UsageError } from '../src/errors.js';
 import { tempDir } from './helpers/temp-tree.js';
 
 function configDir(): string {
@@ -29,15 +31,38 @@ afterAll(async () => {
   for (const c of cleanups) await c();
 });
 
-describe('argument parsing', () => {
-  it('takes the command right after -c FILE (a repeatable option must not swallow it)', async () => {
-    const dir = configDir();
-    const run = await cli(['-c', join(dir, 'homeserver.yaml'), 'promote', 'alice'], { cwd: dir });
-    // It got as far as opening the database: the config and the command were both understood.
-    expect(run.stderr).toMatch(/missing\.db does not exist/);
-    expect(run.code).toBe(4);
+describe('argv in, options out', () => {
+  it('takes the command right after -c FILE (a repeatable option must not swallow it), and keeps repeated -c in order', async () => {
+    const parsed = await parse(['-c', 'a.yaml', 'promote', 'alice', '-c', 'b.yaml']);
+    expect(parsed.command).toBe('promote');
+    expect(parsed.options).toMatchObject({ config: ['a.yaml', 'b.yaml'], user: 'alice' });
   });
 
+  it('reads booleans as scripts write them, and gives the defaults the handlers rely on', async () => {
+    const { command, options } = await parse(['--dry-run=yes', 'register', 'bob', '--admin=True', '--password-stdin=1', '-y']);
+    expect(command).toBe('register');
+    expect(options).toMatchObject({ dryRun: true, admin: true, passwordStdin: true, yes: true, json: false, existsOk: false, ignorePolicy: false });
+    expect((await parse(['register', 'bob', '--no-admin'])).options.admin).toBe(false);
+    expect((await parse(['register', 'bob'])).options.admin).toBeUndefined();
+  });
+
+  it('gives each command its own options in camelCase', async () => {
+    expect((await parse(['issue-token', 'alice'])).options).toMatchObject({ expiresIn: '1h' });
+    expect((await parse(['issue-token', 'alice', '--device-id=PHONE', '--expires-in', '7d'])).options).toMatchObject({ expiresIn: '7d', deviceId: 'PHONE' });
+    expect((await parse(['set-password', 'alice', '--logout', '--reactivate=on'])).options).toMatchObject({ logout: true, reactivate: true });
+    expect((await parse(['unlock', 'alice'])).options).toMatchObject({ unshadowban: false });
+    expect((await parse(['--database-url', 'postgresql:///synapse', 'check'])).options).toMatchObject({ databaseUrl: 'postgresql:///synapse' });
+  });
+
+  it('refuses what no handler could use, with a usage error', async () => {
+    await expect(parse(['frobnicate'])).rejects.toThrow(UsageError);
+    await expect(parse(['register', 'bob', '--admin=maybe'])).rejects.toThrow(/not a boolean/);
+    await expect(parse(['register', 'bob', '--displayname', 'a', '--displayname', 'b'])).rejects.toThrow(/given 2 times/);
+    await expect(parse(['promote'])).rejects.toThrow(UsageError);
+  });
+});
+
+describe('argument parsing', () => {
   it('merges repeated -c in order', async () => {
     const dir = configDir();
     writeFileSync(join(dir, 'override.yaml'), 'server_name: other.test\n');

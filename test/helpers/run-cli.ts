@@ -1,7 +1,7 @@
 // Drives the CLI in-process, with captured streams, a fixed clock and seeded randomness.
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import { runCli } from '../../src/cli.js';
+import { parseCommandLine, runCli, type ParsedCommandLine } from '../../src/cli.js';
 import type { Io } from '../../src/io.js';
 
 export interface CliRun {
@@ -30,20 +30,28 @@ function sink(): { stream: PassThrough; text: () => string } {
   return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
-export async function cli(argv: string[], opts: CliOptions = {}): Promise<CliRun> {
-  const stdout = sink();
-  const stderr = sink();
-  const io: Io = {
+function testIo(opts: CliOptions, stdout: PassThrough, stderr: PassThrough): Io {
+  return {
     stdin: Object.assign(Readable.from(opts.input === undefined ? [] : [Buffer.from(opts.input)]), { isTTY: opts.tty }),
-    stdout: stdout.stream,
-    stderr: stderr.stream,
+    stdout,
+    stderr,
     // No PG* variables from the developer's shell leak into a test.
     env: opts.env ?? {},
     cwd: opts.cwd ?? process.cwd(),
     now: () => opts.now ?? FIXED_NOW,
     randomBytes,
   };
-  const code = await runCli(argv, io);
+}
+
+/** argv in, options out: what the command's handler would get, without running it. */
+export function parse(argv: string[], opts: CliOptions = {}): Promise<ParsedCommandLine> {
+  return parseCommandLine(argv, testIo(opts, sink().stream, sink().stream));
+}
+
+export async function cli(argv: string[], opts: CliOptions = {}): Promise<CliRun> {
+  const stdout = sink();
+  const stderr = sink();
+  const code = await runCli(argv, testIo(opts, stdout.stream, stderr.stream));
   const out = stdout.text();
   return {
     code,
