@@ -107,7 +107,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('schema drift against a real Synap
     expect(problems).toEqual([]);
   });
 
-  it("migrations/tables.ts's expectations (types, NOT NULL, defaults, unique keys) hold in the real database", async () => {
+  it("migrations/synapse/tables.ts's expectations (types, NOT NULL, defaults, unique keys) hold in the real database", async () => {
     const problems: string[] = [];
     for (const table of Object.keys(BUILT_TABLES) as BuiltTable[]) {
       const expected = expectedColumns(table, engine, SCHEMA_VERSION);
