@@ -12,7 +12,7 @@ import type { TestProject } from 'vitest/node';
 import { migrateTo, SCHEMA_VARIANTS, type SchemaVariant } from '../../migrations/index.js';
 import { createDatabaseSql, databaseUrl, dropDatabaseSql, withAdmin } from '../helpers/postgres.js';
 
-interface Server {
+export interface Server {
   adminUrl: string;
   socketDir?: string;
   description: string;
@@ -30,7 +30,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startEmbedded(): Promise<Server> {
+/** Also used by scripts/robustness/ for its throwaway server. */
+export async function startEmbedded(): Promise<Server> {
   const dir = await mkdtemp(join(tmpdir(), 'sab-pg-'));
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
@@ -67,7 +68,7 @@ async function startEmbedded(): Promise<Server> {
   };
 }
 
-function externalServer(url: string): Server {
+export function externalServer(url: string): Server {
   const parsed = new URL(url);
   return {
     adminUrl: url,
