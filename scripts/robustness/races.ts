@@ -112,7 +112,7 @@ export interface RaceSizes {
 export const REGISTER_RACES = (n: RaceSizes) =>
   [
     ['register, same new user', Array(n.sameUser).fill('racer'), false],
-    ['register --exists-ok, same new user', Array(n.sameUser).fill('racer2'), true],
+    ['register --exists-ok, same new user', Array(n.sameUser).fill('okracer'), true],
     ['register, distinct new users', Array.from({ length: n.distinctUsers }, (_, i) => `racer${i}`), false],
   ] as const;
 
