@@ -90,7 +90,7 @@ const INPUTS: BadInput[] = [
     (v): BadInput => ({ cls: 'option values', name: `--device-id ${JSON.stringify(v.slice(0, 12))} (${v.length})`, args: () => ['issue-token', 'alice', '--device-id', v] }),
   ),
   ...['x'.repeat(100_000), 'x'.repeat(257), 'a\u0007b', 'a\nb'].map(
-    (v): BadInput => ({ cls: 'option values', name: `--displayname (${v.length} chars)`, args: (w) => [...register(w), '--displayname', v] }),
+    (v): BadInput => ({ cls: 'option values', name: `--displayname ${JSON.stringify(v.slice(0, 12))} (${v.length} chars)`, args: (w) => [...register(w), '--displayname', v] }),
   ),
   { cls: 'option values', name: '--user-type nope', args: (w) => [...register(w), '--user-type', 'nope'] },
   { cls: 'option values', name: 'register --admin --no-admin', args: (w) => ['register', 'carol', '--admin', '--no-admin', '--password-file', w.passwordFile] },

