@@ -11,6 +11,7 @@ import { SQLITE_BUSY_TIMEOUT_MS, translateConnectError, translateError, type Acc
 import { dialectOf } from './dialect.js';
 import { ConfigError, DatabaseError } from './errors.js';
 import { passwordFromPassfile } from './passfile.js';
+import { testPause } from './test-pause.js';
 
 const PG_CONNECT_TIMEOUT_MS = 10_000;
 const PG_LOCK_TIMEOUT_MS = 10_000;
@@ -38,16 +39,24 @@ export async function withDatabase<T>(
  * One transaction for the whole command; `fn` must issue every statement through the handle it
  * is given. A dry run takes the same path and rolls back, so it cannot drift from the real thing.
  */
-export async function inTransaction<T>(db: Knex, dryRun: boolean, fn: (trx: Knex) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  db: Knex,
+  dryRun: boolean,
+  fn: (trx: Knex) => Promise<T>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<T> {
   const dialect = dialectOf(db);
+  // Does nothing unless the robustness script asks for it (src/test-pause.ts).
+  const pause = testPause(env, !dryRun);
   switch (dialect) {
     case 'sqlite': {
       // The single in-process connection cannot drop halfway. IMMEDIATE takes the write lock up
       // front, so a concurrent writer makes us wait (busy_timeout) rather than fail midway.
       await db.raw('BEGIN IMMEDIATE');
       try {
-        const result = await fn(db);
+        const result = await pause.during(db, fn);
         await db.raw(dryRun ? 'ROLLBACK' : 'COMMIT');
+        pause.committed();
         return result;
       } catch (err) {
         await db.raw('ROLLBACK').catch(() => undefined);
@@ -59,8 +68,9 @@ export async function inTransaction<T>(db: Knex, dryRun: boolean, fn: (trx: Knex
       // fail instead of running, and committing, outside the transaction.
       const trx = await db.transaction();
       try {
-        const result = await fn(trx);
+        const result = await pause.during(trx, fn);
         await (dryRun ? trx.rollback() : trx.commit());
+        pause.committed();
         return result;
       } catch (err) {
         await trx.rollback().catch(() => undefined);

@@ -92,7 +92,7 @@ export async function withSynapse<T>(
       ctx,
       write: (change) => {
         if (mode !== 'write') throw new Error('write() on a read-only session');
-        return inTransaction(db, args.dryRun, (trx) => change({ ...ctx, db: trx }));
+        return inTransaction(db, args.dryRun, (trx) => change({ ...ctx, db: trx }), io.env);
       },
     });
   });
