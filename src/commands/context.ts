@@ -98,7 +98,7 @@ function refuseDelegatedAuth(config: SynapseConfig): void {
 
 function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Output, changes: boolean): Prepared {
   if (changes) refuseDelegatedAuth(config);
-  const session = (mode: 'read' | 'write') => ({ mode, dryRun: args.dryRun, now: io.now, report: out });
+  const session = (mode: 'read' | 'write') => ({ mode, dryRun: args.dryRun, now: io.now, report: out, env: io.env });
   return {
     config,
     read: (fn) => withSynapse(config, session('read'), fn),

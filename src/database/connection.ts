@@ -13,6 +13,7 @@ import { SQLITE_BUSY_TIMEOUT_MS, translateConnectError, translateError, type Acc
 import { KNEX_CLIENT, transaction } from './dialect.js';
 import { ConfigError, DatabaseError } from '../errors.js';
 import { passwordFromPassfile } from '../libpq/passfile.js';
+import { testPause } from './test-pause.js';
 
 const PG_CONNECT_TIMEOUT_MS = 10_000;
 const PG_LOCK_TIMEOUT_MS = 10_000;
@@ -40,8 +41,17 @@ export async function withDatabase<T>(
  * One transaction for the whole command; `fn` must issue every statement through the handle it
  * is given. A dry run takes the same path and rolls back, so it cannot drift from the real thing.
  */
-export function inTransaction<T>(db: Knex, dryRun: boolean, fn: (trx: Knex) => Promise<T>): Promise<T> {
-  return transaction(db, dryRun, fn);
+export async function inTransaction<T>(
+  db: Knex,
+  dryRun: boolean,
+  fn: (trx: Knex) => Promise<T>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<T> {
+  // Does nothing unless the robustness script asks for it (src/database/test-pause.ts).
+  const pause = testPause(env, !dryRun);
+  const result = await transaction(db, dryRun, (trx) => pause.during(trx, fn));
+  pause.committed();
+  return result;
 }
 
 function open(settings: DatabaseSettings, mode: AccessMode): Promise<Knex> {

@@ -22,6 +22,8 @@ export interface SessionOptions {
   /** Milliseconds since the epoch. */
   now: () => number;
   report: Reporter;
+  /** Read only for the test-only pause inside the transaction (SAB_TEST_PAUSE_AT, database/test-pause.ts). */
+  env: NodeJS.ProcessEnv;
 }
 
 /**
@@ -49,6 +51,6 @@ export function withSynapse<T>(config: SynapseConfig, opts: SessionOptions, fn: 
     await refuseForeignDatabase(db, config);
     const ctx: UserContext = { db, dialect: dialectOf(db), schema, serverName: config.serverName, now: opts.now };
     if (opts.mode === 'read') return fn(ctx);
-    return inTransaction(db, opts.dryRun, (trx) => fn({ ...ctx, db: trx }));
+    return inTransaction(db, opts.dryRun, (trx) => fn({ ...ctx, db: trx }), opts.env);
   });
 }

@@ -10,7 +10,7 @@ import { migrateTo, SCHEMA_VARIANTS, type SchemaVariant } from '../../migrations
 import { startCluster } from './embedded-postgres.js';
 import { createDatabaseSql, databaseUrl, dropDatabaseSql, withAdmin } from '../helpers/postgres.js';
 
-interface Server {
+export interface Server {
   adminUrl: string;
   socketDir?: string;
   description: string;
@@ -28,7 +28,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startEmbedded(): Promise<Server> {
+/** Also used by scripts/robustness/ for its throwaway server. */
+export async function startEmbedded(): Promise<Server> {
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   const cluster = await startCluster({
@@ -45,7 +46,7 @@ async function startEmbedded(): Promise<Server> {
   };
 }
 
-function externalServer(url: string): Server {
+export function externalServer(url: string): Server {
   const parsed = new URL(url);
   return {
     adminUrl: url,

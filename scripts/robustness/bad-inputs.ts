@@ -1,0 +1,233 @@
+// Bad inputs, by class (from issue 7): each run on a fresh copy of the seeded database, which must
+// be unchanged afterwards. A refusal is exit 2 (usage), 3 (config) or 4 (database); exit 1 means
+// the tool treated a user's mistake as its own bug.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { databaseUrl, withAdmin } from '../../test/helpers/postgres.js';
+import { histogram } from './races.js';
+import { changedTables, snapshot } from './state.js';
+import { firstMessage, inPool, outcome, runTool } from './tool.js';
+import { HS, SECRETS, type Db, type Engine, type World } from './world.js';
+
+interface Ports {
+  http: number;
+  silent: number;
+}
+
+interface BadInput {
+  cls: string;
+  name: string;
+  engines?: readonly Engine[];
+  /** Arguments after the global -c CONFIG --yes. */
+  args: (w: World) => string[];
+  input?: string;
+  config?: (w: World, db: Db, ports: Ports) => string | Promise<string>;
+  env?: Record<string, string>;
+}
+
+export interface BadInputRow {
+  cls: string;
+  tried: number;
+  exits: Record<string, number>;
+  changed: number;
+  exit1: number;
+  notes: string[];
+}
+
+const register = (w: World, user = 'carol') => ['register', user, '--no-admin', '--password-file', w.passwordFile];
+
+/** A config file with exactly this text (for YAML a serializer would never write). */
+function file(w: World, name: string, content: string | Buffer): string {
+  const path = join(w.dir, `bad-${name}-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(path, content);
+  return path;
+}
+
+const usual = (db: Db, extra: Record<string, unknown> = {}) =>
+  stringify({ server_name: HS, report_stats: false, database: db.section, bcrypt_rounds: 4, password_config: { pepper: SECRETS.pepper }, ...extra });
+
+function pgWith(db: Db, args: Record<string, unknown>): Record<string, unknown> {
+  const section = db.section as { args: Record<string, unknown> };
+  return { name: 'psycopg2', args: { ...section.args, ...args } };
+}
+
+/** A role on `db` that may log in; `grants` says what else it may do. */
+async function role(w: World, db: Db, name: string, grants: string[]): Promise<Record<string, unknown>> {
+  const dbname = (db.section as { args: { dbname: string } }).args.dbname;
+  const user = `${dbname}_${name}`;
+  await withAdmin(databaseUrl(w.pg.adminUrl, dbname), async (c) => {
+    await c.query(`CREATE ROLE ${user} LOGIN PASSWORD '${SECRETS.dbPassword}'`);
+    for (const g of grants) await c.query(g.replaceAll('$ROLE', user));
+  });
+  return { user, password: SECRETS.dbPassword };
+}
+
+const ids = ['', '@', '@:figures.test', '@carol:figures.test ', ' carol', 'carol ', 'carol\t', 'Carol', '@carol', 'carol:figures.test',
+  '@carol:other.test', '@carol:figures.test:8448', 'ca rol', 'ca#rol', 'ca\nrol', 'c'.repeat(300), '12345', 'cärol', '@@carol:figures.test'];
+
+const INPUTS: BadInput[] = [
+  ...ids.map((id): BadInput => ({ cls: 'user IDs', name: JSON.stringify(id), args: (w) => register(w, id) })),
+  ...['alice ', '@alice:figures.test ', '@alice:other.test', '@alice', 'alice\n'].map(
+    (id): BadInput => ({ cls: 'user IDs', name: `promote ${JSON.stringify(id)}`, args: () => ['promote', id] }),
+  ),
+
+  // Each spelling is applied to a user already in the state it asks for, so reading it right, or
+  // refusing it, changes nothing; reading it wrong (e.g. True as false) demotes or promotes.
+  ...['False', 'FALSE', 'no', '0', 'off'].map((v): BadInput => ({ cls: 'booleans', name: `--admin=${v} on a non-admin`, args: () => ['register', 'alice', '--exists-ok', `--admin=${v}`] })),
+  ...['True', 'TRUE', 'yes', '1', 'on', 'maybe', '2', '', 'truee'].map((v): BadInput => ({ cls: 'booleans', name: `--admin=${v} on an admin`, args: () => ['register', 'bob', '--exists-ok', `--admin=${v}`] })),
+  { cls: 'booleans', name: '--no-admin=false on an admin', args: () => ['register', 'bob', '--exists-ok', '--no-admin=false'] },
+  { cls: 'booleans', name: '--admin --no-admin on an admin', args: () => ['register', 'bob', '--exists-ok', '--admin', '--no-admin'] },
+  ...['True', 'yes', '1', 'on', 'maybe'].map((v): BadInput => ({ cls: 'booleans', name: `promote --dry-run=${v}`, args: () => ['promote', 'alice', `--dry-run=${v}`] })),
+  { cls: 'booleans', name: 'set-password --logout=maybe', args: (w) => ['set-password', 'dave', '--password-file', w.passwordFile, '--logout=maybe'] },
+
+  ...['0', '0s', '-1h', 'abc', '', '1y', '36501d', '99999999999w'].map(
+    (v): BadInput => ({ cls: 'option values', name: `--expires-in ${JSON.stringify(v)}`, args: () => ['issue-token', 'alice', '--expires-in', v] }),
+  ),
+  ...['', 'D'.repeat(600), 'a\nb', 'a\u0007b'].map(
+    (v): BadInput => ({ cls: 'option values', name: `--device-id ${JSON.stringify(v.slice(0, 12))} (${v.length})`, args: () => ['issue-token', 'alice', '--device-id', v] }),
+  ),
+  ...['x'.repeat(100_000), 'x'.repeat(257), 'a\u0007b', 'a\nb'].map(
+    (v): BadInput => ({ cls: 'option values', name: `--displayname ${JSON.stringify(v.slice(0, 12))} (${v.length} chars)`, args: (w) => [...register(w), '--displayname', v] }),
+  ),
+  { cls: 'option values', name: '--user-type nope', args: (w) => [...register(w), '--user-type', 'nope'] },
+  { cls: 'option values', name: 'register --admin --no-admin', args: (w) => ['register', 'carol', '--admin', '--no-admin', '--password-file', w.passwordFile] },
+  { cls: 'option values', name: 'promote alice -c (no value)', args: () => ['promote', 'alice', '-c'] },
+  { cls: 'option values', name: 'unknown option', args: () => ['promote', 'alice', '--frobnicate'] },
+  { cls: 'option values', name: 'no command', args: () => [] },
+  { cls: 'option values', name: 'unknown command', args: () => ['promot', 'alice'] },
+
+  ...(
+    [
+      ['tab after key:', (db: Db) => usual(db).replace('bcrypt_rounds: 4', 'bcrypt_rounds:\t4')],
+      ['trailing tab', (db: Db) => usual(db).replace('bcrypt_rounds: 4', 'bcrypt_rounds: 4\t')],
+      ['invalid UTF-8', (db: Db) => Buffer.concat([Buffer.from(usual(db)), Buffer.from([0x23, 0x20, 0xff, 0xfe, 0x0a])])],
+      ['NUL byte', (db: Db) => `${usual(db)}# \u0000\n`],
+      ['alias bomb', (db: Db) => `${usual(db)}a: &a ["x","x","x","x","x","x","x","x","x"]\n${'bcdefghij'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghij'[i]}`).join(',')}]`).join('\n')}\n`],
+      ['unresolved alias', (db: Db) => `${usual(db)}macaroon_secret_key: *nope\n`],
+      ['bcrypt_rounds "12" (quoted)', (db: Db) => usual(db, { bcrypt_rounds: '12' })],
+      ['server_name of another server', (db: Db) => usual(db, { server_name: 'other.test' })],
+      ['no database section', () => stringify({ server_name: HS, report_stats: false })],
+      ['unknown engine', (db: Db) => usual(db, { database: { name: 'mysql', args: {} } })],
+      ['empty file', () => ''],
+      ['a list, not a mapping', () => '- server_name\n- figures.test\n'],
+    ] as Array<[string, (db: Db) => string | Buffer]>
+  ).map(([name, text]): BadInput => ({ cls: 'configs', name, args: (w) => register(w), config: (w, db) => file(w, 'config', text(db)) })),
+  { cls: 'configs', name: 'config file missing', args: (w) => register(w), config: (w) => join(w.dir, 'no-such.yaml') },
+  {
+    cls: 'configs',
+    name: 'empty config directory',
+    args: (w) => register(w),
+    config: (w) => {
+      const dir = join(w.dir, `empty-conf-${Math.random().toString(36).slice(2)}`);
+      mkdirSync(dir);
+      return dir;
+    },
+  },
+
+  { cls: 'password sources', name: '--password-file missing', args: () => ['register', 'carol', '--no-admin', '--password-file', '/nonexistent/pw'] },
+  { cls: 'password sources', name: '--password-file a directory', args: (w) => ['register', 'carol', '--no-admin', '--password-file', w.dir] },
+  { cls: 'password sources', name: '--password-file empty', args: (w) => ['register', 'carol', '--no-admin', '--password-file', file(w, 'pw', '')] },
+  { cls: 'password sources', name: '--password-file whitespace only', args: (w) => ['register', 'carol', '--no-admin', '--password-file', file(w, 'pw', ' \t\n')] },
+  { cls: 'password sources', name: '--password-file <the password>', args: () => ['register', 'carol', '--no-admin', '--password-file', 'MyS3cret!'] },
+  { cls: 'password sources', name: '--password-stdin, empty stdin', args: () => ['register', 'carol', '--no-admin', '--password-stdin'], input: '' },
+  { cls: 'password sources', name: "--password ''", args: () => ['register', 'carol', '--no-admin', '--password', ''] },
+  { cls: 'password sources', name: 'two sources', args: (w) => [...register(w), '--password-stdin'], input: SECRETS.password },
+  { cls: 'password sources', name: 'no source, not a terminal', args: () => ['register', 'carol', '--no-admin'] },
+  {
+    cls: 'password sources',
+    name: 'policy refuses',
+    args: (w) => register(w),
+    config: (w, db) => file(w, 'policy', usual(db, { password_config: { pepper: SECRETS.pepper, policy: { enabled: true, minimum_length: 64 } } })),
+  },
+  { cls: 'password sources', name: 'set-password, deactivated user', args: (w) => ['set-password', 'erin', '--password-file', w.passwordFile] },
+
+  ...(
+    [
+      ['wrong password', async (_w: World, db: Db) => pgWith(db, { password: 'wrong' })],
+      ['no password anywhere', async (_w: World, db: Db) => pgWith(db, { password: undefined })],
+      ['port closed', async (_w: World, db: Db) => pgWith(db, { port: 1 })],
+      ['port speaks HTTP', async (_w: World, db: Db, p: Ports) => pgWith(db, { port: p.http })],
+      ['port accepts, never answers', async (_w: World, db: Db, p: Ports) => pgWith(db, { port: p.silent })],
+      ['no such database', async (_w: World, db: Db) => pgWith(db, { dbname: 'no_such_database' })],
+      ['role may only SELECT', async (w: World, db: Db) => pgWith(db, await role(w, db, 'ro', ['GRANT SELECT ON ALL TABLES IN SCHEMA public TO $ROLE']))],
+      [
+        'read-only transactions (like a standby)',
+        async (w: World, db: Db) =>
+          pgWith(db, await role(w, db, 'standby', ['GRANT ALL ON ALL TABLES IN SCHEMA public TO $ROLE', 'ALTER ROLE $ROLE SET default_transaction_read_only = on'])),
+      ],
+    ] as Array<[string, (w: World, db: Db, p: Ports) => Promise<Record<string, unknown>>]>
+  ).map(
+    ([name, section]): BadInput => ({
+      cls: 'database',
+      name: `postgres: ${name}`,
+      engines: ['postgres'],
+      args: () => ['promote', 'alice'],
+      config: async (w, db, p) => file(w, 'db', usual(db, { database: await section(w, db, p) })),
+    }),
+  ),
+  ...(
+    [
+      ['file missing', (w: World) => join(w.dir, 'missing.db')],
+      ['a directory', (w: World) => w.dir],
+      ['a text file', (w: World) => file(w, 'text', 'hello\n')],
+      ['an empty file', (w: World) => file(w, 'empty', '')],
+    ] as Array<[string, (w: World) => string]>
+  ).map(
+    ([name, path]): BadInput => ({
+      cls: 'database',
+      name: `sqlite: ${name}`,
+      engines: ['sqlite'],
+      args: () => ['promote', 'alice'],
+      config: (w, db) => file(w, 'db', usual(db, { database: { name: 'sqlite3', args: { database: path(w) } } })),
+    }),
+  ),
+];
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+/** `engines`: where the engine-independent inputs run; each engine's own database failures always run. */
+export async function badInputs(w: World, engines: readonly Engine[], timeoutMs: number): Promise<BadInputRow[]> {
+  const http = createHttpServer((_req, res) => res.end('ok'));
+  const silent = createTcpServer(() => {});
+  const ports = { http: await listen(http), silent: await listen(silent) };
+  try {
+    const jobs = INPUTS.flatMap((input) => (input.engines ?? engines).map((engine) => ({ input, engine })));
+    // Database failures mostly wait on timeouts, so they may overlap more than CPU-bound runs.
+    const results = await inPool(jobs, 4, async ({ input, engine }) => {
+      const db = await w.fresh(engine);
+      const before = await snapshot(db);
+      const config = input.config ? await input.config(w, db, ports) : w.config(db);
+      const cwd = join(w.dir, 'cwd');
+      mkdirSync(cwd, { recursive: true });
+      const run = await runTool(['-c', config, '--yes', ...input.args(w)], { input: input.input, env: input.env, cwd, timeoutMs });
+      const changed = changedTables(before, await snapshot(db));
+      return { input, engine, run, changed };
+    });
+    const rows = new Map<string, BadInputRow>();
+    for (const { input, engine, run, changed } of results) {
+      const row = rows.get(input.cls) ?? { cls: input.cls, tried: 0, exits: {}, changed: 0, exit1: 0, notes: [] };
+      rows.set(input.cls, row);
+      row.tried += 1;
+      row.exits = histogram([...Object.entries(row.exits).flatMap(([k, n]) => Array(n).fill(k)), outcome(run)]);
+      const label = `${engine} ${input.name}: exit ${outcome(run)}`;
+      if (changed.length > 0) {
+        row.changed += 1;
+        row.notes.push(`${label}, changed ${changed.join(', ')}`);
+      }
+      if (run.code === 1 || run.timedOut) {
+        if (run.code === 1) row.exit1 += 1;
+        row.notes.push(`${label} after ${(run.ms / 1000).toFixed(1)} s: ${firstMessage(run)}`);
+      }
+    }
+    return [...rows.values()];
+  } finally {
+    http.close();
+    silent.close();
+  }
+}
