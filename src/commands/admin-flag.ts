@@ -3,7 +3,7 @@ import type { Io } from '../io.js';
 import type { Output } from '../output.js';
 import { defineCommand, prepareForUser, withUserPositional } from './context.js';
 import { demote, promote } from '../synapse/user-operations.js';
-import { reportOperation } from './shared.js';
+import { reportOperation } from './report.js';
 
 function adminFlagCommand(admin: boolean, io: Io, out: Output) {
   const name = admin ? 'promote' : 'demote';

@@ -70,7 +70,7 @@ export type UserArgs = ArgsOf<typeof withUserPositional<GlobalOptions>>;
 
 export interface Prepared {
   config: SynapseConfig;
-  /** A read-only look at the database, outside any transaction. */
+  /** A look at the database that only reads, outside any transaction. */
   read<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
   /** The command's one transaction, rolled back on --dry-run. */
   write<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
@@ -98,11 +98,20 @@ function refuseDelegatedAuth(config: SynapseConfig): void {
 
 function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Output, changes: boolean): Prepared {
   if (changes) refuseDelegatedAuth(config);
-  const session = (mode: 'read' | 'write') => ({ mode, dryRun: args.dryRun, now: io.now, report: out, env: io.env });
+  const session = (transaction: boolean) => ({
+    // A command that will write opens even its first look with write access, so that a database it
+    // cannot change (an SQLite file it may only read) is refused before anyone types a password.
+    access: changes ? ('write' as const) : ('read' as const),
+    transaction,
+    dryRun: args.dryRun,
+    now: io.now,
+    report: out,
+    env: io.env,
+  });
   return {
     config,
-    read: (fn) => withSynapse(config, session('read'), fn),
-    write: (fn) => withSynapse(config, session('write'), fn),
+    read: (fn) => withSynapse(config, session(false), fn),
+    write: (fn) => withSynapse(config, session(true), fn),
   };
 }
 

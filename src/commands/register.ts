@@ -11,7 +11,7 @@ import { checkDisplayname } from '../synapse/limits.js';
 import { validateNewLocalpart } from '../synapse/user-id.js';
 import { existingForRegister, register, type NewUser } from '../synapse/user-operations.js';
 import { obtainPasswordHash, withPasswordOptions } from './password-options.js';
-import { reportOperation } from './shared.js';
+import { reportOperation } from './report.js';
 
 function registerOptions(y: Argv<GlobalOptions>) {
   return withPasswordOptions(withUserPositional(y))

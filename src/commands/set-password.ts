@@ -4,7 +4,7 @@ import type { Output } from '../output.js';
 import { defineCommand, prepareForUser, withUserPositional } from './context.js';
 import { setPassword, userForSetPassword } from '../synapse/user-operations.js';
 import { obtainPasswordHash, withPasswordOptions } from './password-options.js';
-import { reportOperation } from './shared.js';
+import { reportOperation } from './report.js';
 
 export function setPasswordCommand(io: Io, out: Output) {
   return defineCommand({

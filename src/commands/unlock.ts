@@ -2,7 +2,7 @@ import type { Io } from '../io.js';
 import type { Output } from '../output.js';
 import { defineCommand, prepareForUser, withUserPositional } from './context.js';
 import { unlock } from '../synapse/user-operations.js';
-import { reportOperation } from './shared.js';
+import { reportOperation } from './report.js';
 
 export function unlockCommand(io: Io, out: Output) {
   return defineCommand({

@@ -16,8 +16,10 @@ export interface Reporter {
 }
 
 export interface SessionOptions {
-  /** read: a read-only connection, no transaction; write: one transaction, rolled back on dryRun. */
-  mode: AccessMode;
+  /** What the connection may do: read opens it read-only. */
+  access: AccessMode;
+  /** Run `fn` in one transaction (rolled back on dryRun), or outside any, for reads only. */
+  transaction: boolean;
   dryRun: boolean;
   /** Milliseconds since the epoch. */
   now: () => number;
@@ -42,15 +44,15 @@ async function refuseForeignDatabase(db: Knex, config: SynapseConfig): Promise<v
   );
 }
 
-/** Opens Synapse's database, checks it, runs `fn` (in one transaction when writing), and closes it. */
+/** Opens Synapse's database, checks it, runs `fn` (in one transaction when asked), and closes it. */
 export function withSynapse<T>(config: SynapseConfig, opts: SessionOptions, fn: (ctx: UserContext) => Promise<T>): Promise<T> {
-  return withDatabase(config.database, opts.mode, async (db) => {
+  return withDatabase(config.database, opts.access, async (db) => {
     const schema = await inspectSchema(db, describeDatabase(config.database));
     opts.report.detail(`Synapse schema version ${schema.version} (compat ${schema.compatVersion ?? 'n/a'})`);
     for (const w of schema.warnings) opts.report.warn(w);
     await refuseForeignDatabase(db, config);
     const ctx: UserContext = { db, dialect: dialectOf(db), schema, serverName: config.serverName, now: opts.now };
-    if (opts.mode === 'read') return fn(ctx);
+    if (!opts.transaction) return fn(ctx);
     return inTransaction(db, opts.dryRun, (trx) => fn({ ...ctx, db: trx }), opts.env);
   });
 }

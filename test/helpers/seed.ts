@@ -1,7 +1,7 @@
 // Users as Synapse would have left them, and a snapshot to prove a command changed nothing.
 import type { Knex } from 'knex';
 import { TOOL_TABLES } from '../../src/synapse/tables.js';
-import { dialectOf, rawRows, sqlBool, tableColumns } from '../../src/database/dialect.js';
+import { byDialect, dialectOf, rawRows, sqlBool, tableColumns } from '../../src/database/dialect.js';
 
 export interface SeedUser {
   name: string;
@@ -82,10 +82,10 @@ export async function snapshot(db: Knex): Promise<Record<string, unknown[]>> {
     const rows: unknown[] = await db(t).select('*');
     out[t] = rows.map((r) => JSON.stringify(r)).sort();
   }
-  const search =
-    dialect === 'sqlite'
-      ? 'SELECT user_id, value FROM user_directory_search ORDER BY user_id'
-      : 'SELECT user_id, vector::text AS value FROM user_directory_search ORDER BY user_id';
+  const search = byDialect(dialect, {
+    sqlite: 'SELECT user_id, value FROM user_directory_search ORDER BY user_id',
+    postgres: 'SELECT user_id, vector::text AS value FROM user_directory_search ORDER BY user_id',
+  });
   out.user_directory_search = rawRows(dialect, await db.raw(search));
   return out;
 }
