@@ -39,16 +39,20 @@ function lockWarnings(user: UserRow): string[] {
 export async function promote(ctx: UserContext, userId: string): Promise<OperationResult> {
   const user = await requireUser(ctx, userId);
   assertActiveAccount(user, 'make an admin of', REACTIVATE_HINT);
-  if (user.admin) return result(user.name, [], lockWarnings(user));
-  await ctx.db('users').where({ name: user.name }).update({ admin: 1 });
-  return result(user.name, [`${user.name}: admin 0 -> 1`], lockWarnings(user));
+  return result(user.name, await setAdminFlag(ctx, user, true), lockWarnings(user));
 }
 
 export async function demote(ctx: UserContext, userId: string): Promise<OperationResult> {
   const user = await requireUser(ctx, userId);
-  if (!user.admin) return result(user.name, []);
-  await ctx.db('users').where({ name: user.name }).update({ admin: 0 });
-  return result(user.name, [`${user.name}: admin 1 -> 0`], await noAdminLeftWarnings(ctx));
+  const changes = await setAdminFlag(ctx, user, false);
+  return result(user.name, changes, changes.length > 0 ? await noAdminLeftWarnings(ctx) : []);
+}
+
+/** users.admin as promote, demote and register --exists-ok set it; says what changed, if anything. */
+async function setAdminFlag(ctx: UserContext, user: UserRow, admin: boolean): Promise<string[]> {
+  if (user.admin === admin) return [];
+  await ctx.db('users').where({ name: user.name }).update({ admin: admin ? 1 : 0 });
+  return [`${user.name}: admin ${Number(user.admin)} -> ${Number(admin)}`];
 }
 
 export interface RegisterInput {
@@ -97,10 +101,10 @@ async function registerExisting(
   existing: UserRow,
   admin: boolean,
 ): Promise<OperationResult & { created: boolean }> {
-  if (admin === existing.admin) return { ...result(existing.name, [], lockWarnings(existing)), created: false };
-  await ctx.db('users').where({ name: existing.name }).update({ admin: admin ? 1 : 0 });
-  const warnings = [...lockWarnings(existing), ...(admin ? [] : await noAdminLeftWarnings(ctx))];
-  return { ...result(existing.name, [`${existing.name}: admin ${Number(existing.admin)} -> ${Number(admin)}`], warnings), created: false };
+  const changes = await setAdminFlag(ctx, existing, admin);
+  const demoted = changes.length > 0 && !admin;
+  const warnings = [...lockWarnings(existing), ...(demoted ? await noAdminLeftWarnings(ctx) : [])];
+  return { ...result(existing.name, changes, warnings), created: false };
 }
 
 export async function register(
