@@ -39,7 +39,7 @@ const EPILOGUE = [
 ].join('\n');
 
 /** After these the shell completes file names (yargs' scripts fall back to them on no answer). */
-const PATH_OPTIONS = new Set(['-c', '--config', '--password-file', '--database-url']);
+const PATH_OPTIONS = new Set(['-c', '--config', '--password-file', '--database-url', '--mas-config']);
 
 const COMMAND_NAMES = new Set(['promote', 'demote', 'register', 'set-password', 'list-admins', 'issue-token', 'unlock', 'check']);
 

@@ -10,6 +10,8 @@ import type { Output } from '../output.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';
 import { delegatedAuthMessage } from '../synapse/login.js';
 import { withSynapse } from '../synapse/session.js';
+import { loadMasConfig, type MasConfig } from '../mas/config.js';
+import { withMas, type MasContext } from '../mas/session.js';
 import { parseUserArg, type ParsedUser } from '../synapse/user-id.js';
 import type { UserContext } from '../synapse/user-store.js';
 import { singleValue } from './cli-options.js';
@@ -28,6 +30,16 @@ export function withGlobalOptions<T>(y: Argv<T>) {
     .option('database-url', {
       ...singleValue('database-url'),
       describe: "a postgres:// URL or an SQLite path; overrides the config's database",
+    })
+    .option('mas-config', {
+      type: 'string',
+      requiresArg: true,
+      coerce: (v: string | string[]) => [v].flat(),
+      describe: "matrix-authentication-service's config.yaml (repeatable, merged as MAS does; default $MAS_CONFIG)",
+    })
+    .option('mas-database-url', {
+      ...singleValue('mas-database-url'),
+      describe: "a postgres:// URL for matrix-authentication-service's database; overrides its config",
     })
     .option('json', { type: 'boolean', default: false, describe: 'print exactly one JSON object on stdout' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'show what would change, write nothing' })
@@ -68,8 +80,19 @@ export function withUserPositional<T>(y: Argv<T>) {
 
 export type UserArgs = ArgsOf<typeof withUserPositional<GlobalOptions>>;
 
+/** matrix-authentication-service's side, present when Synapse's config hands logins to it. */
+export interface MasPrepared {
+  config: MasConfig;
+  /** A look at MAS's database that only reads, outside any transaction. */
+  read<T>(fn: (ctx: MasContext) => Promise<T>): Promise<T>;
+  /** The command's one transaction on MAS's database, rolled back on --dry-run. */
+  write<T>(fn: (ctx: MasContext) => Promise<T>): Promise<T>;
+}
+
 export interface Prepared {
   config: SynapseConfig;
+  /** Set when MAS owns logins: the command works on MAS's database, reading Synapse's only. */
+  mas?: MasPrepared;
   /** A look at the database that only reads, outside any transaction. */
   read<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
   /** The command's one transaction, rolled back on --dry-run. */
@@ -96,9 +119,16 @@ function refuseDelegatedAuth(config: SynapseConfig): void {
   }
 }
 
-function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Output, changes: boolean): Prepared {
-  if (changes) refuseDelegatedAuth(config);
-  const session = (transaction: boolean) => ({
+interface PrepareOptions {
+  changes: boolean;
+  /** The command has its own path for servers whose logins belong to MAS. */
+  masAware?: boolean;
+}
+
+async function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Output, opts: PrepareOptions): Promise<Prepared> {
+  const delegated = config.delegatedAuth;
+  if (opts.changes && delegated && !opts.masAware) refuseDelegatedAuth(config);
+  const session = (transaction: boolean, changes: boolean) => ({
     // A command that will write opens even its first look with write access, so that a database it
     // cannot change (an SQLite file it may only read) is refused before anyone types a password.
     access: changes ? ('write' as const) : ('read' as const),
@@ -108,16 +138,37 @@ function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Output, ch
     report: out,
     env: io.env,
   });
-  return {
+  // With MAS, Synapse's tables are only read: MAS's worker makes the Synapse side follow.
+  const synapseChanges = opts.changes && !delegated;
+  const prepared: Prepared = {
     config,
-    read: (fn) => withSynapse(config, session(false), fn),
-    write: (fn) => withSynapse(config, session(true), fn),
+    read: (fn) => withSynapse(config, session(false, synapseChanges), fn),
+    write: (fn) => withSynapse(config, session(true, synapseChanges), fn),
+  };
+  if (!delegated || !opts.masAware) return prepared;
+  const mas = await loadMasConfig({
+    configPaths: args.masConfig ?? [],
+    databaseUrl: args.masDatabaseUrl,
+    env: io.env,
+    cwd: io.cwd,
+    synapseFiles: config.files,
+  });
+  out.detail(`Read MAS config: ${mas.files.length > 0 ? mas.files.join(', ') : '(none)'}`);
+  out.detail(`MAS database (${mas.databaseSource}): ${describeDatabase(mas.database)}`);
+  for (const w of mas.warnings) out.warn(w);
+  return {
+    ...prepared,
+    mas: {
+      config: mas,
+      read: (fn) => withMas(mas, config.serverName, session(false, opts.changes), fn),
+      write: (fn) => withMas(mas, config.serverName, session(true, opts.changes), fn),
+    },
   };
 }
 
 /** Reads the config; a command that changes users is refused here when Synapse does not own them. */
-export async function prepare(args: GlobalArgs, io: Io, out: Output, { changes }: { changes: boolean }): Promise<Prepared> {
-  return opened(await readConfig(args, io, out), args, io, out, changes);
+export async function prepare(args: GlobalArgs, io: Io, out: Output, opts: PrepareOptions): Promise<Prepared> {
+  return opened(await readConfig(args, io, out), args, io, out, opts);
 }
 
 /** prepare() for a command about one user, named by the `<user>` argument. */
@@ -125,11 +176,11 @@ export async function prepareForUser(
   args: UserArgs,
   io: Io,
   out: Output,
-  { changes }: { changes: boolean },
+  opts: PrepareOptions,
 ): Promise<Prepared & { user: ParsedUser }> {
   const config = await readConfig(args, io, out);
   const user = parseUserArg(args.user, config.serverName);
-  return { ...opened(config, args, io, out, changes), user };
+  return { ...(await opened(config, args, io, out, opts)), user };
 }
 
 /**
