@@ -61,8 +61,7 @@ export async function readPassword(source: PasswordSource, io: PasswordIO): Prom
       password = await promptWithConfirmation(io);
       break;
     case 'file':
-      password = stripLikePython(decodeUtf8(await readPasswordFile(source.path), `The password file ${source.path}`));
-      break;
+      return { password: await passwordFromFile(source.path, '--password-file'), generated: false };
     case 'stdin':
       if (io.isTTY) {
         throw new UsageError(
@@ -134,17 +133,27 @@ const READ_FAILURES: Record<string, string> = {
  * log, so a file that cannot be read is not named: the admin can see the path in the command.
  * Once read, it is known to be a file, and later messages name it.
  */
-async function readPasswordFile(path: string): Promise<Buffer> {
+async function readPasswordFile(path: string, givenWith: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
     const reason = READ_FAILURES[code] ?? `error ${code}`;
     throw new UsageError(
-      `Cannot read the file given with --password-file: ${reason}. Its name is not repeated here, in case a ` +
+      `Cannot read the file given with ${givenWith}: ${reason}. Its name is not repeated here, in case a ` +
         'password was typed in its place. Check the path (a relative one is taken from the current directory).',
     );
   }
+}
+
+/**
+ * A password file as Synapse's register_new_matrix_user reads one: UTF-8, surrounding whitespace
+ * stripped, one usable line. `givenWith` names the option or key that named the file.
+ */
+export async function passwordFromFile(path: string, givenWith: string): Promise<string> {
+  const password = stripLikePython(decodeUtf8(await readPasswordFile(path, givenWith), `The password file ${path}`));
+  assertUsable(password, `the file ${path}`);
+  return password;
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {

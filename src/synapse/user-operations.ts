@@ -3,7 +3,8 @@
 import { sqlBool } from '../database/dialect.js';
 import { UserExistsError, UserNotFoundError } from '../errors.js';
 import type { AppServiceUsers } from '../config/appservice.js';
-import { addToUserDirectory, ensureProfile, listedInUserDirectory, readProfile } from './user-directory.js';
+import { INSERT_BATCH, slices } from '../database/batches.js';
+import { addToUserDirectory, ensureProfiles, listedInUserDirectory, readProfile } from './user-directory.js';
 import {
   REACTIVATE_HINT,
   assertActiveAccount,
@@ -117,29 +118,8 @@ export async function register(
   if (newUser === undefined) {
     throw new UserNotFoundError(input.userId, 'It was deleted while this command ran; run it again.');
   }
-  const { db, dialect, schema } = ctx;
-  const userCols = schema.columns.users;
-  // DO NOTHING rather than an error: a failed INSERT would abort PostgreSQL's transaction, and a
-  // racer that created the user first (it waits for that racer to commit) is no error with
-  // --exists-ok. SQLite's write lock lets no racer in between.
-  const inserted = await db('users')
-    .insert({
-      name: input.userId,
-      password_hash: newUser.passwordHash,
-      // Synapse stores creation_ts in seconds, unlike most of its timestamps.
-      creation_ts: Math.floor(ctx.now() / 1000),
-      is_guest: 0,
-      appservice_id: null,
-      admin: input.admin ? 1 : 0,
-      ...(userCols.has('user_type') ? { user_type: newUser.userType } : {}),
-      ...(userCols.has('shadow_banned') ? { shadow_banned: sqlBool(dialect, false) } : {}),
-      // Like Synapse's admin registration API: an operator-made account needs no approval.
-      ...(userCols.has('approved') ? { approved: sqlBool(dialect, true) } : {}),
-    })
-    .onConflict('name')
-    .ignore()
-    .returning('name');
-  if (inserted.length === 0) {
+  const [taken] = await createUsers(ctx, [{ userId: input.userId, localpart: input.localpart, admin: input.admin, newUser }]);
+  if (taken !== undefined) {
     if (!input.existsOk) {
       throw new UserExistsError(input.userId, 'It was created while this command ran; run it again (with --exists-ok to accept it).');
     }
@@ -147,25 +127,88 @@ export async function register(
     if (racer === undefined) throw new Error(`INSERT of ${input.userId} conflicted, yet no such user is there`);
     return registerExisting(ctx, racer, input.admin);
   }
-  const displayname = newUser.displayname === '' ? null : newUser.displayname;
-  if (displayname !== null) await ensureProfile(ctx, input.userId, input.localpart, displayname);
-  if (newUser.inDirectory) await addToUserDirectory(ctx, input.userId, input.localpart, { displayname, avatarUrl: null });
-  if (newUser.stats && schema.columns.user_stats_current.size > 0) await addUserStats(ctx, input.userId);
-  const what = [input.admin ? 'admin' : 'non-admin', newUser.userType].filter(Boolean).join(' ');
-  const named = displayname === null ? 'no display name' : `display name "${displayname}"`;
-  return { ...result(input.userId, [`created ${what} user ${input.userId} (${named})`]), created: true };
+  return { ...result(input.userId, [describeCreation(input.userId, input.admin, newUser)]), created: true };
 }
 
-/** Synapse's _update_stats_delta_txn for a brand-new user: a completed row at the current state-delta position. */
-async function addUserStats(ctx: UserContext, userId: string): Promise<void> {
+/** How a creation reads in a command's list of changes. */
+export function describeCreation(userId: string, admin: boolean, newUser: NewUser): string {
+  const what = [admin ? 'admin' : 'non-admin', newUser.userType].filter(Boolean).join(' ');
+  const named = newUser.displayname === '' ? 'no display name' : `display name "${newUser.displayname}"`;
+  return `created ${what} user ${userId} (${named})`;
+}
+
+export interface NewAccount {
+  userId: string;
+  localpart: string;
+  admin: boolean;
+  newUser: NewUser;
+}
+
+/**
+ * Writes new users as Synapse's registration writes them, a slice of rows per statement, so that
+ * `register` and `apply` write the same rows. Returns the user IDs that another writer created
+ * first: those are left as they are, and nothing else is written for them.
+ */
+export async function createUsers(ctx: UserContext, accounts: readonly NewAccount[]): Promise<string[]> {
+  const { db, dialect, schema } = ctx;
+  const userCols = schema.columns.users;
+  // Synapse stores creation_ts in seconds, unlike most of its timestamps.
+  const creationTs = Math.floor(ctx.now() / 1000);
+  const inserted = new Set<string>();
+  for (const slice of slices(accounts, INSERT_BATCH)) {
+    // DO NOTHING rather than an error: a failed INSERT would abort PostgreSQL's transaction, and a
+    // racer that created the user first (it waits for that racer to commit) is for the caller to
+    // judge. SQLite's write lock lets no racer in between.
+    const rows: Array<{ name: string }> = await db('users')
+      .insert(
+        slice.map(({ userId, admin, newUser }) => ({
+          name: userId,
+          password_hash: newUser.passwordHash,
+          creation_ts: creationTs,
+          is_guest: 0,
+          appservice_id: null,
+          admin: admin ? 1 : 0,
+          ...(userCols.has('user_type') ? { user_type: newUser.userType } : {}),
+          ...(userCols.has('shadow_banned') ? { shadow_banned: sqlBool(dialect, false) } : {}),
+          // Like Synapse's admin registration API: an operator-made account needs no approval.
+          ...(userCols.has('approved') ? { approved: sqlBool(dialect, true) } : {}),
+        })),
+      )
+      .onConflict('name')
+      .ignore()
+      .returning('name');
+    for (const r of rows) inserted.add(r.name);
+  }
+  const created = accounts.filter((a) => inserted.has(a.userId));
+  const displayname = (a: NewAccount) => (a.newUser.displayname === '' ? null : a.newUser.displayname);
+  // An empty display name means no profile row, as Synapse does.
+  await ensureProfiles(
+    ctx,
+    created.filter((a) => displayname(a) !== null).map((a) => ({ userId: a.userId, localpart: a.localpart, displayname: displayname(a) })),
+  );
+  await addToUserDirectory(
+    ctx,
+    created
+      .filter((a) => a.newUser.inDirectory)
+      .map((a) => ({ userId: a.userId, localpart: a.localpart, profile: { displayname: displayname(a), avatarUrl: null } })),
+  );
+  const withStats = created.filter((a) => a.newUser.stats);
+  if (withStats.length > 0 && schema.columns.user_stats_current.size > 0) await addUserStats(ctx, withStats.map((a) => a.userId));
+  return accounts.filter((a) => !inserted.has(a.userId)).map((a) => a.userId);
+}
+
+/** Synapse's _update_stats_delta_txn for brand-new users: a completed row at the current state-delta position. */
+async function addUserStats(ctx: UserContext, userIds: readonly string[]): Promise<void> {
   const position = ctx.schema.columns.current_state_delta_stream.size > 0
     ? Number((await ctx.db('current_state_delta_stream').max({ m: 'stream_id' }).first())?.m ?? -1)
     : -1;
-  await ctx
-    .db('user_stats_current')
-    .insert({ user_id: userId, joined_rooms: 0, completed_delta_stream_id: position })
-    .onConflict('user_id')
-    .merge(['completed_delta_stream_id']);
+  for (const slice of slices(userIds, INSERT_BATCH)) {
+    await ctx
+      .db('user_stats_current')
+      .insert(slice.map((userId) => ({ user_id: userId, joined_rooms: 0, completed_delta_stream_id: position })))
+      .onConflict('user_id')
+      .merge(['completed_delta_stream_id']);
+  }
 }
 
 export interface SetPasswordOptions {
@@ -235,11 +278,12 @@ async function reactivate(ctx: UserContext, user: UserRow, appServices: readonly
     const erased = await ctx.db('erased_users').where({ user_id: user.name }).delete();
     if (erased > 0) changes.push(`${user.name}: no longer marked as erased`);
   }
-  if (await ensureProfile(ctx, user.name, localpart, null)) changes.push(`${user.name}: profile recreated`);
+  const recreated = await ensureProfiles(ctx, [{ userId: user.name, localpart, displayname: null }]);
+  if (recreated.size > 0) changes.push(`${user.name}: profile recreated`);
   await ctx.db('users').where({ name: user.name }).update({ deactivated: 0 });
   changes.push(`${user.name}: deactivated 1 -> 0`);
   if (listedInUserDirectory(user.name, user.userType, appServices)) {
-    await addToUserDirectory(ctx, user.name, localpart, await readProfile(ctx, user.name, localpart));
+    await addToUserDirectory(ctx, [{ userId: user.name, localpart, profile: await readProfile(ctx, user.name, localpart) }]);
     changes.push(`${user.name}: back in the user directory`);
   }
   return changes;
