@@ -4,6 +4,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { STDIN_ARG, applyCommand } from './commands/apply.js';
 import { checkCommand } from './commands/check.js';
 import { demoteCommand, promoteCommand } from './commands/admin-flag.js';
 import { issueTokenCommand } from './commands/issue-token.js';
@@ -16,6 +17,7 @@ import { withGlobalOptions } from './commands/context.js';
 import { EXIT_CODE_HELP, ExitCode, ToolError, UsageError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { Output } from './output.js';
+import { sizeThreadPool } from './threadpool.js';
 
 const COMMANDS = [
   promoteCommand,
@@ -26,6 +28,7 @@ const COMMANDS = [
   issueTokenCommand,
   unlockCommand,
   checkCommand,
+  applyCommand,
 ];
 
 const EPILOGUE = [
@@ -41,7 +44,7 @@ const EPILOGUE = [
 /** After these the shell completes file names (yargs' scripts fall back to them on no answer). */
 const PATH_OPTIONS = new Set(['-c', '--config', '--password-file', '--database-url', '--mas-config']);
 
-const COMMAND_NAMES = new Set(['promote', 'demote', 'register', 'set-password', 'list-admins', 'issue-token', 'unlock', 'check']);
+const COMMAND_NAMES = new Set(['promote', 'demote', 'register', 'set-password', 'list-admins', 'issue-token', 'unlock', 'check', 'apply']);
 
 /** Every boolean option of every command, read by readBooleanOptions before yargs parses. */
 export const BOOLEAN_OPTIONS: readonly BooleanOption[] = [
@@ -140,7 +143,12 @@ function commandLine(argv: string[], commands: CommandModule[], out: Output) {
 function begin(rawArgv: string[], io: Io) {
   const booleans = readBooleanOptions(rawArgv, BOOLEAN_OPTIONS);
   const out = new Output(io, booleans.values.get('json') ?? false, booleans.values.get('verbose') ?? false);
-  return { argv: booleans.argv, problem: booleans.problem, out };
+  return { argv: stdinArgument(booleans.argv), problem: booleans.problem, out };
+}
+
+/** yargs drops a lone `-` (it reads it as an empty option group); `apply -` means stdin, so it is kept as STDIN_ARG. */
+function stdinArgument(argv: string[]): string[] {
+  return argv.includes('apply') ? argv.map((a) => (a === '-' ? STDIN_ARG : a)) : argv;
 }
 
 /** Runs the CLI on `argv` and returns the exit code; never calls process.exit. */
@@ -190,5 +198,6 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  sizeThreadPool(process.env);
   process.exitCode = await runCli(hideBin(process.argv), processIo());
 }

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseSettings } from '../src/database/settings.js';
 import { dialectOf, rawRows } from '../src/database/dialect.js';
-import { checkPassword } from '../src/synapse/password.js';
+import { checkPassword, hashPassword } from '../src/synapse/password.js';
 import { TOKEN_ID_GAP } from '../src/synapse/tokens.js';
 import { DIALECTS, freshDatabase, writeHomeserverYaml } from './helpers/databases.js';
 import { startFakeSynapse } from './helpers/fake-synapse.js';
@@ -30,6 +30,8 @@ interface Case {
   extraConfig?: Record<string, unknown>;
   args: string[];
   input?: string;
+  /** Files written into the case's directory first (apply files, password files); __DIR__ is that directory. */
+  files?: Record<string, string>;
   code: number;
   /** A fragment of the error message (checked in the --json error and on stderr). */
   message?: RegExp;
@@ -760,6 +762,224 @@ const cases: Case[] = [
     args: ['list-admins'],
     code: 0,
   },
+  // apply: a file of users made so, in one transaction.
+  {
+    name: 'apply creates the users of a file as register does',
+    files: {
+      'alice.pw': 'Alice-pw-1\n',
+      'users.yaml': `users:
+  - user: alice
+    admin: true
+    password_file: alice.pw
+  - user: "@bot:example.test"
+    random_password: true
+    displayname: Helper Bot
+    user_type: bot
+  - user: carol
+    password_hash: "$2b$04$abcdefghijklmnopqrstuu5Hs0pMEYh6gbldvQ3d6cTdiEW4nUAMW"
+`,
+    },
+    args: ['apply', 'users.yaml'],
+    code: 0,
+    check: async ({ db }, run) => {
+      const json = run.json();
+      expect(json).toMatchObject({ ok: true, changed: true, dry_run: false, created: 3, updated: 0, unchanged: 0 });
+      const alice = await userRow(db, '@alice:example.test');
+      expect(Number(alice.admin)).toBe(1);
+      expect(Number(alice.creation_ts)).toBe(Math.floor(FIXED_NOW / 1000));
+      expect(await checkPassword('Alice-pw-1', alice.password_hash, PASSWORD_SETTINGS)).toBe(true);
+      const bot = json.users.find((u: { user_id: string }) => u.user_id === '@bot:example.test');
+      expect(bot).toMatchObject({ action: 'create' });
+      expect(await checkPassword(bot.password, (await userRow(db, '@bot:example.test')).password_hash, PASSWORD_SETTINGS)).toBe(true);
+      expect((await userRow(db, '@bot:example.test')).user_type).toBe('bot');
+      expect(json.users.find((u: { user_id: string }) => u.user_id === '@alice:example.test').password).toBeUndefined();
+      expect((await userRow(db, '@carol:example.test')).password_hash).toBe('$2b$04$abcdefghijklmnopqrstuu5Hs0pMEYh6gbldvQ3d6cTdiEW4nUAMW');
+      expect(await db('profiles').select('user_id', 'displayname').orderBy('user_id')).toEqual([
+        { user_id: 'alice', displayname: 'alice' },
+        { user_id: 'bot', displayname: 'Helper Bot' },
+        { user_id: 'carol', displayname: 'carol' },
+      ]);
+      expect((await db('user_directory').select('user_id')).length).toBe(3);
+      expect((await db('user_stats_current').select('user_id')).length).toBe(3);
+    },
+  },
+  {
+    name: 'apply of a file already applied changes nothing and says so',
+    seed: async (db) => {
+      await seedUser(db, { name: '@alice:example.test', admin: true });
+      await seedUser(db, { name: '@bob:example.test' });
+    },
+    files: { 'users.yaml': 'users:\n  - {user: alice, admin: true, random_password: true}\n  - user: bob\n' },
+    args: ['apply', 'users.yaml'],
+    code: 0,
+    unchanged: true,
+    check: async (_env, run) => {
+      expect(run.json()).toMatchObject({ changed: false, created: 0, updated: 0, unchanged: 2 });
+      expect(run.json().users[0]).toEqual({ user_id: '@alice:example.test', action: 'unchanged', changes: [] });
+    },
+  },
+  {
+    name: 'apply reads every password file, also of users that keep their password',
+    seed: (db) => seedUser(db, { name: '@Alice:example.test' }),
+    files: { 'users.yaml': 'users:\n  - user: alice\n    admin: true\n    password_file: nowhere-needed\n' },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /password_file of @alice:example\.test: it does not exist/,
+  },
+  {
+    name: 'apply promotes an existing user (legacy case) and leaves its password alone by default',
+    seed: (db) => seedUser(db, { name: '@Alice:example.test' }),
+    files: { 'alice.pw': 'new-pw-1', 'users.yaml': 'users:\n  - user: alice\n    admin: true\n    password_file: alice.pw\n' },
+    args: ['apply', 'users.yaml'],
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ changed: true, updated: 1, users: [{ user_id: '@Alice:example.test', action: 'update', changes: ['@Alice:example.test: admin 0 -> 1'] }] });
+      const row = await userRow(db, '@Alice:example.test');
+      expect(Number(row.admin)).toBe(1);
+      expect(await checkPassword('new-pw-1', row.password_hash, PASSWORD_SETTINGS)).toBe(false);
+    },
+  },
+  {
+    name: 'apply with update_password: always rewrites only the hashes that do not match',
+    seed: async (db) => {
+      const settings = { pepper: '', bcryptRounds: 4 };
+      await seedUser(db, { name: '@alice:example.test', admin: true, passwordHash: await hashPassword('same-pw-1', settings) });
+      await seedUser(db, { name: '@bob:example.test', passwordHash: await hashPassword('old-pw-1', settings) });
+    },
+    files: {
+      'alice.pw': 'same-pw-1\n',
+      'bob.pw': 'new-pw-1\n',
+      'users.yaml': 'update_password: always\nusers:\n  - {user: alice, password_file: alice.pw}\n  - {user: bob, password_file: bob.pw}\n',
+    },
+    args: ['apply', 'users.yaml'],
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ changed: true, updated: 1, unchanged: 1 });
+      expect(run.json().users.map((u: { action: string }) => u.action)).toEqual(['unchanged', 'update']);
+      expect(await checkPassword('new-pw-1', (await userRow(db, '@bob:example.test')).password_hash, PASSWORD_SETTINGS)).toBe(true);
+      expect(await checkPassword('same-pw-1', (await userRow(db, '@alice:example.test')).password_hash, PASSWORD_SETTINGS)).toBe(true);
+    },
+  },
+  {
+    name: 'apply with update_password: always and matching passwords writes nothing',
+    seed: async (db) => {
+      await seedUser(db, { name: '@alice:example.test', admin: true, passwordHash: await hashPassword('same-pw-1', { pepper: '', bcryptRounds: 4 }) });
+    },
+    files: { 'alice.pw': 'same-pw-1', 'users.yaml': 'update_password: always\nusers:\n  - {user: alice, password_file: alice.pw}\n' },
+    args: ['apply', 'users.yaml'],
+    code: 0,
+    unchanged: true,
+    check: async (_env, run) => expect(run.json()).toMatchObject({ changed: false }),
+  },
+  {
+    name: 'apply with admins: exclusive demotes every admin not listed',
+    seed: async (db) => {
+      await seedUser(db, { name: '@root:example.test', admin: true });
+      await seedUser(db, { name: '@old:example.test', admin: true });
+      await seedUser(db, { name: '@alice:example.test' });
+    },
+    files: { 'users.yaml': 'admins: exclusive\nusers:\n  - {user: alice, admin: true}\n  - {user: old}\n' },
+    args: ['apply', 'users.yaml'],
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ changed: true, updated: 2, demoted: 1 });
+      const admins = await db('users').where({ admin: 1 }).pluck('name');
+      expect(admins).toEqual(['@alice:example.test']);
+    },
+  },
+  {
+    name: 'apply refuses a file that leaves no usable admin',
+    seed: async (db) => {
+      await seedUser(db, { name: '@root:example.test', admin: true });
+      await seedUser(db, { name: '@locked:example.test', locked: true });
+    },
+    files: { 'users.yaml': 'admins: exclusive\nusers:\n  - {user: locked, admin: true}\n  - {user: bob, random_password: true}\n' },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /no usable admin/,
+  },
+  {
+    name: 'apply lists every problem of a file with its line and writes nothing',
+    extraConfig: { app_service_config_files: ['__DIR__/irc.yaml'] },
+    files: {
+      'users.yaml': `users:
+  - user: alice
+    admin: "yes"
+    colour: blue
+  - user: "@ALICE:example.test"
+  - user: "@bob:elsewhere.test"
+  - user: irc_carol
+    password_file: missing.pw
+  - user: dave
+    password_file: missing.pw
+    random_password: true
+  - user: erin
+    user_type: wizard
+    password_hash: "$2b$12$tooshort"
+`,
+    },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:3: admin must be true or false[^]*users\.yaml:4: unknown key "colour"[^]*users\.yaml:5: @ALICE:example\.test and @alice:example\.test \(line 2\) differ only in case[^]*users\.yaml:6: .*elsewhere\.test[^]*users\.yaml:7: @irc_carol:example\.test is reserved: application service "irc"[^]*users\.yaml:11: @dave:example\.test has password_file and random_password[^]*users\.yaml:13: user_type "wizard"[^]*users\.yaml:14: password_hash of @erin:example\.test is not a bcrypt hash/,
+    check: async (_env, run) => {
+      expect(run.json().problems.length).toBeGreaterThanOrEqual(9);
+      expect(run.stderr).not.toMatch(/tooshort/);
+    },
+  },
+  {
+    name: 'apply lists each unreadable password file and refuses new users it cannot create',
+    seed: (db) => seedUser(db, { name: '@gone:example.test', deactivated: true, passwordHash: null }),
+    files: {
+      'users.yaml': 'users:\n  - {user: a1, password_file: no-a1}\n  - {user: a2, password_file: no-a2}\n  - {user: gone}\n  - {user: Bad}\n  - {user: nopw}\n',
+    },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:2: .*password_file of @a1[^]*users\.yaml:3: .*password_file of @a2/,
+  },
+  {
+    name: 'apply refuses users it may not manage or create, each with its line',
+    seed: (db) => seedUser(db, { name: '@gone:example.test', deactivated: true, passwordHash: null }),
+    files: { 'users.yaml': 'users:\n  - {user: gone}\n  - {user: Bad, random_password: true}\n  - {user: nopw}\n' },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:2: Cannot apply a file to @gone:example\.test: the account is deactivated[^]*users\.yaml:3: New user IDs must be lower case[^]*users\.yaml:4: @nopw:example\.test does not exist yet and has no password/,
+  },
+  {
+    name: 'apply --dry-run shows the plan and writes nothing',
+    seed: (db) => seedUser(db, { name: '@root:example.test', admin: true }),
+    files: { 'users.yaml': 'admins: exclusive\nusers:\n  - {user: alice, admin: true, random_password: true}\n' },
+    args: ['--dry-run', 'apply', 'users.yaml'],
+    code: 0,
+    check: async (_env, run) => {
+      const json = run.json();
+      expect(json).toMatchObject({ changed: true, dry_run: true, created: 1, demoted: 1 });
+      expect(json.users[0].password).toBeUndefined();
+    },
+  },
+  {
+    name: 'apply reads a JSON file from stdin',
+    args: ['apply', '-'],
+    input: JSON.stringify({ users: [{ user: 'alice', admin: true, random_password: true }], update_password: 'on_create' }),
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ file: 'stdin', created: 1 });
+      expect(Number((await userRow(db, '@alice:example.test')).admin)).toBe(1);
+    },
+  },
+  {
+    name: 'apply of an unreadable file',
+    args: ['apply', 'no-such.yaml'],
+    code: 2,
+    message: /Cannot read no-such\.yaml \(ENOENT\)/,
+  },
+  {
+    name: 'apply refuses a password that breaks the policy',
+    extraConfig: { password_config: { policy: { enabled: true, minimum_length: 12 } } },
+    files: { 'a.pw': 'short-1', 'users.yaml': 'users:\n  - {user: alice, password_file: a.pw}\n' },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:2: the password of @alice:example\.test does not meet password_config\.policy: The password must be at least 12/,
+  },
 ];
 
 const IRC_REGISTRATION = `id: irc
@@ -802,6 +1022,7 @@ describe.each(DIALECTS)('commands on %s', (dialect) => {
     const extra = JSON.parse(JSON.stringify(c.extraConfig ?? {}).replaceAll('__DIR__', env.dir));
     await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4, ...extra } });
     await c.seed?.(env.db);
+    for (const [file, text] of Object.entries(c.files ?? {})) writeFileSync(join(env.dir, file), text.replaceAll('__DIR__', env.dir));
     const before = mustNotChange(c) ? await snapshot(env.db) : undefined;
     const run = await env.run(c.args, c.input);
     expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: c.code });

@@ -221,7 +221,7 @@ async function promptWithConfirmation(io: PasswordIO): Promise<string> {
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const GENERATED_LENGTH = 32;
 
-function generatePassword(random: (size: number) => Buffer): string {
+export function generatePassword(random: (size: number) => Buffer): string {
   // Redraw until every character class is present, so the password meets any
   // password_config.policy up to a minimum length of 32.
   for (;;) {

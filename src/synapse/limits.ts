@@ -21,17 +21,17 @@ function controlCharacter(value: string): string | undefined {
   return c === undefined ? undefined : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-/** `--displayname`: empty means no display name, as in Synapse. */
-export function checkDisplayname(name: string): void {
+/** A display name (`--displayname`, or `given` as named): empty means no display name, as in Synapse. */
+export function checkDisplayname(name: string, given = '--displayname'): void {
   const length = codePoints(name);
   if (length > MAX_DISPLAYNAME_LENGTH) {
     throw new UsageError(
-      `--displayname is ${length} characters long; Synapse allows at most ${MAX_DISPLAYNAME_LENGTH}. Give a shorter one.`,
+      `${given} is ${length} characters long; Synapse allows at most ${MAX_DISPLAYNAME_LENGTH}. Give a shorter one.`,
     );
   }
   const control = controlCharacter(name);
   if (control !== undefined) {
-    throw new UsageError(`--displayname contains the control character ${control}. Check the quoting of the argument.`);
+    throw new UsageError(`${given} contains the control character ${control}. Check its quoting.`);
   }
 }
 

@@ -29,7 +29,8 @@ function result(userId: string, changes: string[], warnings: string[] = []): Ope
   return { userId, changed: changes.length > 0, changes, warnings };
 }
 
-function lockWarnings(user: UserRow): string[] {
+/** What a locked or suspended account means, said by every command that touches one. */
+export function lockWarnings(user: UserRow): string[] {
   const fix = `Run \`unlock ${user.name}\` to clear it.`;
   return [
     ...(user.locked ? [`${user.name} is locked: Synapse refuses its logins and requests. ${fix}`] : []),
@@ -131,7 +132,7 @@ export async function register(
 }
 
 /** How a creation reads in a command's list of changes. */
-export function describeCreation(userId: string, admin: boolean, newUser: NewUser): string {
+export function describeCreation(userId: string, admin: boolean, newUser: Pick<NewUser, 'displayname' | 'userType'>): string {
   const what = [admin ? 'admin' : 'non-admin', newUser.userType].filter(Boolean).join(' ');
   const named = newUser.displayname === '' ? 'no display name' : `display name "${newUser.displayname}"`;
   return `created ${what} user ${userId} (${named})`;

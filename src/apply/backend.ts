@@ -1,0 +1,18 @@
+// What apply needs from the place logins live. Synapse's users table is one backend
+// (synapse/apply-backend.ts); matrix-authentication-service's users can be another.
+import type { FileRules } from './file.js';
+import type { Hasher } from './hashing.js';
+import type { Writes } from './outcome.js';
+import type { CurrentState, PlanRules } from './plan.js';
+
+export interface ApplyBackend {
+  rules: FileRules & PlanRules;
+  hasher: Hasher;
+  /** The accounts of the file's users (case-insensitively) and every admin, outside a transaction. */
+  read(userIds: readonly string[]): Promise<CurrentState>;
+  /**
+   * One transaction (rolled back on --dry-run): take the writer's turn, call `recheck` with the
+   * accounts as they are now (it throws when they moved since planning), then write everything.
+   */
+  write(userIds: readonly string[], recheck: (now: CurrentState) => void, writes: Writes): Promise<void>;
+}

@@ -1,0 +1,269 @@
+// An apply file (YAML or JSON) read into the state it declares, with every problem it has and the
+// line each is on. Nothing here knows a database: the rules that depend on the server come in as
+// FileRules, so that every backend (Synapse's users, MAS's) reads files the same way.
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { ToolError } from '../errors.js';
+import { checkDisplayname } from '../synapse/limits.js';
+import { parseUserArg } from '../synapse/user-id.js';
+
+export type PasswordSpec =
+  | { kind: 'file'; path: string }
+  | { kind: 'hash'; hash: string }
+  | { kind: 'random' };
+
+export interface DesiredUser {
+  /** Where the entry begins, for messages. */
+  line: number;
+  userId: string;
+  localpart: string;
+  /** Omitted: false for a new user, left as it is for an existing one (false with admins: exclusive). */
+  admin?: boolean;
+  password?: PasswordSpec;
+  /** Omitted: the localpart, as register and Synapse do. Only set on creation. */
+  displayname?: string;
+  /** Omitted: user_types.default_user_type; null: a regular user. Only set on creation. */
+  userType?: string | null;
+}
+
+export type UpdatePassword = 'on_create' | 'always';
+
+export interface DesiredState {
+  users: DesiredUser[];
+  /** admins: exclusive: every admin not listed with admin: true loses admin. */
+  exclusiveAdmins: boolean;
+  updatePassword: UpdatePassword;
+}
+
+export interface Problem {
+  line?: number;
+  message: string;
+}
+
+/** The server's rules the file is checked against. */
+export interface FileRules {
+  serverName: string;
+  userTypes: readonly string[];
+  /** Why the server reserves a user ID for someone else (server notices, an app service), if it does. */
+  reservedFor(userId: string): string | undefined;
+}
+
+/** Every problem a file has, each with its line; nothing was written. */
+export class ApplyFileError extends ToolError {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly Problem[],
+    kind: 'usage' | 'account_state' = 'usage',
+  ) {
+    super(
+      `${file} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}; nothing was changed. ` +
+        `Fix ${problems.length === 1 ? 'it' : 'them'} and run apply again:\n` +
+        problems.map((p) => `  ${file}${p.line === undefined ? '' : `:${p.line}`}: ${p.message}`).join('\n'),
+      kind,
+    );
+    this.details = { problems: problems.map((p) => ({ line: p.line ?? null, message: p.message })) };
+  }
+}
+
+const TOP_KEYS = ['users', 'admins', 'update_password'] as const;
+const USER_KEYS = ['user', 'admin', 'password_file', 'password_hash', 'random_password', 'displayname', 'user_type'] as const;
+const PASSWORD_KEYS = ['password_file', 'password_hash', 'random_password'] as const;
+
+// What Python's bcrypt (and so Synapse's login) takes: $2a$, $2b$ or $2y$, a cost of 4 to 31, and
+// 22 salt + 31 hash characters of bcrypt's alphabet. $2x$ marks hashes of a buggy old bcrypt.
+const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
+
+/** Reads `text` (YAML, or JSON, which YAML 1.2 reads the same) into the state it declares. */
+export function readApplyFile(text: string, rules: FileRules): { state: DesiredState; problems: Problem[] } {
+  const lines = new LineCounter();
+  // No pretty errors: their excerpt of the file could show a password hash.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const lineOf = (node: { range?: [number, number, number] | null } | null | undefined) =>
+    node?.range ? lines.linePos(node.range[0]).line : undefined;
+  const problems: Problem[] = [];
+  const state: DesiredState = { users: [], exclusiveAdmins: false, updatePassword: 'on_create' };
+  for (const err of doc.errors) {
+    problems.push({ line: lines.linePos(err.pos[0]).line, message: `not valid YAML or JSON: ${err.message.split('\n')[0]}` });
+  }
+  if (problems.length > 0) return { state, problems };
+  const top = doc.contents;
+  if (!isMap(top)) {
+    problems.push({ line: lineOf(top) ?? 1, message: 'the file must be a mapping with a `users:` list (see the README)' });
+    return { state, problems };
+  }
+  const problem = (node: { range?: [number, number, number] | null } | null | undefined, message: string) =>
+    problems.push({ line: lineOf(node), message });
+
+  for (const pair of pairs(top)) {
+    const key = keyName(pair);
+    if (!(TOP_KEYS as readonly string[]).includes(key)) {
+      problem(pair.key as Node, `unknown key "${key}": the top level takes ${TOP_KEYS.join(', ')}`);
+    }
+  }
+  const admins = top.get('admins', true) as Node | undefined;
+  if (admins !== undefined) {
+    if (isScalar(admins) && admins.value === 'exclusive') state.exclusiveAdmins = true;
+    else problem(admins, `admins must be "exclusive" (or be left out), not ${shown(admins)}`);
+  }
+  const update = top.get('update_password', true) as Node | undefined;
+  if (update !== undefined) {
+    if (isScalar(update) && (update.value === 'on_create' || update.value === 'always')) state.updatePassword = update.value;
+    else problem(update, `update_password must be on_create or always, not ${shown(update)}`);
+  }
+  const users = top.get('users', true) as Node | undefined;
+  if (users === undefined) {
+    problems.push({ line: 1, message: 'the file has no `users:` list; write `users: []` to declare none' });
+    return { state, problems };
+  }
+  if (!isSeq(users)) {
+    problem(users, `users must be a list, not ${shown(users)}`);
+    return { state, problems };
+  }
+  const seen = new Map<string, DesiredUser>();
+  for (const item of users.items as Node[]) {
+    const user = readUser(item, rules, problem, lineOf);
+    if (user === undefined) continue;
+    const key = user.userId.toLowerCase();
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, user);
+      state.users.push(user);
+    } else if (first.userId === user.userId) {
+      problems.push({ line: user.line, message: `${user.userId} is listed twice (first on line ${first.line})` });
+    } else {
+      problems.push({
+        line: user.line,
+        message: `${user.userId} and ${first.userId} (line ${first.line}) differ only in case; Synapse treats user IDs case-insensitively, so they are one user. List it once`,
+      });
+    }
+  }
+  return { state, problems };
+}
+
+type Report = (node: { range?: [number, number, number] | null } | null | undefined, message: string) => void;
+
+function readUser(
+  item: Node,
+  rules: FileRules,
+  problem: Report,
+  lineOf: (node: Node | null | undefined) => number | undefined,
+): DesiredUser | undefined {
+  if (!isMap(item)) {
+    problem(item, `each entry of users must be a mapping with at least \`user:\`, not ${shown(item)}`);
+    return undefined;
+  }
+  for (const pair of pairs(item)) {
+    const key = keyName(pair);
+    if (!(USER_KEYS as readonly string[]).includes(key)) {
+      problem(pair.key as Node, `unknown key "${key}" in a user: use ${USER_KEYS.join(', ')}`);
+    }
+  }
+  const field = (key: string) => item.get(key, true) as Node | undefined;
+  const userNode = field('user');
+  if (userNode === undefined) {
+    problem(item, 'this entry has no `user:` (a localpart or a full user ID)');
+    return undefined;
+  }
+  if (!isScalar(userNode) || typeof userNode.value !== 'string') {
+    problem(userNode, `user must be a string (quote it), not ${shown(userNode)}`);
+    return undefined;
+  }
+  let parsed;
+  try {
+    parsed = parseUserArg(userNode.value, rules.serverName);
+  } catch (err) {
+    problem(userNode, (err as Error).message);
+    return undefined;
+  }
+  const user: DesiredUser = { line: lineOf(item) ?? 1, ...parsed };
+  const reserved = rules.reservedFor(user.userId);
+  if (reserved !== undefined) problem(userNode, `${user.userId} is reserved: ${reserved}. Remove it from the file`);
+
+  const admin = field('admin');
+  if (admin !== undefined) user.admin = boolean(admin, 'admin', problem);
+  const sources = PASSWORD_KEYS.filter((k) => field(k) !== undefined && !(k === 'random_password' && isFalse(field(k)!)));
+  if (sources.length > 1) {
+    problem(field(sources[1]!), `${user.userId} has ${sources.join(' and ')}: give one password source`);
+  }
+  const passwordFile = field('password_file');
+  if (passwordFile !== undefined) {
+    const path = string(passwordFile, 'password_file', problem);
+    if (path === '') problem(passwordFile, 'password_file is empty: give the path of a file holding the password');
+    else if (path !== undefined) user.password = { kind: 'file', path };
+  }
+  const passwordHash = field('password_hash');
+  if (passwordHash !== undefined) {
+    const hash = string(passwordHash, 'password_hash', problem);
+    if (hash !== undefined && !BCRYPT_HASH.test(hash)) {
+      problem(
+        passwordHash,
+        `password_hash of ${user.userId} is not a bcrypt hash Synapse can check ($2b$, $2a$ or $2y$, cost 04 to 31, 53 characters after it; not shown here). ` +
+          'Make one with `hash_password` from Synapse, or give password_file instead',
+      );
+    } else if (hash !== undefined && user.password === undefined) user.password = { kind: 'hash', hash };
+  }
+  const random = field('random_password');
+  if (random !== undefined && boolean(random, 'random_password', problem) === true && user.password === undefined) {
+    user.password = { kind: 'random' };
+  }
+  const displayname = field('displayname');
+  if (displayname !== undefined) {
+    const name = string(displayname, 'displayname', problem);
+    if (name !== undefined) {
+      try {
+        checkDisplayname(name, `displayname of ${user.userId}`);
+        user.displayname = name;
+      } catch (err) {
+        problem(displayname, (err as Error).message.replace(/\.$/, ''));
+      }
+    }
+  }
+  const userType = field('user_type');
+  if (userType !== undefined) {
+    if (isScalar(userType) && userType.value === null) user.userType = null;
+    else {
+      const type = string(userType, 'user_type', problem);
+      if (type !== undefined && !rules.userTypes.includes(type)) {
+        problem(userType, `user_type "${type}" is not a user type of this server: use ${rules.userTypes.join(', ')}, or null for a regular user (user_types.extra_user_types adds more)`);
+      } else if (type !== undefined) user.userType = type;
+    }
+  }
+  return user;
+}
+
+function pairs(map: YAMLMap): Pair[] {
+  return map.items as Pair[];
+}
+
+function keyName(pair: Pair): string {
+  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+}
+
+function isFalse(node: Node): boolean {
+  return isScalar(node) && node.value === false;
+}
+
+// YAML's own booleans only (true, false, True, FALSE...): `yes` or a quoted "true" is a string in
+// YAML 1.2 and JSON, and a file that means one thing to one reader and another to the next is
+// refused rather than guessed at.
+function boolean(node: Node, key: string, problem: Report): boolean | undefined {
+  if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+  problem(node, `${key} must be true or false (unquoted), not ${shown(node)}`);
+  return undefined;
+}
+
+function string(node: Node, key: string, problem: Report): string | undefined {
+  if (isScalar(node) && typeof node.value === 'string') return node.value;
+  problem(node, `${key} must be a string, not ${shown(node)}`);
+  return undefined;
+}
+
+/** A value for a message: scalars as written (never a password: the file holds none), else its kind. */
+function shown(node: Node | null | undefined): string {
+  if (isScalar(node)) {
+    const value = node.value;
+    return typeof value === 'string' ? `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}` : String(value);
+  }
+  if (isSeq(node)) return 'a list';
+  if (isMap(node)) return 'a mapping';
+  return 'nothing';
+}

@@ -1,0 +1,70 @@
+// What a resolved plan changes, in two forms: the writes a backend makes, and the per-user report.
+import { describeCreation } from '../synapse/user-operations.js';
+import type { NewPassword } from './hashing.js';
+import type { Account, Plan } from './plan.js';
+
+export interface UserOutcome {
+  user_id: string;
+  action: 'create' | 'update' | 'unchanged' | 'demote';
+  changes: string[];
+  /** random_password of a created user: shown once. */
+  password?: string;
+}
+
+export interface NewAccountSpec {
+  userId: string;
+  localpart: string;
+  admin: boolean;
+  passwordHash: string;
+  displayname: string;
+  userType: string | null;
+}
+
+/** Everything apply writes, for a backend's writer; `expected` is what the plan was made from. */
+export interface Writes {
+  creates: NewAccountSpec[];
+  adminFlags: Array<{ userId: string; admin: boolean }>;
+  passwords: Array<{ userId: string; hash: string }>;
+  /** The accounts as read when planning: a writer checks they are still so before writing. */
+  expected: Account[];
+  /** The file's user IDs that did not exist when planning. */
+  absent: string[];
+}
+
+export function outcomeOf(plan: Plan, hashes: ReadonlyMap<object, NewPassword>): { users: UserOutcome[]; writes: Writes } {
+  const writes: Writes = { creates: [], adminFlags: [], passwords: [], expected: [], absent: [] };
+  const users: UserOutcome[] = [];
+  for (const p of plan.users) {
+    const hashed = hashes.get(p);
+    if (p.account === undefined) {
+      if (hashed === undefined) throw new Error(`no password hash for the new user ${p.user.userId}`);
+      writes.absent.push(p.user.userId);
+      writes.creates.push({ userId: p.user.userId, localpart: p.user.localpart, admin: p.admin, passwordHash: hashed.hash, displayname: p.displayname, userType: p.userType });
+      users.push({
+        user_id: p.user.userId,
+        action: 'create',
+        changes: [describeCreation(p.user.userId, p.admin, p)],
+        ...(hashed.generated === undefined ? {} : { password: hashed.generated }),
+      });
+      continue;
+    }
+    const { account } = p;
+    writes.expected.push(account);
+    const changes: string[] = [];
+    if (account.admin !== p.admin) {
+      writes.adminFlags.push({ userId: account.userId, admin: p.admin });
+      changes.push(`${account.userId}: admin ${Number(account.admin)} -> ${Number(p.admin)}`);
+    }
+    if (hashed !== undefined) {
+      writes.passwords.push({ userId: account.userId, hash: hashed.hash });
+      changes.push(`${account.userId}: new password hash`);
+    }
+    users.push({ user_id: account.userId, action: changes.length > 0 ? 'update' : 'unchanged', changes });
+  }
+  for (const a of plan.demotions) {
+    writes.expected.push(a);
+    writes.adminFlags.push({ userId: a.userId, admin: false });
+    users.push({ user_id: a.userId, action: 'demote', changes: [`${a.userId}: admin 1 -> 0 (not listed, admins: exclusive)`] });
+  }
+  return { users, writes };
+}

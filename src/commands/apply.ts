@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { applyFile, type ApplyResult } from '../apply/apply.js';
+import { progressBar } from '../apply/progress.js';
+import { loadAppServices } from '../config/appservice.js';
+import { UsageError } from '../errors.js';
+import type { Io } from '../io.js';
+import type { Output } from '../output.js';
+import { synapseApplyBackend } from '../synapse/apply-backend.js';
+import { passwordLoginWorks } from '../synapse/login.js';
+import { hashConcurrency } from '../threadpool.js';
+import { defineCommand, prepare, warnIfRunning } from './context.js';
+
+/** `-` on the command line, as cli.ts hands it over (yargs would drop it); NUL is in no path. */
+export const STDIN_ARG = '\0stdin';
+
+async function readInput(file: string, name: string, io: Io): Promise<string> {
+  try {
+    if (file !== STDIN_ARG) return await readFile(resolve(io.cwd, file), 'utf8');
+    const chunks: Buffer[] = [];
+    for await (const chunk of io.stdin) chunks.push(Buffer.from(chunk));
+    return Buffer.concat(chunks).toString('utf8');
+  } catch (err) {
+    throw new UsageError(`Cannot read ${name} (${(err as NodeJS.ErrnoException).code ?? String(err)}). Check the path, or give - to read the file from stdin.`);
+  }
+}
+
+function count(res: ApplyResult, action: string): number {
+  return res.users.filter((u) => u.action === action).length;
+}
+
+function textLines(res: ApplyResult, name: string, dryRun: boolean): string[] {
+  const counts = `${count(res, 'create')} to create, ${count(res, 'update')} to update, ${count(res, 'demote')} to demote, ${count(res, 'unchanged')} unchanged`;
+  if (!res.changed) return [`Nothing to change: ${name} is already applied (${count(res, 'unchanged')} users as declared).`];
+  const changes = res.users.flatMap((u) => [
+    ...u.changes.map((c) => `  ${c}`),
+    ...(u.password !== undefined && !dryRun ? [`    password: ${u.password}`] : []),
+  ]);
+  return [dryRun ? `Dry run of ${name}: nothing was written. It would change (${counts}):` : `Applied ${name} (${counts.replaceAll('to ', '')}):`, ...changes];
+}
+
+export function applyCommand(io: Io, out: Output) {
+  return defineCommand({
+    command: 'apply <file>',
+    describe: 'Make the users of a YAML or JSON file so (- reads stdin): create, update, demote, in one transaction',
+    builder: (y) =>
+      y
+        .positional('file', { type: 'string', demandOption: true, describe: 'the file declaring the users (YAML or JSON), or - for stdin' })
+        .option('ignore-policy', { type: 'boolean', default: false, describe: "skip the config's password_config.policy" }),
+    handler: async (args) => {
+      const { config, read, write } = await prepare(args, io, out, { changes: true });
+      const name = args.file === STDIN_ARG ? 'stdin' : args.file;
+      const text = await readInput(args.file, name, io);
+      const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
+      const backend = synapseApplyBackend(config, appServices, { read, write }, { ignorePolicy: args.ignorePolicy, randomBytes: io.randomBytes });
+      const res = await applyFile(text, backend, {
+        name,
+        cwd: io.cwd,
+        concurrency: hashConcurrency(io.env),
+        progress: (total) => progressBar(io.stderr, 'hashing', total),
+      });
+      for (const w of res.warnings) out.warn(w);
+      if (res.users.some((u) => u.action === 'create') && !passwordLoginWorks(config.password)) {
+        out.warn('Password login is off in this config (password_config), so these passwords will not log anyone in.');
+      }
+      const running = args.dryRun
+        ? undefined
+        : await warnIfRunning(config, out, res.changed, 'It caches who is an admin, and may answer 404 for new users it looked up before.');
+      const shown = res.users.map(({ password, ...u }) => (password !== undefined && !args.dryRun ? { ...u, password } : u));
+      out.success(textLines(res, name, args.dryRun), {
+        file: name,
+        changed: res.changed,
+        dry_run: args.dryRun,
+        created: count(res, 'create'),
+        updated: count(res, 'update'),
+        demoted: count(res, 'demote'),
+        unchanged: count(res, 'unchanged'),
+        users: shown,
+        ...(running === undefined ? {} : { synapse_running: running, restart_needed: running && res.changed }),
+      });
+    },
+  });
+}
