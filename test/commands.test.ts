@@ -1056,6 +1056,47 @@ describe.each(DIALECTS)('commands on %s', (dialect) => {
     }
   });
 
+  it('apply prints its plan as text, and a second run says there is nothing to change', async () => {
+    await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4 } });
+    await seedUser(env.db, { name: '@root:example.test', admin: true });
+    writeFileSync(join(env.dir, 'users.yaml'), 'admins: exclusive\nusers:\n  - {user: alice, admin: true, random_password: true}\n');
+    const text = (args: string[]) => cli(['-c', env.config, ...args], { cwd: env.dir });
+    const dry = await text(['--dry-run', 'apply', 'users.yaml']);
+    expect(dry.stdout).toBe(
+      'Dry run of users.yaml: nothing was written. It would change (1 to create, 0 to update, 1 to demote, 0 unchanged):\n' +
+        '  created admin user @alice:example.test (display name "alice")\n' +
+        '  @root:example.test: admin 1 -> 0 (not listed, admins: exclusive)\n',
+    );
+    const first = await text(['apply', 'users.yaml']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^Applied users\.yaml \(1 create, 0 update, 1 demote, 0 unchanged\):\n  created admin user @alice:example\.test .*\n    password: [A-Za-z0-9_-]{32}\n  @root:example\.test: admin 1 -> 0/);
+    const again = await text(['apply', 'users.yaml']);
+    expect(again.stdout).toBe('Nothing to change: users.yaml is already applied (1 user as declared).\n');
+    expect(again.stdout).not.toMatch(/password/);
+  });
+
+  it('apply writes exactly the rows register writes', async () => {
+    await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4 } });
+    expect((await env.run(['register', 'alice', '--admin', '--displayname', 'Alice A', '--user-type', 'bot', '--password-stdin'], 'pw-1')).code).toBe(0);
+    const other = await freshDatabase(dialect);
+    const dir = mkdtempSync(join(tmpdir(), 'sab-apply-'));
+    try {
+      await writeHomeserverYaml(dir, { serverName: HS, database: other.settings, extra: { bcrypt_rounds: 4 } });
+      writeFileSync(join(dir, 'pw'), 'pw-1');
+      writeFileSync(join(dir, 'users.yaml'), 'users:\n  - {user: alice, admin: true, displayname: Alice A, user_type: bot, password_file: pw}\n');
+      expect((await cli(['-c', join(dir, 'homeserver.yaml'), 'apply', 'users.yaml'], { cwd: dir })).code).toBe(0);
+      const masked = async (db: Knex) => {
+        const snap = await snapshot(db);
+        snap.users = snap.users!.map((u) => String(u).replace(/"password_hash":"[^"]*"/, ''));
+        return snap;
+      };
+      expect(await masked(other.knex)).toEqual(await masked(env.db));
+    } finally {
+      await other.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('register works on the oldest supported schema (72)', async () => {
     const old = await freshDatabase(dialect, 72);
     try {

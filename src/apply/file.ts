@@ -136,7 +136,7 @@ export function readApplyFile(text: string, rules: FileRules): { state: DesiredS
       });
     }
   }
-  return { state, problems };
+  return { state, problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
 }
 
 type Report = (node: { range?: [number, number, number] | null } | null | undefined, message: string) => void;

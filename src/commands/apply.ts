@@ -30,13 +30,19 @@ function count(res: ApplyResult, action: string): number {
 }
 
 function textLines(res: ApplyResult, name: string, dryRun: boolean): string[] {
-  const counts = `${count(res, 'create')} to create, ${count(res, 'update')} to update, ${count(res, 'demote')} to demote, ${count(res, 'unchanged')} unchanged`;
-  if (!res.changed) return [`Nothing to change: ${name} is already applied (${count(res, 'unchanged')} users as declared).`];
-  const changes = res.users.flatMap((u) => [
-    ...u.changes.map((c) => `  ${c}`),
-    ...(u.password !== undefined && !dryRun ? [`    password: ${u.password}`] : []),
+  const unchanged = count(res, 'unchanged');
+  if (!res.changed) return [`Nothing to change: ${name} is already applied (${unchanged} user${unchanged === 1 ? '' : 's'} as declared).`];
+  const [c, u, d] = (['create', 'update', 'demote'] as const).map((a) => count(res, a));
+  const changes = res.users.flatMap((user) => [
+    ...user.changes.map((line) => `  ${line}`),
+    ...(user.password !== undefined && !dryRun ? [`    password: ${user.password}`] : []),
   ]);
-  return [dryRun ? `Dry run of ${name}: nothing was written. It would change (${counts}):` : `Applied ${name} (${counts.replaceAll('to ', '')}):`, ...changes];
+  return [
+    dryRun
+      ? `Dry run of ${name}: nothing was written. It would change (${c} to create, ${u} to update, ${d} to demote, ${unchanged} unchanged):`
+      : `Applied ${name} (${c} created, ${u} updated, ${d} demoted, ${unchanged} unchanged):`,
+    ...changes,
+  ];
 }
 
 export function applyCommand(io: Io, out: Output) {

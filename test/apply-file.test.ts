@@ -1,0 +1,172 @@
+// Reading apply files: every problem with its line, and what each key means.
+import { describe, expect, it } from 'vitest';
+import { readApplyFile, type FileRules } from '../src/apply/file.js';
+import { makePlan, type Account, type CurrentState, type PlanRules } from '../src/apply/plan.js';
+
+const RULES: FileRules = {
+  serverName: 'example.test',
+  userTypes: ['support', 'bot'],
+  reservedFor: (id) => (id === '@notices:example.test' ? 'it is the server notices user' : undefined),
+};
+
+const HASH = '$2b$04$abcdefghijklmnopqrstuu5Hs0pMEYh6gbldvQ3d6cTdiEW4nUAMW';
+
+function problemsOf(text: string) {
+  return readApplyFile(text, RULES).problems.map((p) => `${p.line}: ${p.message}`);
+}
+
+describe('readApplyFile', () => {
+  it('reads a file in the issue’s shape', () => {
+    const { state, problems } = readApplyFile(
+      `users:
+  - user: alice            # localpart or full user ID
+    admin: true
+    password_file: /run/secrets/alice
+    displayname: Alice
+    user_type: support
+  - user: "@bob:example.test"
+    password_hash: "${HASH}"
+    user_type: null
+admins: exclusive
+update_password: always
+`,
+      RULES,
+    );
+    expect(problems).toEqual([]);
+    expect(state).toEqual({
+      exclusiveAdmins: true,
+      updatePassword: 'always',
+      users: [
+        { line: 2, userId: '@alice:example.test', localpart: 'alice', admin: true, password: { kind: 'file', path: '/run/secrets/alice' }, displayname: 'Alice', userType: 'support' },
+        { line: 7, userId: '@bob:example.test', localpart: 'bob', password: { kind: 'hash', hash: HASH }, userType: null },
+      ],
+    });
+  });
+
+  it('reads JSON with the same meaning', () => {
+    const { state, problems } = readApplyFile('{"users": [{"user": "alice", "admin": false, "random_password": true}]}', RULES);
+    expect(problems).toEqual([]);
+    expect(state.users[0]).toMatchObject({ userId: '@alice:example.test', admin: false, password: { kind: 'random' } });
+    expect(state).toMatchObject({ exclusiveAdmins: false, updatePassword: 'on_create' });
+  });
+
+  it('says which line is broken YAML, without quoting the file', () => {
+    expect(problemsOf(`users:\n  - user: a\n    password_hash: "${HASH}\n`)).toEqual([
+      // Where the parser notices: the unclosed quote runs to the end of the file.
+      '4: not valid YAML or JSON: Missing closing "quote',
+    ]);
+    expect(problemsOf('users:\n  - user: a\n    user: b\n')[0]).toMatch(/^3: not valid YAML or JSON: Map keys must be unique/);
+    expect(problemsOf(`users:\n  - user: a\n    password_hash: "${HASH}\n`).join()).not.toContain('$2b$');
+  });
+
+  it('lists unknown keys, wrong types and bad values each with its line', () => {
+    expect(
+      problemsOf(`users:
+  - user: alice
+    admin: yes
+    random_password: "true"
+    displayname: 42
+  - user: 123
+  - just-a-string
+admins: all
+update_password: sometimes
+extra: 1
+`),
+    ).toEqual([
+      '3: admin must be true or false (unquoted), not the string "yes"',
+      '4: random_password must be true or false (unquoted), not the string "true"',
+      '5: displayname must be a string, not 42',
+      '6: user must be a string (quote it), not 123',
+      '7: each entry of users must be a mapping with at least `user:`, not the string "just-a-string"',
+      '8: admins must be "exclusive" (or be left out), not the string "all"',
+      '9: update_password must be on_create or always, not the string "sometimes"',
+      '10: unknown key "extra": the top level takes users, admins, update_password',
+    ]);
+  });
+
+  it('refuses duplicates, also those that differ only in case', () => {
+    expect(problemsOf('users:\n  - user: alice\n  - user: "@alice:example.test"\n  - user: ALICE\n')).toEqual([
+      '3: @alice:example.test is listed twice (first on line 2)',
+      '4: @ALICE:example.test and @alice:example.test (line 2) differ only in case; Synapse treats user IDs case-insensitively, so they are one user. List it once',
+    ]);
+  });
+
+  it('refuses users of another server, reserved users and unknown user types', () => {
+    const problems = problemsOf('users:\n  - user: "@a:other.test"\n  - user: notices\n  - user: b\n    user_type: wizard\n');
+    expect(problems[0]).toMatch(/^2: @a:other\.test belongs to the server "other\.test"/);
+    expect(problems[1]).toBe('3: @notices:example.test is reserved: it is the server notices user. Remove it from the file');
+    expect(problems[2]).toMatch(/^5: user_type "wizard" is not a user type of this server: use support, bot, or null/);
+  });
+
+  it('accepts one password source per user, and only bcrypt hashes Synapse can check', () => {
+    const problems = problemsOf(`users:
+  - user: a
+    password_file: /x
+    password_hash: "${HASH}"
+  - user: b
+    password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"
+  - user: c
+    password_hash: "$2x$04$abcdefghijklmnopqrstuu5Hs0pMEYh6gbldvQ3d6cTdiEW4nUAMW"
+  - user: d
+    password_hash: "$2y$04$abcdefghijklmnopqrstuu5Hs0pMEYh6gbldvQ3d6cTdiEW4nUAMW"
+  - user: e
+    random_password: false
+    password_file: /y
+`);
+    expect(problems).toEqual([
+      '4: @a:example.test has password_file and password_hash: give one password source',
+      expect.stringMatching(/^6: password_hash of @b:example\.test is not a bcrypt hash Synapse can check/),
+      expect.stringMatching(/^8: password_hash of @c:example\.test is not a bcrypt hash/),
+    ]);
+    expect(problems.join()).not.toContain('argon2id');
+  });
+
+  it('needs a users list', () => {
+    expect(problemsOf('admins: exclusive\n')).toEqual(['1: the file has no `users:` list; write `users: []` to declare none']);
+    expect(problemsOf('- alice\n')).toEqual(['1: the file must be a mapping with a `users:` list (see the README)']);
+    expect(problemsOf('users: []\n')).toEqual([]);
+  });
+});
+
+const PLAN_RULES: PlanRules = { newLocalpartProblem: () => undefined, policyProblems: () => [], defaultUserType: null };
+
+function account(userId: string, admin: boolean, extra: Partial<Account> = {}): Account {
+  return { userId, admin, usable: true, passwordHash: HASH, warnings: [], ...extra };
+}
+
+function current(accounts: Account[]): CurrentState {
+  return { accounts: new Map(accounts.map((a) => [a.userId, a])), admins: accounts.filter((a) => a.admin), problems: [] };
+}
+
+describe('makePlan', () => {
+  it('leaves an existing user’s admin flag alone when the file omits it, unless admins are exclusive', () => {
+    const { state } = readApplyFile('users:\n  - user: alice\n', RULES);
+    const now = current([account('@alice:example.test', true), account('@root:example.test', true)]);
+    expect(makePlan(state, now, PLAN_RULES, new Map()).plan.users[0]!.admin).toBe(true);
+    const exclusive = readApplyFile('admins: exclusive\nusers:\n  - user: alice\n  - {user: root, admin: true}\n', RULES).state;
+    const { plan } = makePlan(exclusive, now, PLAN_RULES, new Map());
+    expect(plan.users.map((u) => u.admin)).toEqual([false, true]);
+    expect(plan.demotions).toEqual([]);
+  });
+
+  it('refuses to demote the last usable admin, but only warns when the server had none', () => {
+    const exclusive = readApplyFile('admins: exclusive\nusers:\n  - {user: bob, random_password: true}\n', RULES).state;
+    expect(makePlan(exclusive, current([account('@root:example.test', true)]), PLAN_RULES, new Map()).plan.leavesNoAdmin).toBe(true);
+    const locked = current([account('@root:example.test', true), account('@lock:example.test', false, { usable: false })]);
+    const promoteLocked = readApplyFile('admins: exclusive\nusers:\n  - {user: lock, admin: true}\n', RULES).state;
+    expect(makePlan(promoteLocked, locked, PLAN_RULES, new Map()).plan.leavesNoAdmin).toBe(true);
+    const { plan } = makePlan(exclusive, current([]), PLAN_RULES, new Map());
+    expect(plan.leavesNoAdmin).toBe(false);
+    expect(plan.warnings).toEqual(['The server has no usable admin, and this file makes none: give one user admin: true.']);
+  });
+
+  it('checks stored passwords only with update_password: always, and never rewrites a random one', () => {
+    const { state } = readApplyFile(
+      `update_password: always\nusers:\n  - {user: a, password_file: /a}\n  - {user: b, random_password: true}\n  - {user: c, password_hash: "${HASH}"}\n`,
+      RULES,
+    );
+    const now = current(['@a:example.test', '@b:example.test', '@c:example.test'].map((id) => account(id, false)));
+    const { plan } = makePlan(state, now, PLAN_RULES, new Map([['@a:example.test', 'pw']]));
+    expect(plan.users.map((u) => u.password.kind)).toEqual(['check', 'keep', 'keep']);
+  });
+});
