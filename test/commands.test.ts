@@ -1069,7 +1069,7 @@ describe.each(DIALECTS)('commands on %s', (dialect) => {
     );
     const first = await text(['apply', 'users.yaml']);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^Applied users\.yaml \(1 create, 0 update, 1 demote, 0 unchanged\):\n  created admin user @alice:example\.test .*\n    password: [A-Za-z0-9_-]{32}\n  @root:example\.test: admin 1 -> 0/);
+    expect(first.stdout).toMatch(/^Applied users\.yaml \(1 created, 0 updated, 1 demoted, 0 unchanged\):\n  created admin user @alice:example\.test .*\n    password: [A-Za-z0-9_-]{32}\n  @root:example\.test: admin 1 -> 0/);
     const again = await text(['apply', 'users.yaml']);
     expect(again.stdout).toBe('Nothing to change: users.yaml is already applied (1 user as declared).\n');
     expect(again.stdout).not.toMatch(/password/);
