@@ -57,9 +57,11 @@ export function synapseApplyBackend(
           inDirectory: (userId, userType) => listedInUserDirectory(userId, userType, appServices),
           stats: config.statsEnabled,
         });
-        // The recheck saw none of them; only a writer that is not this tool can get here.
-        if (taken.length > 0) recheck(await readAccounts(ctx, userIds));
-        if (taken.length > 0) throw new Error(`users ${taken.join(', ')} appeared during the INSERT`);
+        if (taken.length > 0) {
+          // Created after the recheck by a writer that is not this tool (Synapse): recheck names it.
+          recheck(await readAccounts(ctx, userIds));
+          throw new Error(`users ${taken.join(', ')} appeared during the INSERT, yet not to the recheck`);
+        }
       }),
   };
 }
