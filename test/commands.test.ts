@@ -973,6 +973,21 @@ const cases: Case[] = [
     message: /Cannot read no-such\.yaml \(ENOENT\)/,
   },
   {
+    name: 'apply of 1,001 users writes them in several slices, each user once',
+    files: {
+      'users.yaml': `users:\n${Array.from({ length: 1001 }, (_, i) => `  - {user: u${i}, admin: ${i === 0}, random_password: true, displayname: User ${i}}`).join('\n')}\n`,
+    },
+    args: ['apply', 'users.yaml'],
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ created: 1001 });
+      for (const table of ['users', 'profiles', 'user_directory', 'user_directory_search', 'user_stats_current']) {
+        expect((await db(table).select('*')).length, table).toBe(1001);
+      }
+      expect(await db('profiles').first('displayname').where({ user_id: 'u1000' })).toEqual({ displayname: 'User 1000' });
+    },
+  },
+  {
     name: 'apply refuses a password that breaks the policy',
     extraConfig: { password_config: { policy: { enabled: true, minimum_length: 12 } } },
     files: { 'a.pw': 'short-1', 'users.yaml': 'users:\n  - {user: alice, password_file: a.pw}\n' },
