@@ -17,7 +17,6 @@ import { withGlobalOptions } from './commands/context.js';
 import { EXIT_CODE_HELP, ExitCode, ToolError, UsageError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { Output } from './output.js';
-import { sizeThreadPool } from './threadpool.js';
 
 const COMMANDS = [
   promoteCommand,
@@ -198,6 +197,5 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
-  sizeThreadPool(process.env);
   process.exitCode = await runCli(hideBin(process.argv), processIo());
 }
