@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const NAME = 'synapse-admin-bootstrap';
-const COMMANDS = ['promote', 'demote', 'register', 'set-password', 'list-admins', 'issue-token', 'unlock', 'check', 'completion'];
+const COMMANDS = ['promote', 'demote', 'register', 'set-password', 'list-admins', 'issue-token', 'unlock', 'check', 'apply', 'completion'];
 
 let bin: string;
 let bashScript: string;
