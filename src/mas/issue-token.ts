@@ -1,0 +1,122 @@
+// An access token for the Matrix client API minted in MAS's database, as `mas-cli manage
+// issue-compatibility-token` makes one: a compat session holding a device, and an `mct_` token in it.
+// Synapse asks MAS about every such token (introspection) and learns the device from sync-devices.
+import { AccountStateError } from '../errors.js';
+import type { MasConfig } from './config.js';
+import { newMasId } from './ids.js';
+import { scheduleJob } from './jobs.js';
+import type { MasContext } from './session.js';
+import { lockUserForSync } from './set-password.js';
+import { newCompatAccessToken, newCompatDeviceId } from './tokens.js';
+import { requireMasUser, type MasUser } from './user-store.js';
+
+/**
+ * Why MAS counts the user as an admin, if it does: can_request_admin, or policy.data.admin_users in
+ * its config (the policy grants the admin scope to either).
+ */
+export function masAdminSource(user: MasUser, config: Pick<MasConfig, 'adminUsers'>): 'can_request_admin' | 'policy.data.admin_users' | null {
+  if (user.canRequestAdmin) return 'can_request_admin';
+  if (config.adminUsers.includes(user.username)) return 'policy.data.admin_users';
+  return null;
+}
+
+export interface MasIssueTokenOptions {
+  /** null: the token never expires. */
+  expiresInMs: number | null;
+  /** --device-id; generated as MAS generates them when absent. */
+  deviceId?: string;
+}
+
+export interface MasIssuedToken {
+  userId: string;
+  username: string;
+  accessToken: string;
+  deviceId: string;
+  expiresAtMs: number | null;
+  /** compat_sessions.is_synapse_admin: the token carries Synapse's admin scope. */
+  admin: boolean;
+  adminSource: ReturnType<typeof masAdminSource>;
+  /** Other active compat sessions of the user on the same device (--device-id), left alone. */
+  sharedWith: number;
+  changes: string[];
+  warnings: string[];
+}
+
+/** Refuses the users whose tokens MAS's introspection answers as inactive. */
+export function assertTokenUsable(user: MasUser): void {
+  if (user.deactivatedAt !== null) {
+    throw new AccountStateError(
+      `Cannot issue a token for ${user.username}: the MAS account is deactivated, and MAS rejects its tokens. ` +
+        `Bring it back with \`set-password ${user.username} --reactivate\`.`,
+    );
+  }
+  if (user.lockedAt !== null) {
+    throw new AccountStateError(
+      `Cannot issue a token for ${user.username}: it is locked in MAS, and MAS rejects its tokens. Run \`unlock ${user.username}\` first.`,
+    );
+  }
+}
+
+export async function issueMasToken(ctx: MasContext, localpart: string, opts: MasIssueTokenOptions): Promise<MasIssuedToken> {
+  const user = await requireMasUser(ctx, localpart);
+  assertTokenUsable(user);
+  // Serialized with MAS's sync-devices for this user, as MAS's own logins are.
+  await lockUserForSync(ctx, user);
+  const now = ctx.now();
+  const deviceId = opts.deviceId ?? newCompatDeviceId();
+  // mas-cli's issue-compatibility-token adds a session on a device that is in use and leaves the
+  // other session alone, like this tool's --device-id on Synapse's side; MAS's interactive login
+  // would end it instead, logging that client out, which a recovery tool should not do unasked.
+  const shared = await ctx
+    .db('compat_sessions')
+    .where({ user_id: user.id, device_id: deviceId })
+    .whereNull('finished_at')
+    .count({ n: '*' })
+    .first();
+  const sharedWith = Number(shared?.n ?? 0);
+  const adminSource = masAdminSource(user, ctx.config);
+  const admin = adminSource !== null;
+  const sessionId = newMasId(now);
+  await ctx.db('compat_sessions').insert({
+    compat_session_id: sessionId,
+    user_id: user.id,
+    device_id: deviceId,
+    created_at: new Date(now),
+    is_synapse_admin: admin,
+  });
+  const accessToken = newCompatAccessToken();
+  const expiresAtMs = opts.expiresInMs === null ? null : now + opts.expiresInMs;
+  await ctx.db('compat_access_tokens').insert({
+    compat_access_token_id: newMasId(now),
+    compat_session_id: sessionId,
+    access_token: accessToken,
+    created_at: new Date(now),
+    expires_at: expiresAtMs === null ? null : new Date(expiresAtMs),
+  });
+  await scheduleJob(ctx, { queue: 'sync-devices', payload: { user_id: user.ulid } });
+  const expiry = expiresAtMs === null ? 'never expires' : `expires ${new Date(expiresAtMs).toISOString()}`;
+  const changes = [
+    `${user.username}: compat session on device ${deviceId}${admin ? ' with Synapse admin rights' : ''}, access token (${expiry})`,
+    `job sync-devices for ${user.username}: MAS's worker adds device ${deviceId} to Synapse`,
+  ];
+  const warnings = [
+    ...(admin
+      ? []
+      : [`${user.username} is not a MAS admin, so the token has no admin rights: the Admin API will answer 403. Run \`promote ${user.username}\` first if it should.`]),
+    ...(sharedWith > 0
+      ? [`Device ${deviceId} is also held by ${sharedWith} other active session(s) of ${user.username}; they keep working.`]
+      : []),
+  ];
+  return {
+    userId: `@${user.username}:${ctx.serverName}`,
+    username: user.username,
+    accessToken,
+    deviceId,
+    expiresAtMs,
+    admin,
+    adminSource,
+    sharedWith,
+    changes,
+    warnings,
+  };
+}

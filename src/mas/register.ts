@@ -1,0 +1,164 @@
+// Registering a user in MAS's database as MAS's own registration would: the users row, its password,
+// the admin permission, and a provision-user job so that MAS's worker creates the Synapse account.
+import { AccountStateError, UsageError, UserExistsError, UserNotFoundError } from '../errors.js';
+import type { OperationResult } from '../synapse/user-operations.js';
+import { newMasId, ulidOf } from './ids.js';
+import { scheduleJob } from './jobs.js';
+import type { MasContext } from './session.js';
+import { findMasUser, type MasUser } from './user-store.js';
+
+// MAS's admin API (crates/handlers/src/admin/v1/users/add.rs) and its registration policy
+// (policies/register/register.rego) together: lower case a-z, digits and = _ - . / +, no leading
+// '_', not only digits, and at most 255 characters for the whole Matrix ID. These are stricter than
+// Synapse's check_username, which MAS asks as well, so a name passing them passes Synapse's too.
+const MAS_USERNAME = /^[a-z0-9=_\-./+]+$/;
+const MAX_MXID_LENGTH = 255;
+const MAS_RULE = "MAS allows only lower-case a-z, 0-9 and = _ - . / +, not a leading '_', not only digits, and at most 255 characters for the whole user ID";
+
+/** Throws a UsageError naming MAS's rule when MAS would refuse `localpart` as a new username. */
+export function validateMasUsername(localpart: string, serverName: string): void {
+  const problem = !MAS_USERNAME.test(localpart)
+    ? MAS_USERNAME.test(localpart.toLowerCase())
+      ? `it is not lower case (use "${localpart.toLowerCase()}")`
+      : 'it contains characters outside the allowed set'
+    : localpart.startsWith('_')
+      ? "it begins with '_' (reserved for application services)"
+      : /^[0-9]+$/.test(localpart)
+        ? 'it is only digits (reserved for guests)'
+        : `@${localpart}:${serverName}`.length > MAX_MXID_LENGTH
+          ? `@${localpart}:${serverName} is longer than ${MAX_MXID_LENGTH} characters`
+          : undefined;
+  if (problem !== undefined) {
+    throw new UsageError(`"${localpart}" cannot be a new MAS username: ${problem}. ${MAS_RULE}.`);
+  }
+}
+
+/**
+ * The Synapse account `userId` would collide with. MAS asks Synapse (is_localpart_available)
+ * before registering, and Synapse refuses a name it has in any case; registering anyway would
+ * hand that old Synapse account to whoever gets the MAS user, as provision-user updates an
+ * existing account.
+ */
+export function takenInSynapseError(userId: string, synapseName: string): UserExistsError {
+  const spelled = synapseName === userId ? '' : ` (as ${synapseName}: Synapse compares user IDs case-insensitively)`;
+  return new UserExistsError(
+    userId,
+    `It is in Synapse's users table${spelled} but not in MAS; this is why MAS says "Username not available on homeserver". ` +
+      'Choose another name. To give MAS that existing account, use syn2mas when moving to MAS, or MAS\'s admin API ' +
+      '(POST /api/admin/v1/users with skip_homeserver_check).',
+  );
+}
+
+export interface MasRegisterInput {
+  /** @localpart:server, for messages. */
+  userId: string;
+  localpart: string;
+  admin: boolean;
+  existsOk: boolean;
+  /** provision-user's set_display_name: null lets Synapse use the localpart. */
+  displayname: string | null;
+  /** policy.data.admin_users: --no-admin cannot take admin away from these. */
+  policyAdmins: readonly string[];
+}
+
+/** A user_passwords row's content. */
+export interface MasPasswordRow {
+  hash: string;
+  version: number;
+}
+
+/**
+ * The existing MAS user `register` would act on, or undefined when it would create one; throws when
+ * registering is refused. MAS finds users case-insensitively, so a name differing only in case is
+ * taken. Call it before asking for a password, and registerMasUser calls it again in its transaction.
+ */
+export async function existingForMasRegister(ctx: MasContext, input: MasRegisterInput): Promise<MasUser | undefined> {
+  const existing = await findMasUser(ctx, input.localpart);
+  if (existing === undefined) return undefined;
+  if (!input.existsOk) {
+    throw new UserExistsError(
+      input.userId,
+      existing.username === input.localpart
+        ? 'It is a MAS user: use `promote` or `set-password` on it, or pass --exists-ok.'
+        : `MAS compares usernames case-insensitively and "${existing.username}" is taken. Choose another name, or pass --exists-ok to keep "${existing.username}".`,
+    );
+  }
+  if (existing.deactivatedAt !== null) {
+    throw new AccountStateError(
+      `Cannot apply --exists-ok to ${existing.username}: the MAS account is deactivated. Bring it back with \`set-password ${existing.username} --reactivate\`.`,
+    );
+  }
+  if (existing.isGuest) {
+    throw new AccountStateError(`Cannot apply --exists-ok to ${existing.username}: it is a guest account in MAS. Register another name.`);
+  }
+  return existing;
+}
+
+function result(userId: string, changes: string[], warnings: string[] = []): OperationResult {
+  return { userId, changed: changes.length > 0, changes, warnings };
+}
+
+function serverUserId(ctx: MasContext, username: string): string {
+  return `@${username}:${ctx.serverName}`;
+}
+
+/** register --exists-ok on a MAS user that is there: can_request_admin as asked, nothing else. */
+async function registerExisting(ctx: MasContext, user: MasUser, input: MasRegisterInput): Promise<OperationResult & { created: boolean }> {
+  const changes: string[] = [];
+  if (user.canRequestAdmin !== input.admin) {
+    await ctx.db('users').where({ user_id: user.id }).update({ can_request_admin: input.admin });
+    changes.push(`${user.username}: can_request_admin ${user.canRequestAdmin} -> ${input.admin}`);
+  }
+  const warnings = [
+    ...(user.lockedAt !== null ? [`${user.username} is locked in MAS: it cannot log in or use its tokens. Run \`unlock ${user.username}\` to clear it.`] : []),
+    ...(!input.admin && input.policyAdmins.includes(user.username)
+      ? [`${user.username} is in MAS's policy.data.admin_users, so it may still ask for admin rights; remove it there to take them away.`]
+      : []),
+  ];
+  return { ...result(serverUserId(ctx, user.username), changes, warnings), created: false };
+}
+
+/** Creates the MAS user, or with --exists-ok applies --admin/--no-admin to the one that is there. */
+export async function registerMasUser(
+  ctx: MasContext,
+  input: MasRegisterInput,
+  password: MasPasswordRow | undefined,
+): Promise<OperationResult & { created: boolean }> {
+  const existing = await existingForMasRegister(ctx, input);
+  if (existing !== undefined) return registerExisting(ctx, existing, input);
+  const now = ctx.now();
+  const createdAt = new Date(now);
+  const userRowId = newMasId(now);
+  // DO NOTHING, as MAS does: a racer with the same name makes this insert wait for its commit and
+  // then come back empty, rather than abort the transaction.
+  const inserted = await ctx
+    .db('users')
+    .insert({ user_id: userRowId, username: input.localpart, created_at: createdAt, can_request_admin: input.admin })
+    .onConflict('username')
+    .ignore()
+    .returning('user_id');
+  if (inserted.length === 0) {
+    if (!input.existsOk) {
+      throw new UserExistsError(input.userId, 'It was created in MAS while this command ran; run it again (with --exists-ok to accept it).');
+    }
+    const racer = await findMasUser(ctx, input.localpart);
+    if (racer === undefined) throw new UserNotFoundError(input.userId, 'It was created and deleted while this command ran; run it again.');
+    return registerExisting(ctx, racer, input);
+  }
+  const changes = [`created MAS user ${input.localpart}${input.admin ? ' (can_request_admin)' : ''}`];
+  if (password !== undefined) {
+    await ctx.db('user_passwords').insert({
+      user_password_id: newMasId(now),
+      user_id: userRowId,
+      hashed_password: password.hash,
+      version: password.version,
+      created_at: createdAt,
+      upgraded_from_id: null,
+    });
+    changes.push(`${input.localpart}: password (scheme version ${password.version})`);
+  }
+  await scheduleJob(ctx, { queue: 'provision-user', payload: { user_id: ulidOf(userRowId), set_display_name: input.displayname } });
+  const named = input.displayname === null ? 'display name: the localpart' : `display name "${input.displayname}"`;
+  changes.push(`job provision-user for ${input.localpart} (${named}): MAS's worker creates ${input.userId} in Synapse`);
+  return { ...result(input.userId, changes), created: true };
+}
