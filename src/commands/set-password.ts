@@ -102,7 +102,8 @@ async function setPasswordInMas(
           : `The MAS password of ${res.userId} is set.`) +
         (s !== undefined
           ? ` Ended ${s.compat} compat, ${s.oauth2} OAuth 2.0, ${s.browser} browser and ${s.personal} personal session(s); ` +
-            'MAS rejects their tokens at once, Synapse within 2 minutes (it caches MAS\'s answers), and MAS\'s worker removes the devices (sync-devices job).'
+            "MAS rejects their tokens at once; Synapse, which caches MAS's answers for up to 2 minutes, stops accepting them " +
+            "when MAS's worker has removed the devices (sync-devices job, seconds) or its cache runs out."
           : '') +
         (showPassword ? `\nPassword: ${password.generated}` : ''),
       unchanged: 'Nothing to change.',

@@ -1,7 +1,7 @@
 // An access token for the Matrix client API minted in MAS's database, as `mas-cli manage
 // issue-compatibility-token` makes one: a compat session holding a device, and an `mct_` token in it.
 // Synapse asks MAS about every such token (introspection) and learns the device from sync-devices.
-import { AccountStateError } from '../errors.js';
+import { AccountStateError, UsageError } from '../errors.js';
 import type { MasConfig } from './config.js';
 import { newMasId } from './ids.js';
 import { scheduleJob } from './jobs.js';
@@ -57,7 +57,21 @@ export function assertTokenUsable(user: MasUser): void {
   }
 }
 
+// synapse/api/auth/mas.py answers 500 "Invalid device ID in introspection result" for a longer one.
+const MAX_MAS_DEVICE_ID_LENGTH = 255;
+
+/** What Synapse accepts as the device of a MAS token, on top of the checks for its own devices. */
+export function checkMasDeviceId(deviceId: string): void {
+  const length = [...deviceId].length;
+  if (length > MAX_MAS_DEVICE_ID_LENGTH) {
+    throw new UsageError(
+      `--device-id is ${length} characters long; Synapse refuses a MAS token whose device ID is longer than ${MAX_MAS_DEVICE_ID_LENGTH}. Give a shorter one.`,
+    );
+  }
+}
+
 export async function issueMasToken(ctx: MasContext, localpart: string, opts: MasIssueTokenOptions): Promise<MasIssuedToken> {
+  if (opts.deviceId !== undefined) checkMasDeviceId(opts.deviceId);
   const user = await requireMasUser(ctx, localpart);
   assertTokenUsable(user);
   // Serialized with MAS's sync-devices for this user, as MAS's own logins are.

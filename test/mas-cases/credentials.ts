@@ -587,6 +587,13 @@ const issueTokenCases: MasCase[] = [
   },
   ),
   {
+    name: 'issue-token refuses a --device-id longer than Synapse takes from MAS (255)',
+    seed: (world) => seedAdminAlice(world).then(() => undefined),
+    args: ['issue-token', 'alice', '--device-id', 'D'.repeat(256)],
+    code: 2,
+    message: /256 characters long.*longer than 255/,
+  },
+  {
     name: 'issue-token --dry-run prints no token and writes nothing',
     seed: (world) => seedAdminAlice(world).then(() => undefined),
     args: ['issue-token', 'alice', '--dry-run'],
