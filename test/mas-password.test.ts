@@ -239,6 +239,8 @@ describe('complexity', () => {
     ['hey<123', 2],
     ['!QASW@#EDFR$%TGHY^&UJKI*(OL', 4],
     ['08märz2010', 3],
+    // Characters outside the BMP: the crate counts characters, Dropbox's JS UTF-16 units (3 here).
+    ['𐰊𐰂𐰄𐰀𐰁', 1],
   ];
   for (const [password, score] of RUST_CRATE_SCORES) {
     it(`${JSON.stringify(password)} scores ${score}, as in the Rust crate`, () => {
@@ -256,6 +258,13 @@ describe('complexity', () => {
     expect(passwordScore(weakStart)).toBe(1);
     expect(passwordScore(`${weakStart}Xq7#pL9!vR2@kW5$`)).toBe(1);
     expect(passwordScore(`${'a'.repeat(90)}Xq7#pL9!vR2@kW5$`)).toBe(4);
+  });
+
+  it('sees a run of characters outside the BMP as a sequence, as the crate does with characters', () => {
+    // U+1D41A..: consecutive code points, like U+A000.. in the BMP.
+    expect(passwordScore('𝐚𝐛𝐜𝐝𝐞𝐟𝐠𝐡𝐢𝐣')).toBe(passwordScore('ꀀꀁꀂꀃꀄꀅꀆꀇꀈꀉ'));
+    expect(passwordScore('𝐚𝐛𝐜𝐝𝐞𝐟𝐠𝐡𝐢𝐣')).toBe(0);
+    expect(passwordScore('😀😃😀😃😀😃')).toBe(passwordScore('ababab'));
   });
 
   it('compares with minimum_complexity as MAS does (score >= minimum)', () => {

@@ -119,10 +119,39 @@ export async function verifyMasPassword(password: string, hash: string, scheme: 
 
 /** The score MAS gives a new password: zxcvbn's 0-4, with no user inputs (MAS passes none). */
 export function passwordScore(password: string): number {
-  // The Rust crate scores only the first 100 characters (Unicode scalar values); Dropbox's JS would
-  // score all of them. Both count the other lengths differently too: the crate in characters, the JS
-  // in UTF-16 units, so a password of characters outside the BMP (emoji) may score higher here.
-  return zxcvbn([...password].slice(0, 100).join('')).score;
+  // The Rust crate scores only the first 100 characters (Unicode scalar values).
+  return zxcvbn(asOneUnitEach([...password].slice(0, 100))).score;
+}
+
+// The sequence matcher's reach: consecutive characters whose codes differ by at most this much.
+const SEQUENCE_MAX_DELTA = 5;
+
+/**
+ * The Rust crate counts characters where Dropbox's JS counts UTF-16 units, so a character outside
+ * the BMP (an emoji) would count twice here and score higher ('𐰊𐰂𐰄𐰀𐰁': 1 in Rust, 3 in the JS).
+ * Each such character becomes one private-use character instead, which no dictionary, keyboard or
+ * date pattern knows either: the same character always the same one, in the same order, with
+ * differences up to the sequence matcher's reach kept exactly and larger ones kept larger, away
+ * from the password's own BMP characters.
+ */
+function asOneUnitEach(chars: string[]): string {
+  const codes = chars.map((c) => c.codePointAt(0)!);
+  const astral = [...new Set(codes.filter((cp) => cp > 0xffff))].sort((a, b) => a - b);
+  if (astral.length === 0) return chars.join('');
+  const offsets = new Map<number, number>();
+  let offset = 0;
+  astral.forEach((cp, i) => {
+    if (i > 0) offset += Math.min(cp - astral[i - 1]!, SEQUENCE_MAX_DELTA + 1);
+    offsets.set(cp, offset);
+  });
+  const gap = SEQUENCE_MAX_DELTA + 1;
+  let base = 0xe000 + gap;
+  for (const cp of codes.filter((c) => c <= 0xffff).sort((a, b) => a - b)) {
+    if (cp > base - gap && cp < base + offset + gap) base = cp + gap;
+  }
+  // Past the private-use area only when the password fills it; then sequences may differ.
+  if (base + offset > 0xf8ff) base = 0xe000;
+  return codes.map((cp) => String.fromCharCode(cp > 0xffff ? base + offsets.get(cp)! : cp)).join('');
 }
 
 /** MAS's test: the score reaches passwords.minimum_complexity. */
