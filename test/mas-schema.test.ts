@@ -4,10 +4,27 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeColumns, describeUniqueKeys } from '../migrations/introspect.js';
-import { MAS_ENUMS, MAS_TABLES, MAS_VARIANTS, RECORDED, type MasTable, type MasVariant } from '../migrations/mas/index.js';
+import {
+  BACKDATED_MIGRATIONS,
+  MAS_ENUMS,
+  MAS_TABLES,
+  MAS_VARIANTS,
+  RECORDED,
+  type MasTable,
+  type MasVariant,
+} from '../migrations/mas/index.js';
+import { SchemaError } from '../src/errors.js';
+import {
+  inspectMasSchema,
+  MAS_SCHEMA_MILESTONES,
+  NEWEST_KNOWN_MAS_MIGRATION,
+  OLDEST_SUPPORTED_MAS_MIGRATION,
+  type MasSchema,
+} from '../src/mas/schema.js';
 import type { ExpectedColumn } from '../migrations/synapse/tables.js';
 import { ulidOf } from '../src/mas/ids.js';
 import {
+  masSnapshot,
   masWorld,
   seedBrowserSession,
   seedCompatSession,
@@ -201,5 +218,155 @@ describe('the MAS test world', () => {
     expect(mas.database.uri).toBe(world.masDatabaseUrl);
     expect(mas.matrix).toEqual({ homeserver: 'example.test', endpoint: 'http://127.0.0.1:1/', secret: world.sharedSecret });
     expect(mas.passwords.schemes).toEqual([{ version: 1, algorithm: 'argon2id' }]);
+  });
+});
+
+describe('inspectMasSchema', () => {
+  const WHERE = "MAS's database (127.0.0.1/mas)";
+
+  /** A fresh world of `variant`, arranged by `arrange`; the inspection must not change a row. */
+  async function inspect(variant: MasVariant, arrange?: (db: Knex, world: MasWorld) => Promise<void>, on: 'mas' | 'synapse' = 'mas') {
+    const world = await masWorld({ variant });
+    try {
+      await arrange?.(world.mas, world);
+      const db = world[on];
+      const before = await masSnapshot(db);
+      const tablesBefore = await db.raw('SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()');
+      const result = await inspectMasSchema(db, WHERE).then(
+        (schema) => ({ schema, error: undefined }),
+        (error: unknown) => ({ schema: undefined, error }),
+      );
+      expect(await masSnapshot(db)).toEqual(before);
+      expect((await db.raw('SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()')).rows).toEqual(tablesBefore.rows);
+      return result;
+    } finally {
+      await world.cleanup();
+    }
+  }
+
+  function refusal(result: { error: unknown }): string {
+    expect(result.error).toBeInstanceOf(SchemaError);
+    expect((result.error as SchemaError).exitCode).toBe(4);
+    const message = (result.error as SchemaError).message;
+    expect(message).toContain(WHERE);
+    return message;
+  }
+
+  it('knows MAS 1.22 and everything in it', async () => {
+    const { schema } = await inspect('1.22');
+    expect(schema).toEqual<MasSchema>({
+      newestMigration: 20260720134722,
+      release: '1.22.0',
+      has: {
+        deactivatedAt: true,
+        isGuest: true,
+        emailConfirmedAt: false,
+        primaryUserEmailId: false,
+        personalSessions: true,
+        compatHumanName: true,
+        devicelessCompatSessions: true,
+      },
+      warnings: [],
+    });
+  });
+
+  it('supports MAS 0.13, before is_guest and deactivated_at, with confirmed_at and primary_user_email_id', async () => {
+    const { schema } = await inspect('0.13');
+    expect(schema).toEqual<MasSchema>({
+      newestMigration: 20250115155255,
+      release: '0.13.0 or newer',
+      has: {
+        deactivatedAt: false,
+        isGuest: false,
+        emailConfirmedAt: true,
+        primaryUserEmailId: true,
+        personalSessions: false,
+        compatHumanName: false,
+        devicelessCompatSessions: false,
+      },
+      warnings: [],
+    });
+  });
+
+  it("refuses Synapse's database, saying what to check", async () => {
+    const message = refusal(await inspect('1.22', undefined, 'synapse'));
+    expect(message).toMatch(/is not a matrix-authentication-service database \(no _sqlx_migrations table\)\. It looks like Synapse's database\./);
+    expect(message).toMatch(/--mas-database-url/);
+  });
+
+  it('refuses another sqlx application (migrations, but no MAS tables)', async () => {
+    const message = refusal(
+      await inspect('1.22', async (db) => {
+        await db.raw('DROP TABLE compat_refresh_tokens, compat_access_tokens, compat_sessions CASCADE');
+      }),
+    );
+    expect(message).toMatch(/no MAS users or compat_sessions table/);
+  });
+
+  it('refuses an empty _sqlx_migrations', async () => {
+    const message = refusal(await inspect('1.22', async (db) => void (await db('_sqlx_migrations').delete())));
+    expect(message).toMatch(/empty _sqlx_migrations.*mas-cli database migrate/);
+  });
+
+  it('refuses a database whose last migration failed (sqlx left it dirty)', async () => {
+    const message = refusal(
+      await inspect('1.22', async (db) => void (await db('_sqlx_migrations').update({ success: false }).where({ version: 20260720134722 }))),
+    );
+    expect(message).toMatch(/migration 20260720134722 \(idx oauth2 authorization grants user session id\) did not finish/);
+  });
+
+  it('refuses MAS older than 0.13 (no job queue yet), naming the release', async () => {
+    const message = refusal(
+      await inspect('0.13', async (db) => {
+        await db('_sqlx_migrations').delete().where('version', '>=', 20241004121132);
+        await db.raw('DROP TABLE queue_jobs');
+        await db.raw('DROP TYPE queue_job_status');
+      }),
+    );
+    expect(message).toMatch(/schema of a MAS older than 0\.13\.0 \(newest migration 20241004075132\).*Upgrade MAS and start it once/);
+  });
+
+  it('refuses a database where MAS has not finished migrating', async () => {
+    const message = refusal(await inspect('1.22', async (db) => void (await db('_sqlx_migrations').delete().where({ version: 20250311093145 }))));
+    expect(message).toMatch(/not 20250311093145 \(users\.deactivated_at, MAS 0\.15\.0\): MAS has not finished migrating/);
+  });
+
+  it('does not mistake migrations that later releases back-dated for pending ones', async () => {
+    // MAS 0.13.0 lacks 20250114135939, which 0.14.0 added with an older name.
+    const { schema, error } = await inspect('0.13');
+    expect(error).toBeUndefined();
+    expect(schema!.newestMigration).toBeGreaterThan(BACKDATED_MIGRATIONS[0]!);
+    const known = new Set(RECORDED.migrations.map((m) => m.version));
+    for (const m of MAS_SCHEMA_MILESTONES) {
+      expect({ milestone: m.version, known: known.has(m.version), backdated: BACKDATED_MIGRATIONS.includes(m.version) }).toEqual({
+        milestone: m.version,
+        known: true,
+        backdated: false,
+      });
+    }
+  });
+
+  it('warns about a MAS newer than it knows, and goes on when every column it uses is there', async () => {
+    const { schema } = await inspect('1.22', async (db) => {
+      await db('_sqlx_migrations').insert({ version: 20990101000000, description: 'future', success: true, checksum: Buffer.alloc(48), execution_time: 1 });
+    });
+    expect(schema!.newestMigration).toBe(20990101000000);
+    expect(schema!.warnings).toEqual([expect.stringMatching(/20990101000000, newer than the newest this tool knows \(20260720134722, MAS 1\.22\.0\)/)]);
+  });
+
+  it('refuses a newer MAS that dropped a column it uses', async () => {
+    const message = refusal(
+      await inspect('1.22', async (db) => {
+        await db('_sqlx_migrations').insert({ version: 20990101000000, description: 'future', success: true, checksum: Buffer.alloc(48), execution_time: 1 });
+        await db.raw('ALTER TABLE users DROP COLUMN can_request_admin');
+        await db.raw('ALTER TABLE queue_workers RENAME COLUMN last_seen_at TO seen_at');
+      }),
+    );
+    expect(message).toMatch(/lacks users\.can_request_admin, queue_workers\.last_seen_at.*Upgrade synapse-admin-bootstrap/);
+  });
+
+  it('knows the releases the recording knows', () => {
+    expect(NEWEST_KNOWN_MAS_MIGRATION).toBe(RECORDED.shapes['1.22']!.newestMigration);
+    expect(OLDEST_SUPPORTED_MAS_MIGRATION).toBe(RECORDED.shapes['0.13']!.newestMigration);
   });
 });
