@@ -108,6 +108,21 @@ describe('the database section', () => {
     expect(err.message).not.toMatch(/hunter2|123456/);
   });
 
+  it("reads plain scalars as serde_yaml does: 0123 is text, 0x1538 a number, an anchor's value shared", async () => {
+    const dir = await tempTree({
+      'mas.yaml': `${HEAD}database:\n  host: &h db.test\n  port: 0x1538\n  username: *h\n  password: 0123\n  database: 1e3x\n`,
+    });
+    expect((await load({ cwd: dir, configPaths: ['mas.yaml'] })).database.connection).toEqual({
+      host: 'db.test',
+      port: 5432,
+      user: 'db.test',
+      password: '0123',
+      database: '1e3x',
+    });
+    const yes = await tempTree({ 'mas.yaml': `${HEAD}passwords:\n  enabled: yes\n` });
+    expect((await refusal(load({ cwd: yes, configPaths: ['mas.yaml'] }))).message).toMatch(/passwords\.enabled \(.*line 7\) must be true or false/);
+  });
+
   it('warns about a setting it does not know', async () => {
     const dir = await tempTree({ 'mas.yaml': `${HEAD}database:\n  uri: postgresql://db.test/mas\n  max_connections: 5\n  sslmode: require\n` });
     const config = await load({ cwd: dir, configPaths: ['mas.yaml'] });

@@ -5,7 +5,7 @@
 // concatenated, anything else is replaced by the later value (a null included).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode, type Scalar } from 'yaml';
 import { ConfigError } from '../errors.js';
 
 /** A value of the merged config, with where it was set (a file and line, or an environment variable). */
@@ -78,7 +78,8 @@ export async function readMasYaml(file: string, origin: string): Promise<ConfigL
     throw new ConfigError(`The MAS config ${file} is not UTF-8 text, so MAS cannot read it either. Save it as UTF-8.`);
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, version: '1.2', schema: 'core', uniqueKeys: true, merge: false });
+  // Every scalar stays text here; serdeScalar() resolves the plain ones as serde_yaml does.
+  const doc = parseDocument(text, { lineCounter: lines, version: '1.2', schema: 'failsafe', uniqueKeys: true, merge: false });
   const problem = doc.errors[0];
   if (problem) {
     const at = problem.linePos?.[0];
@@ -88,7 +89,7 @@ export async function readMasYaml(file: string, origin: string): Promise<ConfigL
         'Fix the file; MAS cannot read it either.',
     );
   }
-  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return undefined;
+  if (doc.contents === null || (isScalar(doc.contents) && serdeScalar(doc.contents) === null)) return undefined;
   const root = toNode(doc.contents, doc, file, lines, 0);
   if (root.kind !== 'map') {
     throw new ConfigError(`The MAS config ${file} must be a mapping of sections (database, passwords, matrix, ...); MAS refuses it too.`);
@@ -117,12 +118,39 @@ function toNode(node: unknown, doc: Document, file: string, lines: LineCounter, 
     return { kind: 'map', entries, where: where(node) };
   }
   if (isSeq(node)) return { kind: 'seq', items: node.items.map((i) => toNode(i, doc, file, lines, aliases)), where: where(node) };
-  if (isScalar(node)) {
-    const v = node.value;
-    const value = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : String(v);
-    return { kind: 'scalar', value, where: where(node) };
-  }
+  if (isScalar(node)) return { kind: 'scalar', value: serdeScalar(node), where: where(node) };
   return { kind: 'scalar', value: null, where: file };
+}
+
+/**
+ * serde_yaml 0.9's reading of an untagged plain scalar (de.rs visit_untagged_scalar), which is
+ * neither PyYAML's nor the yaml package's core schema: `0123` stays the text "0123" (leading
+ * zeros make a string), `0b101`, `-0x1f` and `+7` are numbers, `yes`/`on` are text. Quoted and
+ * block scalars, and an explicit !!str, are always text.
+ */
+function serdeScalar(node: Scalar): string | number | boolean | null {
+  const source = String(node.value);
+  if (node.type !== 'PLAIN' || node.tag === 'tag:yaml.org,2002:str') return source;
+  if (source === '' || /^(?:null|Null|NULL|~)$/.test(source)) return null;
+  if (/^(?:true|True|TRUE)$/.test(source)) return true;
+  if (/^(?:false|False|FALSE)$/.test(source)) return false;
+  const leadingZeros = /^[-+]?0\d+$/.test(source);
+  const radix = /^([-+]?)0([xob])([0-9a-fA-F]+)$/.exec(source);
+  if (radix) {
+    const digits = { x: /^[0-9a-fA-F]+$/, o: /^[0-7]+$/, b: /^[01]+$/ }[radix[2] as 'x' | 'o' | 'b'];
+    if (digits.test(radix[3]!)) {
+      const n = parseInt(radix[3]!, { x: 16, o: 8, b: 2 }[radix[2] as 'x' | 'o' | 'b']);
+      return radix[1] === '-' ? -n : n;
+    }
+  }
+  if (!leadingZeros && /^[-+]?\d+$/.test(source)) return Number(source);
+  if (leadingZeros) return source;
+  // Rust's f64 parser, finite results only, plus YAML's .inf and .nan.
+  if (/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(source)) return Number(source);
+  if (/^\+?\.(?:inf|Inf|INF)$/.test(source)) return Infinity;
+  if (/^-\.(?:inf|Inf|INF)$/.test(source)) return -Infinity;
+  if (/^\.(?:nan|NaN|NAN)$/.test(source)) return NaN;
+  return source;
 }
 
 /**
