@@ -76,6 +76,20 @@ describe('the database section', () => {
     });
   });
 
+  it("follows sqlx where it differs from libpq: PEM in PGSSLROOTCERT, PGOPTIONS kept before the URL's, no PGCONNECT_TIMEOUT", async () => {
+    const dir = await tempTree({ 'mas.yaml': `${HEAD}database:\n  uri: postgresql://db.test/mas?options=-c%20a%3Db\n` });
+    const env = { PGSSLROOTCERT: PEM, PGOPTIONS: '-c x=y', PGCONNECT_TIMEOUT: '3', PGPASSFILE: 'pgpass' };
+    expect((await load({ cwd: dir, configPaths: ['mas.yaml'], env })).database.connection).toEqual({
+      host: 'db.test',
+      port: 5432,
+      user: 'mas',
+      database: 'mas',
+      sslrootcert: PEM,
+      options: '-c x=y -c a=b',
+      passfile: join(dir, 'pgpass'),
+    });
+  });
+
   it('applies ssl_* over the uri, and takes inline PEM as the certificate itself', async () => {
     const dir = await tempTree({
       'mas.yaml':
@@ -183,6 +197,13 @@ describe('where the config comes from', () => {
     for (const part of ['--mas-config', '$MAS_CONFIG', '--mas-database-url', join(dir, 'config.yaml'), '/conf/mas-config.yaml', SYNAPSE]) {
       expect(err.message).toContain(part);
     }
+  });
+
+  it('says, with the refusal, which usual place could not be read', async () => {
+    const dir = await tempTree({ 'config.yaml': 'matrix: [\n', 'conf/': '' });
+    const err = await refusal(load({ cwd: dir, locations: [join(dir, 'config.yaml'), join(dir, 'conf')] }));
+    expect(err.message).toMatch(/\nNote: The MAS config .*config\.yaml is not valid YAML \(line \d+/);
+    expect(err.message).toMatch(/\nNote: Cannot read the MAS config .*conf \(a usual place\): EISDIR/);
   });
 
   it('refuses a named file that does not exist, which mas-cli would skip silently', async () => {

@@ -2,7 +2,7 @@
 // how it hashes passwords, who its policy makes admin, and which homeserver it serves.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ToolError } from '../errors.js';
 import type { OsUser, PostgresConnection } from '../libpq/settings.js';
 import { masDatabaseFromConfig, masDatabaseFromUrl, type MasDatabase } from './config-database.js';
 import {
@@ -82,6 +82,16 @@ const BCRYPT_DEFAULT_COST = 12;
 
 export async function loadMasConfig(opts: LoadMasConfigOptions): Promise<MasConfig> {
   const warnings: string[] = [];
+  try {
+    return await readAndInterpret(opts, warnings);
+  } catch (err) {
+    // A warning (a usual place that could not be read, a file skipped) is often the explanation.
+    if (err instanceof ToolError && warnings.length > 0) err.message += warnings.map((w) => `\nNote: ${w}`).join('');
+    throw err;
+  }
+}
+
+async function readAndInterpret(opts: LoadMasConfigOptions, warnings: string[]): Promise<MasConfig> {
   const layers = await findLayers(opts, warnings);
   const files = layers.map((l) => l.source);
   if (files.length === 0 && opts.databaseUrl === undefined) throw noConfig(opts);
@@ -135,6 +145,7 @@ async function findLayers(opts: LoadMasConfigOptions, warnings: string[]): Promi
     }
     return layers;
   };
+  // Relative paths are taken from the working directory; figment would also search its parents.
   if (opts.configPaths.length > 0) return named(opts.configPaths, '--mas-config');
   if (opts.env.MAS_CONFIG !== undefined) {
     // mas-cli splits on ":" and tries every part; an empty part names no file.
