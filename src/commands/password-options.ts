@@ -124,7 +124,7 @@ export async function obtainMasPasswordHash(
   const { password, generated } = await obtainPassword(args, io, out);
   // Generated passwords are checked too: they must pass, never be let through unchecked.
   if (!args.ignorePolicy) {
-    const score = passwordScore(password, []);
+    const score = passwordScore(password);
     if (score < passwords.minimumComplexity) {
       throw new UsageError(
         `The password is too easy to guess for MAS: its complexity score is ${score} (zxcvbn, 0-4), and passwords.minimum_complexity ` +
