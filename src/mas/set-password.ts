@@ -39,8 +39,9 @@ export interface EndedSessions {
 
 /**
  * What `mas-cli manage kill-sessions` ends (the active compat, OAuth 2 and browser sessions get
- * finished_at), plus the personal sessions acting as or owned by the user (revoked_at), as MAS's
- * deactivation revokes them; then sync-devices, so that Synapse drops the devices.
+ * finished_at), plus the personal sessions acting as or owned by the user, which MAS's
+ * deactivation revokes too (revoked_at, with their tokens); then sync-devices, so that Synapse
+ * drops the devices.
  */
 export async function endMasSessions(ctx: MasContext, user: MasUser): Promise<EndedSessions> {
   const now = new Date(ctx.now());
@@ -48,13 +49,21 @@ export async function endMasSessions(ctx: MasContext, user: MasUser): Promise<En
   const compat = await finish('compat_sessions');
   const oauth2 = await finish('oauth2_sessions');
   const browser = await finish('user_sessions');
-  const personal = ctx.schema.has.personalSessions
-    ? await ctx
+  let personal = 0;
+  if (ctx.schema.has.personalSessions) {
+    const sessions = () =>
+      ctx
         .db('personal_sessions')
         .where((q) => q.where({ actor_user_id: user.id }).orWhere({ owner_user_id: user.id }))
-        .whereNull('revoked_at')
-        .update({ revoked_at: now })
-    : 0;
+        .whereNull('revoked_at');
+    // As MAS's revoke of one session: its tokens first, then the session.
+    await ctx
+      .db('personal_access_tokens')
+      .whereIn('personal_session_id', sessions().select('personal_session_id'))
+      .whereNull('revoked_at')
+      .update({ revoked_at: now });
+    personal = await sessions().update({ revoked_at: now });
+  }
   await scheduleJob(ctx, { queue: 'sync-devices', payload: { user_id: user.ulid } });
   return { compat, oauth2, browser, personal };
 }

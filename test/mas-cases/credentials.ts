@@ -1,5 +1,7 @@
 // register, set-password and issue-token on servers whose logins belong to MAS.
-import { writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { MasVariant } from '../../migrations/mas/index.js';
@@ -21,6 +23,9 @@ import { FIXED_NOW, type CliRun } from '../helpers/run-cli.js';
 import type { MasCase } from './types.js';
 
 const STRONG = 'a-Long-enough-passphrase-42';
+// --password-file is read from the process's working directory, which the in-process runner does
+// not change: an absolute path, unique to this run.
+const PASSWORD_FILE = join(tmpdir(), `sab-mas-pw-${process.pid}-${randomBytes(4).toString('hex')}.txt`);
 const WEAK = 'password1';
 const PEPPER = 'a-secret-pepper';
 
@@ -122,10 +127,11 @@ const registerCases: MasCase[] = [
   },
   {
     name: 'register --password-file reads the file',
-    seed: (world) => writeFile(join(world.dir, 'pw.txt'), `${STRONG}\n`),
-    args: ['register', 'bob', '--no-admin', '--password-file', 'pw.txt'],
+    seed: () => writeFile(PASSWORD_FILE, `${STRONG}\n`),
+    args: ['register', 'bob', '--no-admin', '--password-file', PASSWORD_FILE],
     code: 0,
     check: async (world, run) => {
+      await rm(PASSWORD_FILE);
       await expectPassword(world, 'bob', STRONG, ARGON2ID_V1, ARGON2ID_PHC);
       expectNoSecret(run, STRONG);
     },
@@ -362,6 +368,12 @@ async function seedPersonalSession(world: MasWorld, s: { owner: string; actor: s
     created_at: new Date(FIXED_NOW - 3_600_000),
     revoked_at: s.revokedAt === undefined ? null : new Date(s.revokedAt),
   });
+  await world.mas('personal_access_tokens').insert({
+    personal_access_token_id: newMasId(FIXED_NOW - 3_600_000),
+    personal_session_id: id,
+    access_token_sha256: randomBytes(32),
+    created_at: new Date(FIXED_NOW - 3_600_000),
+  });
   return id;
 }
 
@@ -417,6 +429,9 @@ const setPasswordCases: MasCase[] = [
       if (world.variant !== '0.13') {
         const revoked = await world.mas('personal_sessions').whereNotNull('revoked_at');
         expect(revoked.map((s) => at(s.revoked_at))).toEqual([FIXED_NOW, FIXED_NOW]);
+        const tokens = await world.mas('personal_access_tokens').whereIn('personal_session_id', revoked.map((s) => s.personal_session_id));
+        expect(tokens.map((t) => at(t.revoked_at))).toEqual([FIXED_NOW, FIXED_NOW]);
+        expect(await world.mas('personal_access_tokens').whereNull('revoked_at')).toHaveLength(1);
       }
       expect(await queuedJobs(world.mas)).toEqual([
         { queue_name: 'sync-devices', payload: { user_id: ulidOf(user.user_id) }, status: 'available' },
