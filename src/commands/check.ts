@@ -6,14 +6,21 @@ import { delegatedAuthMessage, passwordLoginWorks } from '../synapse/login.js';
 import type { Output } from '../output.js';
 import { defineCommand, prepare } from './context.js';
 import { MAKE_AN_ADMIN, countUsers, unusableAdmins, type UserRow } from '../synapse/user-store.js';
+import { parseUserArg } from '../synapse/user-id.js';
+import { checkMas, checkUsers } from './mas-check.js';
 
 export function checkCommand(io: Io, out: Output) {
   return defineCommand({
-    command: 'check',
-    describe: 'Report what the tool sees (config, database, schema, admins, login methods, running Synapse); changes nothing',
-    builder: (y) => y,
+    command: 'check [users..]',
+    describe:
+      'Report what the tool sees (config, database, schema, admins, login methods, running Synapse; with MAS also its ' +
+      'database, password schemes, admins, worker and jobs), and where the named users exist; changes nothing',
+    builder: (y) =>
+      y.positional('users', { type: 'string', array: true, default: [] as string[], describe: 'users to look up in Synapse (and MAS)' }),
     handler: async (args) => {
-      const { config, read } = await prepare(args, io, out, { changes: false });
+      const prepared = await prepare(args, io, out, { changes: false, masAware: true });
+      const { config, read, mas } = prepared;
+      const named = args.users.map((u) => parseUserArg(String(u), config.serverName));
       const live = await detectRunningSynapse(config, {});
       const report: Record<string, unknown> = {
         config_files: config.files,
@@ -52,7 +59,7 @@ export function checkCommand(io: Io, out: Output) {
         report.connected = err.kind !== 'database_unreachable';
         problem = err;
       }
-      if (config.delegatedAuth) {
+      if (config.delegatedAuth && mas === undefined) {
         out.warn(delegatedAuthMessage(config.files));
       }
       if (!report.password_login && !config.delegatedAuth) {
@@ -67,6 +74,23 @@ export function checkCommand(io: Io, out: Output) {
         `Password login: ${report.password_login ? 'on' : 'off'}${config.delegatedAuth ? ' (delegated to matrix-authentication-service)' : ''}`,
         `Synapse:       ${live.running ? `running (${live.evidence.join('; ')})` : `not running${live.notes.length > 0 ? ` (${live.notes.join('; ')})` : ''}`}`,
       ];
+      if (mas !== undefined) {
+        // With MAS, Synapse's admin flag decides nothing: MAS's admins are the ones that count.
+        const m = await checkMas(mas, out);
+        report.mas = m.data;
+        lines.push(...m.lines);
+        problem ??= m.problem;
+      }
+      if (named.length > 0) {
+        try {
+          const { lines: userLines, users } = await checkUsers(prepared, named);
+          report.users_checked = users;
+          lines.push(...userLines);
+        } catch (err) {
+          if (!(err instanceof ToolError)) throw err;
+          problem ??= err;
+        }
+      }
       if (problem === undefined) {
         out.success(lines, report);
         return;
