@@ -685,4 +685,43 @@ const checkCases: MasCase[] = [
   },
 ];
 
-export const adminCases: MasCase[] = [...promoteCases, ...demoteCases, ...unlockCases, ...listCases, ...checkCases];
+const databaseCases: MasCase[] = [
+  {
+    name: "MAS's database refusing the login is named as MAS's, with MAS's settings to fix, not Synapse's",
+    seed: async (world) => {
+      await twoAdmins(world);
+    },
+    args: ['list-admins'],
+    code: 0,
+    unchanged: true,
+    check: async (world) => {
+      const url = new URL(world.masDatabaseUrl);
+      url.password = 'wrong-password';
+      const before = await world.snapshot();
+      const run = await world.run(['--json', '--mas-database-url', url.toString(), 'promote', 'bob']);
+      expect(run.code).toBe(4);
+      const { message } = run.json().error;
+      expect(message).toMatch(/PostgreSQL refused the login .*Check the user and password in the database section of MAS's config \(or PGUSER\/PGPASSWORD\)/);
+      expect(message).not.toMatch(/Synapse/);
+      expect(await world.snapshot()).toEqual(before);
+    },
+  },
+  {
+    name: "a MAS database that is missing is named as MAS's, with --mas-database-url",
+    seed: async (world) => {
+      await twoAdmins(world);
+    },
+    args: ['list-admins'],
+    code: 0,
+    unchanged: true,
+    check: async (world) => {
+      const url = new URL(world.masDatabaseUrl);
+      url.pathname = '/no_such_mas_database';
+      const run = await world.run(['--json', '--mas-database-url', url.toString(), 'demote', 'alice']);
+      expect(run.code).toBe(4);
+      expect(run.json().error.message).toMatch(/Check the database name in the database section of MAS's config \(or --mas-database-url\)/);
+    },
+  },
+];
+
+export const adminCases: MasCase[] = [...databaseCases, ...promoteCases, ...demoteCases, ...unlockCases, ...listCases, ...checkCases];
