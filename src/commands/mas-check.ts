@@ -64,7 +64,7 @@ export async function checkMas(mas: MasPrepared, out: Output): Promise<MasCheck>
     Object.assign(data, { connected: true, ...h });
     lines.push(
       `MAS schema:    newest migration ${h.newest_migration}`,
-      `MAS admins:    ${h.admins.length === 0 ? 'none' : h.admins.map((a) => `${a.username}${adminMarks(a)}`).join(', ')} (usable ${h.usable_admins})`,
+      `MAS admins:    ${h.admins.length === 0 ? 'none' : h.admins.map((a) => `${a.username}${adminMarks(a).replace(/^ +/, ' ')}`).join(', ')} (usable ${h.usable_admins})`,
       `MAS worker:    ${workerLine(h)}`,
       `MAS jobs:      ${jobsLine(h)}`,
     );

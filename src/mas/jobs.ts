@@ -98,7 +98,7 @@ export async function workerWarnings(ctx: MasContext): Promise<string[]> {
   if (q.workerAlive) return [];
   const seen = q.workerLastSeen === null ? 'none has ever registered' : `the last heartbeat was at ${q.workerLastSeen.toISOString()}`;
   return [
-    `No MAS worker has been seen in the last two minutes (queue_workers: ${seen}). The change is saved in MAS's database ` +
-      'and reaches Synapse when MAS runs again (`mas-cli server`, or `mas-cli worker` next to a server started with --no-worker).',
+    `No MAS worker has been seen in the last two minutes (queue_workers: ${seen}): what this changes in MAS's database ` +
+      'reaches Synapse when MAS runs again (`mas-cli server`, or `mas-cli worker` next to a server started with --no-worker).',
   ];
 }
