@@ -70,7 +70,8 @@ export function checkCommand(io: Io, out: Output) {
         `Server name:   ${config.serverName}`,
         `Database:      ${report.database}`,
         `Schema:        ${report.schema_version ?? 'unknown'} (compat ${report.compat_version ?? 'n/a'})`,
-        `Users:         ${report.users ?? 'unknown'}, admins ${report.admins ?? 'unknown'} (usable ${report.usable_admins ?? 'unknown'})`,
+        `Users:         ${report.users ?? 'unknown'}, admins ${report.admins ?? 'unknown'} (usable ${report.usable_admins ?? 'unknown'})` +
+          (mas === undefined ? '' : " in Synapse's own flag, which MAS's tokens ignore"),
         `Password login: ${report.password_login ? 'on' : 'off'}${config.delegatedAuth ? ' (delegated to matrix-authentication-service)' : ''}`,
         `Synapse:       ${live.running ? `running (${live.evidence.join('; ')})` : `not running${live.notes.length > 0 ? ` (${live.notes.join('; ')})` : ''}`}`,
       ];
