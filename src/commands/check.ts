@@ -2,7 +2,7 @@ import { describeDatabase } from '../database/settings.js';
 import { ToolError } from '../errors.js';
 import type { Io } from '../io.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';
-import { delegatedAuthMessage, passwordLoginWorks } from '../synapse/login.js';
+import { passwordLoginWorks } from '../synapse/login.js';
 import type { Output } from '../output.js';
 import { defineCommand, prepare } from './context.js';
 import { MAKE_AN_ADMIN, countUsers, unusableAdmins, type UserRow } from '../synapse/user-store.js';
@@ -18,7 +18,7 @@ export function checkCommand(io: Io, out: Output) {
     builder: (y) =>
       y.positional('users', { type: 'string', array: true, default: [] as string[], describe: 'users to look up in Synapse (and MAS)' }),
     handler: async (args) => {
-      const prepared = await prepare(args, io, out, { changes: false, masAware: true });
+      const prepared = await prepare(args, io, out, { changes: false, masAware: true, masOptional: true });
       const { config, read, mas } = prepared;
       const named = args.users.map((u) => parseUserArg(String(u), config.serverName));
       const live = await detectRunningSynapse(config, {});
@@ -59,8 +59,10 @@ export function checkCommand(io: Io, out: Output) {
         report.connected = err.kind !== 'database_unreachable';
         problem = err;
       }
-      if (config.delegatedAuth && mas === undefined) {
-        out.warn(delegatedAuthMessage(config.files));
+      if (prepared.masProblem !== undefined) {
+        // Synapse's half is still worth reading when MAS's config is what is missing.
+        report.mas = { config_problem: prepared.masProblem.message };
+        problem ??= prepared.masProblem;
       }
       if (!report.password_login && !config.delegatedAuth) {
         out.warn('Password login is off in this config: a new password will not let anyone in. Use `issue-token <user>` for the Admin API.');
@@ -75,6 +77,7 @@ export function checkCommand(io: Io, out: Output) {
         `Password login: ${report.password_login ? 'on' : 'off'}${config.delegatedAuth ? ' (delegated to matrix-authentication-service)' : ''}`,
         `Synapse:       ${live.running ? `running (${live.evidence.join('; ')})` : `not running${live.notes.length > 0 ? ` (${live.notes.join('; ')})` : ''}`}`,
       ];
+      if (prepared.masProblem !== undefined) lines.push('MAS config:    not found or unusable (see the error below)');
       if (mas !== undefined) {
         // With MAS, Synapse's admin flag decides nothing: MAS's admins are the ones that count.
         const m = await checkMas(mas, out);

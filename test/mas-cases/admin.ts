@@ -642,6 +642,17 @@ const checkCases: MasCase[] = [
     },
   },
   {
+    name: "check still reports Synapse's side when MAS's config cannot be read",
+    seed: (world) => seedUser(world.synapse, { name: '@alice:example.test', admin: true }),
+    args: ['check', '--mas-config', '/nonexistent/mas.yaml'],
+    code: 3,
+    message: /\/nonexistent\/mas\.yaml/,
+    check: async (_world, run) => {
+      expect(run.json()).toMatchObject({ ok: false, connected: true, schema_version: 94, users: 1 });
+      expect(run.json().mas.config_problem).toMatch(/\/nonexistent\/mas\.yaml/);
+    },
+  },
+  {
     name: 'check with no usable MAS admin fails with the repair',
     seed: async (world) => {
       await both(world, 'alice', { canRequestAdmin: true, lockedAt: FIXED_NOW - DAY });
