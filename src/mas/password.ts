@@ -149,7 +149,7 @@ function asOneUnitEach(chars: string[]): string {
   for (const cp of codes.filter((c) => c <= 0xffff).sort((a, b) => a - b)) {
     if (cp > base - gap && cp < base + offset + gap) base = cp + gap;
   }
-  // Past the private-use area only when the password fills it; then sequences may differ.
+  // Only a password crowding the private-use area leaves no room; then a sequence may be missed.
   if (base + offset > 0xf8ff) base = 0xe000;
   return codes.map((cp) => String.fromCharCode(cp > 0xffff ? base + offsets.get(cp)! : cp)).join('');
 }
