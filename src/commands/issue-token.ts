@@ -7,6 +7,7 @@ import type { Listener } from '../config/types.js';
 import { detectRunningSynapse, healthUrls } from '../synapse/live-server.js';
 import { findUser } from '../synapse/user-store.js';
 import type { ParsedUser } from '../synapse/user-id.js';
+import { inSynapse } from './mas-report.js';
 import { defineCommand, prepareForUser, withUserPositional, type ArgsOf, type GlobalOptions, type MasPrepared, type Prepared } from './context.js';
 import { checkDeviceId } from '../synapse/limits.js';
 import { issueToken, parseDuration } from '../synapse/tokens.js';
@@ -80,11 +81,13 @@ async function issueMasTokenCommand(
   expiresInMs: number | null,
 ): Promise<void> {
   const { config, user, read } = prepared;
-  const issued = await mas.write((ctx) => issueMasToken(ctx, user.localpart, { expiresInMs, deviceId: args.deviceId }));
+  const issued = await mas.write((ctx) =>
+    issueMasToken(ctx, user.localpart, { expiresInMs, deviceId: args.deviceId, inSynapse: inSynapse(prepared, user.userId) }),
+  );
   for (const w of issued.warnings) out.warn(w);
   // Synapse maps a MAS token to @username:server and answers "User not found" without that row.
-  const inSynapse = (await read((ctx) => findUser(ctx, issued.userId))) !== undefined;
-  if (!inSynapse) {
+  const synapseHasUser = (await read((ctx) => findUser(ctx, issued.userId))) !== undefined;
+  if (!synapseHasUser) {
     out.warn(
       `${issued.userId} has no account in Synapse yet, so Synapse refuses the token ("User not found") until MAS's worker has ` +
         `provisioned it (a provision-user job, scheduled by \`register\` or \`unlock\`). \`check ${issued.username}\` shows whether one is waiting.`,
@@ -105,6 +108,7 @@ async function issueMasTokenCommand(
         device_id: issued.deviceId,
         admin: issued.admin,
         changes: issued.changes,
+        jobs: [{ queue: issued.job.queue, id: null }],
       },
     );
     return;
@@ -122,8 +126,9 @@ async function issueMasTokenCommand(
     device_id: issued.deviceId,
     admin: issued.admin,
     admin_source: issued.adminSource,
-    synapse_user_exists: inSynapse,
+    synapse_user_exists: synapseHasUser,
     changes: issued.changes,
+    jobs: [issued.job],
     next,
   });
 }

@@ -35,6 +35,7 @@ import {
   withPasswordOptions,
   type MasHashedPassword,
 } from './password-options.js';
+import { reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
 
 function registerOptions(y: Argv<GlobalOptions>) {
@@ -163,7 +164,6 @@ async function registerInMas(
     admin,
     existsOk: args.existsOk,
     displayname: args.displayname ?? null,
-    policyAdmins: mas.config.adminUsers,
   };
   const existing = await mas.read((ctx) => existingForMasRegister(ctx, input));
   let password: MasHashedPassword | undefined;
@@ -176,16 +176,14 @@ async function registerInMas(
   const res = await mas.write((ctx) => registerMasUser(ctx, input, password));
   const showPassword = res.created && password?.generated !== undefined && !args.dryRun;
   const adminWords = admin ? ' who may ask for admin rights (can_request_admin)' : '';
-  await reportOperation(
+  await reportMasOperation(
     out,
     args,
-    config,
     res,
     {
       done: res.created
-        ? `Registered ${res.userId} in MAS${adminWords}${password === undefined ? ', without a password (for logins through an upstream provider)' : ''}. ` +
-          `MAS's worker creates the Synapse account within seconds (provision-user job); until then Synapse does not know the user. ` +
-          `To act as admin right now, use \`issue-token ${localpart}\`.${showPassword ? `\nPassword: ${password?.generated}` : ''}`
+        ? `Registered ${res.userId} in MAS${adminWords}${password === undefined ? ', without a password (for logins through an upstream provider)' : ''}.` +
+          (showPassword ? `\nPassword: ${password?.generated}` : '')
         : `${res.userId} already existed in MAS; can_request_admin is now ${admin}. Its password was left alone.`,
       unchanged: `${res.userId} already exists in MAS as asked (can_request_admin: ${admin}); nothing to change. Its password was left alone.`,
     },

@@ -1,13 +1,12 @@
 import { loadAppServices } from '../config/appservice.js';
-import { UserNotFoundError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
 import { masUserForSetPassword, setMasPassword } from '../mas/set-password.js';
-import { findUser } from '../synapse/user-store.js';
 import { defineCommand, prepareForUser, withUserPositional, type ArgsOf, type GlobalOptions, type MasPrepared, type Prepared } from './context.js';
 import { setPassword, userForSetPassword } from '../synapse/user-operations.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import { masPasswordsForNewPassword, obtainMasPasswordHash, obtainPasswordHash, withPasswordOptions } from './password-options.js';
+import { inSynapse, reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
 
 function setPasswordOptions(y: import('yargs').Argv<GlobalOptions>) {
@@ -71,49 +70,29 @@ async function setPasswordInMas(
   prepared: Prepared & { user: ParsedUser },
   mas: MasPrepared,
 ): Promise<void> {
-  const { config, user, read } = prepared;
+  const { user } = prepared;
   const passwords = masPasswordsForNewPassword(mas.config);
+  const opts = { logout: args.logout, reactivate: args.reactivate, inSynapse: inSynapse(prepared, user.userId) };
   // Refuse an unknown or deactivated user before anyone types a password for it.
-  try {
-    await mas.read((ctx) => masUserForSetPassword(ctx, user.localpart, args.reactivate));
-  } catch (err) {
-    if (!(err instanceof UserNotFoundError)) throw err;
-    const inSynapse = await read((ctx) => findUser(ctx, user.userId));
-    if (inSynapse === undefined) throw err;
-    throw new UserNotFoundError(
-      user.userId,
-      `It is in Synapse's users table (as ${inSynapse.name}) but has no MAS account, and with MAS only MAS's passwords log in. ` +
-        "Give it a MAS account with syn2mas (when moving to MAS) or MAS's admin API (POST /api/admin/v1/users with skip_homeserver_check), then set its password.",
-    );
-  }
+  await mas.read((ctx) => masUserForSetPassword(ctx, user.localpart, opts));
   const password = await obtainMasPasswordHash(args, io, out, mas.config, passwords);
-  const res = await mas.write((ctx) => setMasPassword(ctx, user.localpart, password, args));
+  const res = await mas.write((ctx) => setMasPassword(ctx, user.localpart, password, opts));
   const showPassword = password.generated !== undefined && !args.dryRun;
   const s = res.sessionsEnded;
-  await reportOperation(
+  await reportMasOperation(
     out,
     args,
-    config,
     res,
     {
       done:
-        (res.reactivated
-          ? `${res.userId} is active again in MAS, with the new password; MAS's worker reactivates the Synapse account within seconds (reactivate-user job).`
-          : `The MAS password of ${res.userId} is set.`) +
-        (s !== undefined
-          ? ` Ended ${s.compat} compat, ${s.oauth2} OAuth 2.0, ${s.browser} browser and ${s.personal} personal session(s); ` +
-            "MAS rejects their tokens at once; Synapse, which caches MAS's answers for up to 2 minutes, stops accepting them " +
-            "when MAS's worker has removed the devices (sync-devices job, seconds) or its cache runs out."
-          : '') +
+        (res.reactivated ? `${res.userId} is active again in MAS, with the new password.` : `The MAS password of ${res.userId} is set.`) +
         (showPassword ? `\nPassword: ${password.generated}` : ''),
       unchanged: 'Nothing to change.',
     },
     {
       reactivated: res.reactivated,
       password_version: password.version,
-      ...(s !== undefined
-        ? { sessions_ended: { compat: s.compat, oauth2: s.oauth2, browser: s.browser, personal: s.personal } }
-        : {}),
+      ...(s !== undefined ? { sessions_ended: { compat: s.compat, oauth2: s.oauth2, browser: s.browser, personal: s.personal } } : {}),
       ...(showPassword ? { password: password.generated } : {}),
     },
   );

@@ -4,11 +4,11 @@
 import { AccountStateError, UsageError } from '../errors.js';
 import type { MasConfig } from './config.js';
 import { newMasId } from './ids.js';
-import { scheduleJob } from './jobs.js';
+import { scheduleJob, syncDevices, workerWarnings } from './jobs.js';
 import type { MasContext } from './session.js';
 import { lockUserForSync } from './set-password.js';
 import { newCompatAccessToken, newCompatDeviceId } from './tokens.js';
-import { requireMasUser, type MasUser } from './user-store.js';
+import { requireMasUser, type MasUser, type RequireOptions } from './user-store.js';
 
 /**
  * Why MAS counts the user as an admin, if it does: can_request_admin, or policy.data.admin_users in
@@ -20,7 +20,7 @@ export function masAdminSource(user: MasUser, config: Pick<MasConfig, 'adminUser
   return null;
 }
 
-export interface MasIssueTokenOptions {
+export interface MasIssueTokenOptions extends RequireOptions {
   /** null: the token never expires. */
   expiresInMs: number | null;
   /** --device-id; generated as MAS generates them when absent. */
@@ -40,6 +40,8 @@ export interface MasIssuedToken {
   sharedWith: number;
   changes: string[];
   warnings: string[];
+  /** The sync-devices job that brings the device to Synapse. */
+  job: { id: string; queue: string };
 }
 
 /** Refuses the users whose tokens MAS's introspection answers as inactive. */
@@ -72,7 +74,7 @@ export function checkMasDeviceId(deviceId: string): void {
 
 export async function issueMasToken(ctx: MasContext, localpart: string, opts: MasIssueTokenOptions): Promise<MasIssuedToken> {
   if (opts.deviceId !== undefined) checkMasDeviceId(opts.deviceId);
-  const user = await requireMasUser(ctx, localpart);
+  const user = await requireMasUser(ctx, localpart, opts);
   assertTokenUsable(user);
   // Serialized with MAS's sync-devices for this user, as MAS's own logins are.
   await lockUserForSync(ctx, user);
@@ -107,11 +109,12 @@ export async function issueMasToken(ctx: MasContext, localpart: string, opts: Ma
     created_at: new Date(now),
     expires_at: expiresAtMs === null ? null : new Date(expiresAtMs),
   });
-  await scheduleJob(ctx, { queue: 'sync-devices', payload: { user_id: user.ulid } });
+  const job = syncDevices(user);
+  const jobId = await scheduleJob(ctx, job);
   const expiry = expiresAtMs === null ? 'never expires' : `expires ${new Date(expiresAtMs).toISOString()}`;
   const changes = [
     `${user.username}: compat session on device ${deviceId}${admin ? ' with Synapse admin rights' : ''}, access token (${expiry})`,
-    `job sync-devices for ${user.username}: MAS's worker adds device ${deviceId} to Synapse`,
+    `queued MAS job sync-devices for ${user.ulid}: MAS's worker adds device ${deviceId} to Synapse`,
   ];
   const warnings = [
     ...(admin
@@ -120,6 +123,7 @@ export async function issueMasToken(ctx: MasContext, localpart: string, opts: Ma
     ...(sharedWith > 0
       ? [`Device ${deviceId} is also held by ${sharedWith} other active session(s) of ${user.username}; they keep working.`]
       : []),
+    ...(await workerWarnings(ctx)),
   ];
   return {
     userId: `@${user.username}:${ctx.serverName}`,
@@ -132,5 +136,6 @@ export async function issueMasToken(ctx: MasContext, localpart: string, opts: Ma
     sharedWith,
     changes,
     warnings,
+    job: { id: jobId, queue: job.queue },
   };
 }

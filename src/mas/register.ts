@@ -1,11 +1,13 @@
 // Registering a user in MAS's database as MAS's own registration would: the users row, its password,
 // the admin permission, and a provision-user job so that MAS's worker creates the Synapse account.
-import { AccountStateError, UsageError, UserExistsError, UserNotFoundError } from '../errors.js';
-import type { OperationResult } from '../synapse/user-operations.js';
+import { UsageError, UserExistsError, UserNotFoundError } from '../errors.js';
+import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
+import { usableAdminCount, type MasOperationResult } from './admin-operations.js';
+import { countAdminSessions, describeSessions, totalOf } from './admin-sessions.js';
 import { newMasId, ulidOf } from './ids.js';
-import { scheduleJob } from './jobs.js';
+import { scheduleJob, workerWarnings, type MasJob } from './jobs.js';
 import type { MasContext } from './session.js';
-import { findMasUser, type MasUser } from './user-store.js';
+import { assertActiveMasUser, findMasUser, type MasUser } from './user-store.js';
 
 // MAS's admin API (crates/handlers/src/admin/v1/users/add.rs) and its registration policy
 // (policies/register/register.rego) together: lower case a-z, digits and = _ - . / +, no leading
@@ -57,8 +59,6 @@ export interface MasRegisterInput {
   existsOk: boolean;
   /** provision-user's set_display_name: null lets Synapse use the localpart. */
   displayname: string | null;
-  /** policy.data.admin_users: --no-admin cannot take admin away from these. */
-  policyAdmins: readonly string[];
 }
 
 /** A user_passwords row's content. */
@@ -83,47 +83,41 @@ export async function existingForMasRegister(ctx: MasContext, input: MasRegister
         : `MAS compares usernames case-insensitively and "${existing.username}" is taken. Choose another name, or pass --exists-ok to keep "${existing.username}".`,
     );
   }
-  if (existing.deactivatedAt !== null) {
-    throw new AccountStateError(
-      `Cannot apply --exists-ok to ${existing.username}: the MAS account is deactivated. Bring it back with \`set-password ${existing.username} --reactivate\`.`,
-    );
-  }
-  if (existing.isGuest) {
-    throw new AccountStateError(`Cannot apply --exists-ok to ${existing.username}: it is a guest account in MAS. Register another name.`);
-  }
+  assertActiveMasUser(existing, 'apply --exists-ok to');
   return existing;
 }
 
-function result(userId: string, changes: string[], warnings: string[] = []): OperationResult {
-  return { userId, changed: changes.length > 0, changes, warnings };
-}
-
-function serverUserId(ctx: MasContext, username: string): string {
-  return `@${username}:${ctx.serverName}`;
-}
+type RegisterResult = MasOperationResult & { created: boolean };
 
 /** register --exists-ok on a MAS user that is there: can_request_admin as asked, nothing else. */
-async function registerExisting(ctx: MasContext, user: MasUser, input: MasRegisterInput): Promise<OperationResult & { created: boolean }> {
+async function registerExisting(ctx: MasContext, user: MasUser, input: MasRegisterInput): Promise<RegisterResult> {
   const changes: string[] = [];
+  const warnings: string[] = [];
+  if (user.lockedAt !== null) {
+    warnings.push(`${user.username} is locked in MAS: it cannot log in or use its tokens. Run \`unlock ${user.username}\` to clear it.`);
+  }
   if (user.canRequestAdmin !== input.admin) {
     await ctx.db('users').where({ user_id: user.id }).update({ can_request_admin: input.admin });
     changes.push(`${user.username}: can_request_admin ${user.canRequestAdmin} -> ${input.admin}`);
+    if (!input.admin) {
+      // What `demote` says: taking the permission away leaves the admin sessions working.
+      const sessions = await countAdminSessions(ctx, user);
+      if (totalOf(sessions) > 0) {
+        warnings.push(
+          `${user.username} still holds ${describeSessions(sessions)}: they keep admin rights until they end. Run \`demote ${user.username} --logout\` to end them.`,
+        );
+      }
+      if ((await usableAdminCount(ctx)) === 0) warnings.push(`No usable admin is left in MAS. ${MAKE_AN_ADMIN}`);
+    }
   }
-  const warnings = [
-    ...(user.lockedAt !== null ? [`${user.username} is locked in MAS: it cannot log in or use its tokens. Run \`unlock ${user.username}\` to clear it.`] : []),
-    ...(!input.admin && input.policyAdmins.includes(user.username)
-      ? [`${user.username} is in MAS's policy.data.admin_users, so it may still ask for admin rights; remove it there to take them away.`]
-      : []),
-  ];
-  return { ...result(serverUserId(ctx, user.username), changes, warnings), created: false };
+  if (!input.admin && ctx.config.adminUsers.includes(user.username)) {
+    warnings.push(`${user.username} is in MAS's policy.data.admin_users, so it may still ask for admin rights; remove it there to take them away.`);
+  }
+  return { userId: `@${user.username}:${ctx.serverName}`, changed: changes.length > 0, changes, warnings, notes: [], jobs: [], created: false };
 }
 
 /** Creates the MAS user, or with --exists-ok applies --admin/--no-admin to the one that is there. */
-export async function registerMasUser(
-  ctx: MasContext,
-  input: MasRegisterInput,
-  password: MasPasswordRow | undefined,
-): Promise<OperationResult & { created: boolean }> {
+export async function registerMasUser(ctx: MasContext, input: MasRegisterInput, password: MasPasswordRow | undefined): Promise<RegisterResult> {
   const existing = await existingForMasRegister(ctx, input);
   if (existing !== undefined) return registerExisting(ctx, existing, input);
   const now = ctx.now();
@@ -157,8 +151,20 @@ export async function registerMasUser(
     });
     changes.push(`${input.localpart}: password (scheme version ${password.version})`);
   }
-  await scheduleJob(ctx, { queue: 'provision-user', payload: { user_id: ulidOf(userRowId), set_display_name: input.displayname } });
+  const job: MasJob = { queue: 'provision-user', payload: { user_id: ulidOf(userRowId), set_display_name: input.displayname } };
+  const jobId = await scheduleJob(ctx, job);
   const named = input.displayname === null ? 'display name: the localpart' : `display name "${input.displayname}"`;
-  changes.push(`job provision-user for ${input.localpart} (${named}): MAS's worker creates ${input.userId} in Synapse`);
-  return { ...result(input.userId, changes), created: true };
+  changes.push(`queued MAS job provision-user for ${job.payload.user_id} (${named}): MAS's worker creates ${input.userId} in Synapse`);
+  return {
+    userId: input.userId,
+    changed: true,
+    changes,
+    warnings: await workerWarnings(ctx),
+    notes: [
+      `MAS's worker creates the Synapse account within seconds (provision-user job); until then Synapse does not know ${input.userId}.`,
+      ...(input.admin ? [`To act as admin right now, without an admin client, run \`issue-token ${input.localpart}\`.`] : []),
+    ],
+    jobs: [{ id: jobId, queue: job.queue }],
+    created: true,
+  };
 }

@@ -1,12 +1,12 @@
 // A new MAS password for an existing user, as `mas-cli manage set-password` writes it, with the
 // extras the Synapse side offers: --reactivate and --logout.
 import { AccountStateError } from '../errors.js';
-import type { OperationResult } from '../synapse/user-operations.js';
+import { MAS_CACHE_NOTE, type MasOperationResult } from './admin-operations.js';
 import { newMasId } from './ids.js';
-import { scheduleJob } from './jobs.js';
+import { scheduleJob, syncDevices, workerWarnings, type MasJob } from './jobs.js';
 import type { MasPasswordRow } from './register.js';
 import type { MasContext } from './session.js';
-import { requireMasUser, type MasUser } from './user-store.js';
+import { requireMasUser, type MasUser, type RequireOptions } from './user-store.js';
 
 /**
  * MAS's sync-devices job takes this lock (pg_advisory_xact_lock on the low 64 bits of the user id)
@@ -19,9 +19,9 @@ export async function lockUserForSync(ctx: MasContext, user: MasUser): Promise<v
 }
 
 /** The user set-password would change; throws when its state forbids it. Safe before asking for the password. */
-export async function masUserForSetPassword(ctx: MasContext, localpart: string, reactivate: boolean): Promise<MasUser> {
-  const user = await requireMasUser(ctx, localpart);
-  if (user.deactivatedAt !== null && !reactivate) {
+export async function masUserForSetPassword(ctx: MasContext, localpart: string, opts: MasSetPasswordOptions): Promise<MasUser> {
+  const user = await requireMasUser(ctx, localpart, opts);
+  if (user.deactivatedAt !== null && !opts.reactivate) {
     throw new AccountStateError(
       `Cannot set the password of ${user.username}: the MAS account is deactivated. Pass --reactivate to bring it back with the new password.`,
     );
@@ -40,8 +40,8 @@ export interface EndedSessions {
 /**
  * What `mas-cli manage kill-sessions` ends (the active compat, OAuth 2 and browser sessions get
  * finished_at), plus the personal sessions acting as or owned by the user, which MAS's
- * deactivation revokes too (revoked_at, with their tokens); then sync-devices, so that Synapse
- * drops the devices.
+ * deactivation revokes too (revoked_at, with their tokens); the caller then schedules
+ * sync-devices, so that Synapse drops the devices.
  */
 export async function endMasSessions(ctx: MasContext, user: MasUser): Promise<EndedSessions> {
   const now = new Date(ctx.now());
@@ -64,16 +64,15 @@ export async function endMasSessions(ctx: MasContext, user: MasUser): Promise<En
       .update({ revoked_at: now });
     personal = await sessions().update({ revoked_at: now });
   }
-  await scheduleJob(ctx, { queue: 'sync-devices', payload: { user_id: user.ulid } });
   return { compat, oauth2, browser, personal };
 }
 
-export interface MasSetPasswordOptions {
+export interface MasSetPasswordOptions extends RequireOptions {
   logout: boolean;
   reactivate: boolean;
 }
 
-export interface MasSetPasswordResult extends OperationResult {
+export interface MasSetPasswordResult extends MasOperationResult {
   reactivated: boolean;
   /** Set with --logout. */
   sessionsEnded?: EndedSessions;
@@ -85,11 +84,17 @@ export async function setMasPassword(
   password: MasPasswordRow,
   opts: MasSetPasswordOptions,
 ): Promise<MasSetPasswordResult> {
-  const user = await masUserForSetPassword(ctx, localpart, opts.reactivate);
+  const user = await masUserForSetPassword(ctx, localpart, opts);
   const userId = `@${user.username}:${ctx.serverName}`;
   const now = ctx.now();
   const changes: string[] = [];
   const warnings: string[] = [];
+  const notes: string[] = [];
+  const jobs: MasSetPasswordResult['jobs'] = [];
+  const queue = async (job: MasJob, what: string) => {
+    jobs.push({ id: await scheduleJob(ctx, job), queue: job.queue });
+    changes.push(`queued MAS job ${job.queue} for ${job.payload.user_id}: ${what}`);
+  };
   if (opts.logout) await lockUserForSync(ctx, user);
   // MAS keeps a user's old password rows; the newest one is the password.
   await ctx.db('user_passwords').insert({
@@ -107,8 +112,9 @@ export async function setMasPassword(
     // has run; the reactivate-user job then reactivates the Synapse account (and finds nothing left
     // to clear on MAS's side).
     await ctx.db('users').where({ user_id: user.id }).update({ deactivated_at: null });
-    await scheduleJob(ctx, { queue: 'reactivate-user', payload: { user_id: user.ulid } });
-    changes.push(`${user.username}: deactivated_at cleared`, `job reactivate-user for ${user.username}: MAS's worker reactivates ${userId} in Synapse`);
+    changes.push(`${user.username}: deactivated_at ${user.deactivatedAt!.toISOString()} -> NULL`);
+    await queue({ queue: 'reactivate-user', payload: { user_id: user.ulid } }, `MAS's worker reactivates ${userId} in Synapse`);
+    notes.push(`MAS's worker reactivates the Synapse account within seconds (reactivate-user job).`);
   } else if (opts.reactivate) {
     warnings.push(`${user.username} was not deactivated; --reactivate had nothing to do.`);
   }
@@ -121,16 +127,20 @@ export async function setMasPassword(
   if (opts.logout) {
     sessionsEnded = await endMasSessions(ctx, user);
     const s = sessionsEnded;
-    changes.push(
-      `${user.username}: ended ${s.compat} compat, ${s.oauth2} OAuth 2.0, ${s.browser} browser and ${s.personal} personal session(s)`,
-      `job sync-devices for ${user.username}: MAS's worker removes the ended devices from Synapse`,
+    changes.push(`${user.username}: ended ${s.compat} compat, ${s.oauth2} OAuth 2.0, ${s.browser} browser and ${s.personal} personal session(s)`);
+    await queue(syncDevices(user), "MAS's worker removes the ended devices from Synapse");
+    notes.push(
+      `Ended ${s.compat} compat, ${s.oauth2} OAuth 2.0, ${s.browser} browser and ${s.personal} personal session(s); MAS rejects their tokens at once.`,
+      MAS_CACHE_NOTE,
     );
   }
   return {
     userId,
     changed: true,
     changes,
-    warnings,
+    warnings: [...warnings, ...(jobs.length > 0 ? await workerWarnings(ctx) : [])],
+    notes,
+    jobs,
     reactivated,
     ...(sessionsEnded !== undefined ? { sessionsEnded } : {}),
   };

@@ -16,6 +16,7 @@ import {
   seedMasUser,
   seedOAuthSession,
   seedUser,
+  seedWorker,
   type MasWorld,
   type SeedMasUser,
 } from '../helpers/mas-world.js';
@@ -99,9 +100,22 @@ const registerCases: MasCase[] = [
       expect(await world.synapse('users').where({ name: '@bob:example.test' })).toEqual([]);
       expect(run.json()).toMatchObject({ ok: true, user_id: '@bob:example.test', created: true, admin: true, password_set: true });
       expect(run.json()).not.toHaveProperty('password');
+      const [job] = await world.mas('queue_jobs').select('queue_job_id', 'metadata');
+      expect(run.json().jobs).toEqual([{ queue: 'provision-user', id: job.queue_job_id }]);
+      expect(job.metadata).toEqual({});
+      // No worker has been seen in this world: the change waits for MAS.
+      expect(run.json().warnings.join('\n')).toMatch(/No MAS worker has been seen/);
       expectNoSecret(run, STRONG);
     },
   }),
+  {
+    name: 'register with a live MAS worker has no worker warning',
+    seed: async (world) => void (await seedWorker(world.mas)),
+    args: ['register', 'bob', '--no-admin', '--password-stdin'],
+    input: `${STRONG}\n`,
+    code: 0,
+    check: async (_world, run) => expect(run.json().warnings).toEqual([]),
+  },
   {
     name: 'register passes --displayname to provision-user and leaves can_request_admin off with --no-admin',
     args: ['register', 'bob', '--no-admin', '--displayname', 'Bob the Builder', '--password-stdin'],
@@ -498,7 +512,7 @@ const setPasswordCases: MasCase[] = [
     args: ['set-password', 'dave', '--password-stdin'],
     input: `${STRONG}\n`,
     code: 5,
-    message: /in Synapse's users table .*no MAS account/,
+    message: /has no user "dave", though Synapse's users table has @dave:example\.test/,
   },
   {
     name: 'set-password with passwords off in MAS',
