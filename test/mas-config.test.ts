@@ -295,6 +295,14 @@ describe('passwords, admin_users and the homeserver', () => {
     expect(bare.message).toMatch(/no matrix\.homeserver in .*bare\.yaml \(MAS's default is "localhost:8008"\)/);
   });
 
+  it('refuses a file whose aliases expand without end, before expanding them', async () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) levels.push(`${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(10).fill(`*${'abcdefghij'[i - 1]}`).join(', ')}]`);
+    const dir = await tempTree({ 'mas.yaml': `${HEAD}${levels.join('\n')}\n` });
+    const err = await refusal(load({ cwd: dir, configPaths: ['mas.yaml'] }));
+    expect(err.message).toMatch(/mas\.yaml expands too many aliases/);
+  });
+
   it('refuses invalid YAML with the line, without quoting it', async () => {
     const dir = await tempTree({ 'mas.yaml': `${HEAD}database:\n  password: "hunter2\n` });
     const err = await refusal(load({ cwd: dir, configPaths: ['mas.yaml'] }));
