@@ -210,6 +210,10 @@ describe('where the config comes from', () => {
     const dir = tempDir('sab-mas-');
     const err = await refusal(load({ cwd: dir, configPaths: ['missing.yaml'] }));
     expect(err.message).toMatch(/missing\.yaml \(--mas-config\) does not exist/);
+    const fromEnv = await refusal(load({ cwd: dir, env: { MAS_CONFIG: 'missing.yaml' } }));
+    expect(fromEnv.message).toMatch(/missing\.yaml \(\$MAS_CONFIG\) does not exist/);
+    const empty = await refusal(load({ cwd: dir, env: { MAS_CONFIG: ':' } }));
+    expect(empty.message).toMatch(/\$MAS_CONFIG is set but names no file/);
   });
 
   it('merges files as figment admerge does: later scalars win, mappings merge, lists are joined', async () => {
