@@ -210,6 +210,10 @@ describe('where the config comes from', () => {
     const dir = tempDir('sab-mas-');
     const err = await refusal(load({ cwd: dir, configPaths: ['missing.yaml'] }));
     expect(err.message).toMatch(/missing\.yaml \(--mas-config\) does not exist/);
+    const fromEnv = await refusal(load({ cwd: dir, env: { MAS_CONFIG: 'missing.yaml' } }));
+    expect(fromEnv.message).toMatch(/missing\.yaml \(\$MAS_CONFIG\) does not exist/);
+    const empty = await refusal(load({ cwd: dir, env: { MAS_CONFIG: ':' } }));
+    expect(empty.message).toMatch(/\$MAS_CONFIG is set but names no file/);
   });
 
   it('merges files as figment admerge does: later scalars win, mappings merge, lists are joined', async () => {
@@ -293,6 +297,14 @@ describe('passwords, admin_users and the homeserver', () => {
     expect(err.message).toMatch(/matrix\.homeserver "other\.example" \(.*mas\.yaml line 2\).*server_name is "example\.org" \(\/etc\/matrix-synapse\/homeserver\.yaml\)/);
     const bare = await refusal(load({ cwd: dir, configPaths: ['bare.yaml'] }));
     expect(bare.message).toMatch(/no matrix\.homeserver in .*bare\.yaml \(MAS's default is "localhost:8008"\)/);
+  });
+
+  it('refuses a file whose aliases expand without end, before expanding them', async () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) levels.push(`${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(10).fill(`*${'abcdefghij'[i - 1]}`).join(', ')}]`);
+    const dir = await tempTree({ 'mas.yaml': `${HEAD}${levels.join('\n')}\n` });
+    const err = await refusal(load({ cwd: dir, configPaths: ['mas.yaml'] }));
+    expect(err.message).toMatch(/mas\.yaml expands too many aliases/);
   });
 
   it('refuses invalid YAML with the line, without quoting it', async () => {

@@ -55,8 +55,9 @@ export function environmentLayer(env: NodeJS.ProcessEnv): ConfigLayer | undefine
   return any ? { source: 'the environment', root } : undefined;
 }
 
-// A real config uses a handful of anchors; a "billion laughs" file reaches any limit quickly.
-const MAX_ALIAS_COUNT = 1000;
+// Every alias is expanded where it is used: a real config uses a handful, a "billion laughs"
+// file reaches any limit within a few levels.
+const MAX_ALIAS_EXPANSIONS = 1000;
 
 /** One YAML file as serde_yaml reads it (YAML 1.2 core schema, unique keys, one document). */
 export async function readMasYaml(file: string, origin: string): Promise<ConfigLayer | undefined> {
@@ -90,18 +91,18 @@ export async function readMasYaml(file: string, origin: string): Promise<ConfigL
     );
   }
   if (doc.contents === null || (isScalar(doc.contents) && serdeScalar(doc.contents) === null)) return undefined;
-  const root = toNode(doc.contents, doc, file, lines, 0);
+  const root = toNode(doc.contents, doc, file, lines, { aliases: 0 });
   if (root.kind !== 'map') {
     throw new ConfigError(`The MAS config ${file} must be a mapping of sections (database, passwords, matrix, ...); MAS refuses it too.`);
   }
   return { source: file, root };
 }
 
-function toNode(node: unknown, doc: Document, file: string, lines: LineCounter, aliases: number): ConfigNode {
+function toNode(node: unknown, doc: Document, file: string, lines: LineCounter, budget: { aliases: number }): ConfigNode {
   const where = (n: YamlNode): string => `${file} line ${lines.linePos(n.range?.[0] ?? 0).line}`;
   if (isAlias(node)) {
-    if (aliases > MAX_ALIAS_COUNT) throw new ConfigError(`The MAS config ${file} expands too many aliases (*name); simplify it.`);
-    return toNode(node.resolve(doc), doc, file, lines, aliases + 1);
+    if (++budget.aliases > MAX_ALIAS_EXPANSIONS) throw new ConfigError(`The MAS config ${file} expands too many aliases (*name); simplify it.`);
+    return toNode(node.resolve(doc), doc, file, lines, budget);
   }
   if (isMap(node)) {
     const entries = new Map<string, ConfigNode>();
@@ -112,12 +113,12 @@ function toNode(node: unknown, doc: Document, file: string, lines: LineCounter, 
         key,
         value === null || value === undefined
           ? { kind: 'scalar', value: null, where: where(pair.key as YamlNode) }
-          : toNode(value, doc, file, lines, aliases),
+          : toNode(value, doc, file, lines, budget),
       );
     }
     return { kind: 'map', entries, where: where(node) };
   }
-  if (isSeq(node)) return { kind: 'seq', items: node.items.map((i) => toNode(i, doc, file, lines, aliases)), where: where(node) };
+  if (isSeq(node)) return { kind: 'seq', items: node.items.map((i) => toNode(i, doc, file, lines, budget)), where: where(node) };
   if (isScalar(node)) return { kind: 'scalar', value: serdeScalar(node), where: where(node) };
   return { kind: 'scalar', value: null, where: file };
 }
