@@ -16,7 +16,7 @@ export const EXIT_CODE_HELP: ReadonlyArray<readonly [ExitCodeValue, string]> = [
   [ExitCode.OK, 'success, also when there was nothing to change'],
   [ExitCode.INTERNAL, 'internal error (a bug: please report it)'],
   [ExitCode.USAGE, 'usage: bad arguments, invalid or foreign user ID, password refused'],
-  [ExitCode.CONFIG, 'configuration: not found, unreadable, invalid YAML, no or unsupported database, database of another server_name, no database password, logins in MAS'],
+  [ExitCode.CONFIG, 'configuration: not found, unreadable, invalid YAML, no or unsupported database, database of another server_name, no database password, matrix-authentication-service config not found or not matching'],
   [ExitCode.DATABASE, 'database: cannot connect, read-only or refusing, not a Synapse database, schema too old or too new, busy too long'],
   [ExitCode.USER_NOT_FOUND, 'user not found (check: no usable admin)'],
   [ExitCode.USER_EXISTS, 'user already exists'],

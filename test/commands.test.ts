@@ -473,6 +473,34 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'check <users..> says whether each named user exists',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['check', 'alice', '@nobody:example.test'],
+    code: 0,
+    unchanged: true,
+    check: async (_env, run) =>
+      expect(run.json().users_checked).toEqual([
+        { user_id: '@alice:example.test', in_synapse: true },
+        { user_id: '@nobody:example.test', in_synapse: false },
+      ]),
+  },
+  {
+    name: 'check <users..> refuses a user of another server',
+    args: ['check', '@alice:elsewhere.test'],
+    code: 2,
+    message: /elsewhere\.test/,
+  },
+  {
+    name: 'demote --logout without MAS: the flag applies to every session at once, and it says so',
+    seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true }),
+    args: ['demote', 'alice', '--logout'],
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(Number((await userRow(db, '@alice:example.test')).admin)).toBe(0);
+      expect(run.json().warnings.join('\n')).toMatch(/--logout matters only with matrix-authentication-service/);
+    },
+  },
+  {
     name: 'check with no usable admin',
     seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true, deactivated: true }),
     args: ['check'],
@@ -480,12 +508,13 @@ const cases: Case[] = [
     check: async (_env, run) => expect(run.json()).toMatchObject({ ok: false, admins: 1, usable_admins: 0, synapse_running: false }),
   },
   {
-    name: 'writes are refused when matrix-authentication-service handles logins',
+    // promote works on MAS's database there (test/mas-cases/admin.ts); without MAS's config it cannot.
+    name: 'with matrix-authentication-service handling logins and no MAS config, promote says where to point it',
     seed: (db) => seedUser(db, { name: '@alice:example.test' }),
     extraConfig: { matrix_authentication_service: { enabled: true, endpoint: 'http://localhost:8080', secret: 'x' } },
     args: ['promote', 'alice'],
     code: 3,
-    message: /mas-cli manage promote-admin/,
+    message: /no MAS config was found.*--mas-config PATH/,
   },
   {
     name: 'a database that is not Synapse',

@@ -1,36 +1,53 @@
 // promote and demote: the same command with the flag turned the other way.
+import type { Argv } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { defineCommand, prepareForUser, withUserPositional } from './context.js';
+import { defineCommand, prepareForUser, withUserPositional, type GlobalOptions, type UserArgs } from './context.js';
 import { demote, promote } from '../synapse/user-operations.js';
 import { reportOperation } from './report.js';
+import { masAdminFlag } from './mas-admin.js';
 
-function adminFlagCommand(admin: boolean, io: Io, out: Output) {
-  const name = admin ? 'promote' : 'demote';
-  return defineCommand({
-    command: `${name} <user>`,
-    describe: admin
-      ? 'Make an existing user a server admin (already admin: nothing to do)'
-      : 'Take server admin away from a user (not an admin: nothing to do)',
-    builder: (y) => withUserPositional(y),
-    handler: async (args) => {
-      const { config, user, write } = await prepareForUser(args, io, out, { changes: true });
-      const res = await write((ctx) => (admin ? promote : demote)(ctx, user.userId));
-      await reportOperation(
-        out,
-        args,
-        config,
-        res,
-        {
-          done: admin ? `${res.userId} is now a server admin.` : `${res.userId} is no longer a server admin.`,
-          unchanged: `${res.userId} is ${admin ? 'already' : 'not'} a server admin; nothing to change.`,
-          cached: 'It caches who is an admin.',
-        },
-        { admin },
-      );
-    },
+function withLogout<T>(y: Argv<T>) {
+  return y.option('logout', {
+    type: 'boolean',
+    default: false,
+    describe: 'with matrix-authentication-service: also end the admin sessions the user holds',
   });
 }
 
-export const promoteCommand = (io: Io, out: Output) => adminFlagCommand(true, io, out);
-export const demoteCommand = (io: Io, out: Output) => adminFlagCommand(false, io, out);
+async function handle(admin: boolean, args: UserArgs & { logout?: boolean }, io: Io, out: Output): Promise<void> {
+  const prepared = await prepareForUser(args, io, out, { changes: true, masAware: true });
+  if (prepared.mas !== undefined) return masAdminFlag({ ...prepared, mas: prepared.mas }, admin, args, out);
+  const { config, user, write } = prepared;
+  // Synapse reads users.admin on every request: no session keeps rights the flag no longer gives.
+  if (args.logout) out.warn('--logout matters only with matrix-authentication-service; here demoting applies to every session at once.');
+  const res = await write((ctx) => (admin ? promote : demote)(ctx, user.userId));
+  await reportOperation(
+    out,
+    args,
+    config,
+    res,
+    {
+      done: admin ? `${res.userId} is now a server admin.` : `${res.userId} is no longer a server admin.`,
+      unchanged: `${res.userId} is ${admin ? 'already' : 'not'} a server admin; nothing to change.`,
+      cached: 'It caches who is an admin.',
+    },
+    { admin },
+  );
+}
+
+export const promoteCommand = (io: Io, out: Output) =>
+  defineCommand({
+    command: 'promote <user>',
+    describe: 'Make an existing user a server admin (already admin: nothing to do)',
+    builder: (y: Argv<GlobalOptions>) => withUserPositional(y),
+    handler: (args) => handle(true, args, io, out),
+  });
+
+export const demoteCommand = (io: Io, out: Output) =>
+  defineCommand({
+    command: 'demote <user>',
+    describe: 'Take server admin away from a user (not an admin: nothing to do)',
+    builder: (y: Argv<GlobalOptions>) => withLogout(withUserPositional(y)),
+    handler: (args) => handle(false, args, io, out),
+  });

@@ -2,18 +2,25 @@ import { describeDatabase } from '../database/settings.js';
 import { ToolError } from '../errors.js';
 import type { Io } from '../io.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';
-import { delegatedAuthMessage, passwordLoginWorks } from '../synapse/login.js';
+import { passwordLoginWorks } from '../synapse/login.js';
 import type { Output } from '../output.js';
 import { defineCommand, prepare } from './context.js';
 import { MAKE_AN_ADMIN, countUsers, unusableAdmins, type UserRow } from '../synapse/user-store.js';
+import { parseUserArg } from '../synapse/user-id.js';
+import { checkMas, checkUsers } from './mas-check.js';
 
 export function checkCommand(io: Io, out: Output) {
   return defineCommand({
-    command: 'check',
-    describe: 'Report what the tool sees (config, database, schema, admins, login methods, running Synapse); changes nothing',
-    builder: (y) => y,
+    command: 'check [users..]',
+    describe:
+      'Report what the tool sees (config, database, schema, admins, login methods, running Synapse; with MAS also its ' +
+      'database, password schemes, admins, worker and jobs), and where the named users exist; changes nothing',
+    builder: (y) =>
+      y.positional('users', { type: 'string', array: true, default: [] as string[], describe: 'users to look up in Synapse (and MAS)' }),
     handler: async (args) => {
-      const { config, read } = await prepare(args, io, out, { changes: false });
+      const prepared = await prepare(args, io, out, { changes: false, masAware: true, masOptional: true });
+      const { config, read, mas } = prepared;
+      const named = args.users.map((u) => parseUserArg(String(u), config.serverName));
       const live = await detectRunningSynapse(config, {});
       const report: Record<string, unknown> = {
         config_files: config.files,
@@ -52,8 +59,10 @@ export function checkCommand(io: Io, out: Output) {
         report.connected = err.kind !== 'database_unreachable';
         problem = err;
       }
-      if (config.delegatedAuth) {
-        out.warn(delegatedAuthMessage(config.files));
+      if (prepared.masProblem !== undefined) {
+        // Synapse's half is still worth reading when MAS's config is what is missing.
+        report.mas = { config_problem: prepared.masProblem.message };
+        problem ??= prepared.masProblem;
       }
       if (!report.password_login && !config.delegatedAuth) {
         out.warn('Password login is off in this config: a new password will not let anyone in. Use `issue-token <user>` for the Admin API.');
@@ -63,10 +72,29 @@ export function checkCommand(io: Io, out: Output) {
         `Server name:   ${config.serverName}`,
         `Database:      ${report.database}`,
         `Schema:        ${report.schema_version ?? 'unknown'} (compat ${report.compat_version ?? 'n/a'})`,
-        `Users:         ${report.users ?? 'unknown'}, admins ${report.admins ?? 'unknown'} (usable ${report.usable_admins ?? 'unknown'})`,
+        `Users:         ${report.users ?? 'unknown'}, admins ${report.admins ?? 'unknown'} (usable ${report.usable_admins ?? 'unknown'})` +
+          (mas === undefined ? '' : " in Synapse's own flag, which MAS's tokens ignore"),
         `Password login: ${report.password_login ? 'on' : 'off'}${config.delegatedAuth ? ' (delegated to matrix-authentication-service)' : ''}`,
         `Synapse:       ${live.running ? `running (${live.evidence.join('; ')})` : `not running${live.notes.length > 0 ? ` (${live.notes.join('; ')})` : ''}`}`,
       ];
+      if (prepared.masProblem !== undefined) lines.push('MAS config:    not found or unusable (see the error below)');
+      if (mas !== undefined) {
+        // With MAS, Synapse's admin flag decides nothing: MAS's admins are the ones that count.
+        const m = await checkMas(mas, out);
+        report.mas = m.data;
+        lines.push(...m.lines);
+        problem ??= m.problem;
+      }
+      if (named.length > 0) {
+        try {
+          const { lines: userLines, users } = await checkUsers(prepared, named);
+          report.users_checked = users;
+          lines.push(...userLines);
+        } catch (err) {
+          if (!(err instanceof ToolError)) throw err;
+          problem ??= err;
+        }
+      }
       if (problem === undefined) {
         out.success(lines, report);
         return;

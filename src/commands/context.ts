@@ -93,6 +93,8 @@ export interface Prepared {
   config: SynapseConfig;
   /** Set when MAS owns logins: the command works on MAS's database, reading Synapse's only. */
   mas?: MasPrepared;
+  /** Why MAS's side could not be prepared, for a command that reports rather than refuses (check). */
+  masProblem?: ConfigError;
   /** A look at the database that only reads, outside any transaction. */
   read<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
   /** The command's one transaction, rolled back on --dry-run. */
@@ -123,6 +125,8 @@ interface PrepareOptions {
   changes: boolean;
   /** The command has its own path for servers whose logins belong to MAS. */
   masAware?: boolean;
+  /** A MAS config that cannot be found or read is reported in `masProblem` instead of thrown. */
+  masOptional?: boolean;
 }
 
 async function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Output, opts: PrepareOptions): Promise<Prepared> {
@@ -146,13 +150,20 @@ async function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Outp
     write: (fn) => withSynapse(config, session(true, synapseChanges), fn),
   };
   if (!delegated || !opts.masAware) return prepared;
-  const mas = await loadMasConfig({
-    configPaths: args.masConfig ?? [],
-    databaseUrl: args.masDatabaseUrl,
-    env: io.env,
-    cwd: io.cwd,
-    synapseFiles: config.files,
-  });
+  let mas: MasConfig;
+  try {
+    mas = await loadMasConfig({
+      configPaths: args.masConfig ?? [],
+      databaseUrl: args.masDatabaseUrl,
+      env: io.env,
+      cwd: io.cwd,
+      synapseFiles: config.files,
+      serverName: config.serverName,
+    });
+  } catch (err) {
+    if (opts.masOptional && err instanceof ConfigError) return { ...prepared, masProblem: err };
+    throw err;
+  }
   out.detail(`Read MAS config: ${mas.files.length > 0 ? mas.files.join(', ') : '(none)'}`);
   out.detail(`MAS database (${mas.databaseSource}): ${describeDatabase(mas.database)}`);
   for (const w of mas.warnings) out.warn(w);

@@ -3,6 +3,7 @@ import type { Output } from '../output.js';
 import { defineCommand, prepare } from './context.js';
 import { listAdmins, type AdminEntry } from '../synapse/user-operations.js';
 import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
+import { masListAdmins } from './mas-admin.js';
 
 function marks(a: AdminEntry): string {
   const m = [
@@ -21,7 +22,8 @@ export function listAdminsCommand(io: Io, out: Output) {
     describe: 'List every server admin, marking deactivated, locked and suspended ones',
     builder: (y) => y,
     handler: async (args) => {
-      const { read } = await prepare(args, io, out, { changes: false });
+      const { read, mas } = await prepare(args, io, out, { changes: false, masAware: true });
+      if (mas !== undefined) return masListAdmins(mas, out);
       const admins = await read(listAdmins);
       if (admins.length === 0) out.warn(`There is no server admin. ${MAKE_AN_ADMIN}`);
       out.success(admins.map((a) => `${a.user_id}${marks(a)}`), { admins });

@@ -1,16 +1,41 @@
 import type { Argv } from 'yargs';
-import { appServiceClaiming, loadAppServices } from '../config/appservice.js';
+import { appServiceClaiming, loadAppServices, type AppServiceUsers } from '../config/appservice.js';
 import { listedInUserDirectory } from '../synapse/user-directory.js';
 import { singleValue } from './cli-options.js';
 import type { SynapseConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { askYesNo, isInteractive, type Io } from '../io.js';
 import type { Output } from '../output.js';
-import { defineCommand, prepareForUser, withUserPositional, type ArgsOf, type GlobalOptions } from './context.js';
+import {
+  defineCommand,
+  prepareForUser,
+  withUserPositional,
+  type ArgsOf,
+  type GlobalOptions,
+  type MasPrepared,
+  type Prepared,
+} from './context.js';
 import { checkDisplayname } from '../synapse/limits.js';
-import { validateNewLocalpart } from '../synapse/user-id.js';
+import { validateNewLocalpart, type ParsedUser } from '../synapse/user-id.js';
+import { findUser } from '../synapse/user-store.js';
+import type { MasConfig } from '../mas/config.js';
+import {
+  existingForMasRegister,
+  registerMasUser,
+  takenInSynapseError,
+  validateMasUsername,
+  type MasRegisterInput,
+} from '../mas/register.js';
 import { existingForRegister, register, type NewUser } from '../synapse/user-operations.js';
-import { obtainPasswordHash, withPasswordOptions } from './password-options.js';
+import {
+  masPasswordsForNewPassword,
+  obtainMasPasswordHash,
+  obtainPasswordHash,
+  passwordSourceGiven,
+  withPasswordOptions,
+  type MasHashedPassword,
+} from './password-options.js';
+import { reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
 
 function registerOptions(y: Argv<GlobalOptions>) {
@@ -43,25 +68,33 @@ function userTypeFor(args: RegisterArgs, config: SynapseConfig): string | null {
   return args.userType;
 }
 
+/** Names Synapse keeps for itself, refused whichever side owns logins (Synapse's check_username does too). */
+async function refuseReservedName(config: SynapseConfig, userId: string, localpart: string): Promise<AppServiceUsers[]> {
+  if (localpart === config.serverNoticesLocalpart) {
+    throw new UsageError(`${userId} is reserved for server notices (server_notices.system_mxid_localpart). Choose another name.`);
+  }
+  const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
+  const claim = appServiceClaiming(userId, appServices);
+  if (claim !== undefined) {
+    throw new UsageError(
+      `${userId} is reserved by application service "${claim.id}" (${claim.file}: ${claim.reason}); only it may register such users. Choose another name.`,
+    );
+  }
+  return appServices;
+}
+
 export function registerCommand(io: Io, out: Output) {
   return defineCommand({
     command: 'register <user>',
-    describe: "Create a user exactly as Synapse's own registration would",
+    describe: "Create a user exactly as Synapse's own registration would (with MAS: as MAS's would)",
     builder: registerOptions,
     handler: async (args) => {
       if (args.displayname !== undefined) checkDisplayname(args.displayname);
-      const { config, user, read, write } = await prepareForUser(args, io, out, { changes: true });
+      const prepared = await prepareForUser(args, io, out, { changes: true, masAware: true });
+      const { config, user, read, write } = prepared;
       const { userId, localpart } = user;
-      if (localpart === config.serverNoticesLocalpart) {
-        throw new UsageError(`${userId} is reserved for server notices (server_notices.system_mxid_localpart). Choose another name.`);
-      }
-      const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
-      const claim = appServiceClaiming(userId, appServices);
-      if (claim !== undefined) {
-        throw new UsageError(
-          `${userId} is reserved by application service "${claim.id}" (${claim.file}: ${claim.reason}); only it may register such users. Choose another name.`,
-        );
-      }
+      const appServices = await refuseReservedName(config, userId, localpart);
+      if (prepared.mas !== undefined) return registerInMas(args, io, out, prepared, prepared.mas);
       const userType = userTypeFor(args, config);
       const admin = await decideAdmin(args, io, userId);
       const input = { userId, localpart, admin, existsOk: args.existsOk };
@@ -103,4 +136,73 @@ export function registerCommand(io: Io, out: Output) {
       );
     },
   });
+}
+
+/**
+ * register on a server whose logins belong to MAS: the user is made in MAS's database, and MAS's
+ * worker creates the Synapse account from the provision-user job. Synapse's database is only read,
+ * for names it already has.
+ */
+async function registerInMas(
+  args: RegisterArgs,
+  io: Io,
+  out: Output,
+  prepared: Prepared & { user: ParsedUser },
+  mas: MasPrepared,
+): Promise<void> {
+  const { config, user, read } = prepared;
+  const { userId, localpart } = user;
+  if (args.userType !== undefined) {
+    throw new UsageError(
+      "--user-type has no meaning with matrix-authentication-service: MAS has no user types, and the Synapse account it provisions gets none. Leave it out.",
+    );
+  }
+  const admin = await decideAdmin(args, io, userId);
+  const input: MasRegisterInput = {
+    userId,
+    localpart,
+    admin,
+    existsOk: args.existsOk,
+    displayname: args.displayname ?? null,
+  };
+  const existing = await mas.read((ctx) => existingForMasRegister(ctx, input));
+  let password: MasHashedPassword | undefined;
+  if (existing === undefined) {
+    validateMasUsername(localpart, config.serverName);
+    const inSynapse = await read((ctx) => findUser(ctx, userId));
+    if (inSynapse !== undefined) throw takenInSynapseError(userId, inSynapse.name);
+    password = await masPasswordForRegister(args, io, out, mas.config);
+  }
+  const res = await mas.write((ctx) => registerMasUser(ctx, input, password));
+  const showPassword = res.created && password?.generated !== undefined && !args.dryRun;
+  const adminWords = admin ? ' who may ask for admin rights (can_request_admin)' : '';
+  await reportMasOperation(
+    out,
+    args,
+    res,
+    {
+      done: res.created
+        ? `Registered ${res.userId} in MAS${adminWords}${password === undefined ? ', without a password (for logins through an upstream provider)' : ''}.` +
+          (showPassword ? `\nPassword: ${password?.generated}` : '')
+        : `${res.userId} already existed in MAS; can_request_admin is now ${admin}. Its password was left alone.`,
+      unchanged: `${res.userId} already exists in MAS as asked (can_request_admin: ${admin}); nothing to change. Its password was left alone.`,
+    },
+    {
+      created: res.created,
+      admin,
+      password_set: res.created && password !== undefined,
+      ...(showPassword ? { password: password?.generated } : {}),
+    },
+  );
+}
+
+/**
+ * A new MAS user's password: required when MAS takes passwords (as for Synapse's own users), and
+ * none when MAS's passwords are off, as `mas-cli manage register-user` allows for users who log in
+ * through an upstream provider; a password option given then is refused, not ignored.
+ */
+async function masPasswordForRegister(args: RegisterArgs, io: Io, out: Output, mas: MasConfig): Promise<MasHashedPassword | undefined> {
+  if (mas.passwords?.enabled === false && !passwordSourceGiven(args)) return undefined;
+  const passwords = masPasswordsForNewPassword(mas);
+  return obtainMasPasswordHash(args, io, out, mas, passwords);
 }

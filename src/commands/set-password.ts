@@ -1,25 +1,39 @@
 import { loadAppServices } from '../config/appservice.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { defineCommand, prepareForUser, withUserPositional } from './context.js';
+import { masUserForSetPassword, setMasPassword } from '../mas/set-password.js';
+import { defineCommand, prepareForUser, withUserPositional, type ArgsOf, type GlobalOptions, type MasPrepared, type Prepared } from './context.js';
 import { setPassword, userForSetPassword } from '../synapse/user-operations.js';
-import { obtainPasswordHash, withPasswordOptions } from './password-options.js';
+import type { ParsedUser } from '../synapse/user-id.js';
+import { masPasswordsForNewPassword, obtainMasPasswordHash, obtainPasswordHash, withPasswordOptions } from './password-options.js';
+import { inSynapse, reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
+
+function setPasswordOptions(y: import('yargs').Argv<GlobalOptions>) {
+  return withPasswordOptions(withUserPositional(y))
+    .option('logout', {
+      type: 'boolean',
+      default: false,
+      describe: "also delete the user's access and refresh tokens and its pushers (with MAS: end its sessions)",
+    })
+    .option('reactivate', {
+      type: 'boolean',
+      default: false,
+      describe: 'bring back a deactivated user as Synapse reactivation does (with MAS: as MAS does)',
+    });
+}
+
+type SetPasswordArgs = ArgsOf<typeof setPasswordOptions>;
 
 export function setPasswordCommand(io: Io, out: Output) {
   return defineCommand({
     command: 'set-password <user>',
     describe: "Replace a user's password (with --reactivate, also bring back a deactivated user)",
-    builder: (y) =>
-      withPasswordOptions(withUserPositional(y))
-        .option('logout', { type: 'boolean', default: false, describe: "also delete the user's access and refresh tokens and its pushers" })
-        .option('reactivate', {
-          type: 'boolean',
-          default: false,
-          describe: 'bring back a deactivated user as Synapse reactivation does',
-        }),
+    builder: setPasswordOptions,
     handler: async (args) => {
-      const { config, user, read, write } = await prepareForUser(args, io, out, { changes: true });
+      const prepared = await prepareForUser(args, io, out, { changes: true, masAware: true });
+      if (prepared.mas !== undefined) return setPasswordInMas(args, io, out, prepared, prepared.mas);
+      const { config, user, read, write } = prepared;
       const { userId } = user;
       const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
       const opts = { ...args, appServices };
@@ -46,4 +60,40 @@ export function setPasswordCommand(io: Io, out: Output) {
       );
     },
   });
+}
+
+/** set-password on a server whose logins belong to MAS: a new user_passwords row in MAS's database. */
+async function setPasswordInMas(
+  args: SetPasswordArgs,
+  io: Io,
+  out: Output,
+  prepared: Prepared & { user: ParsedUser },
+  mas: MasPrepared,
+): Promise<void> {
+  const { user } = prepared;
+  const passwords = masPasswordsForNewPassword(mas.config);
+  const opts = { logout: args.logout, reactivate: args.reactivate, inSynapse: inSynapse(prepared, user.userId) };
+  // Refuse an unknown or deactivated user before anyone types a password for it.
+  await mas.read((ctx) => masUserForSetPassword(ctx, user.localpart, opts));
+  const password = await obtainMasPasswordHash(args, io, out, mas.config, passwords);
+  const res = await mas.write((ctx) => setMasPassword(ctx, user.localpart, password, opts));
+  const showPassword = password.generated !== undefined && !args.dryRun;
+  const s = res.sessionsEnded;
+  await reportMasOperation(
+    out,
+    args,
+    res,
+    {
+      done:
+        (res.reactivated ? `${res.userId} is active again in MAS, with the new password.` : `The MAS password of ${res.userId} is set.`) +
+        (showPassword ? `\nPassword: ${password.generated}` : ''),
+      unchanged: 'Nothing to change.',
+    },
+    {
+      reactivated: res.reactivated,
+      password_version: password.version,
+      ...(s !== undefined ? { sessions_ended: { compat: s.compat, oauth2: s.oauth2, browser: s.browser, personal: s.personal } } : {}),
+      ...(showPassword ? { password: password.generated } : {}),
+    },
+  );
 }

@@ -9,7 +9,14 @@ import type { PostgresConnection } from '../libpq/settings.js';
 import { describeDatabase, type DatabaseSettings } from './settings.js';
 import { DEFAULT_PG_SOCKET_DIR } from '../libpq/settings.js';
 import { isNoSslSupport, prefersSslWithFallback, sslFor } from '../libpq/tls.js';
-import { SQLITE_BUSY_TIMEOUT_MS, translateConnectError, translateError, type AccessMode } from './errors.js';
+import {
+  SQLITE_BUSY_TIMEOUT_MS,
+  SYNAPSE_DATABASE,
+  translateConnectError,
+  translateError,
+  type AccessMode,
+  type DatabaseOwner,
+} from './errors.js';
 import { KNEX_CLIENT, transaction } from './dialect.js';
 import { ConfigError, DatabaseError } from '../errors.js';
 import { passwordFromPassfile } from '../libpq/passfile.js';
@@ -19,19 +26,23 @@ const PG_CONNECT_TIMEOUT_MS = 10_000;
 const PG_LOCK_TIMEOUT_MS = 10_000;
 const PG_STATEMENT_TIMEOUT_MS = 60_000;
 
-export type { AccessMode };
+export type { AccessMode, DatabaseOwner };
 
-/** Opens the database, checks that it answers, runs `fn`, and always closes it again. */
+/**
+ * Opens the database, checks that it answers, runs `fn`, and always closes it again. `owner`
+ * names whose database it is in error messages (Synapse's unless said otherwise).
+ */
 export async function withDatabase<T>(
   settings: DatabaseSettings,
   mode: AccessMode,
   fn: (db: Knex) => Promise<T>,
+  owner: DatabaseOwner = SYNAPSE_DATABASE,
 ): Promise<T> {
-  const db = await open(settings, mode);
+  const db = await open(settings, mode, owner);
   try {
     return await fn(db);
   } catch (err) {
-    throw translateError(err, settings, mode);
+    throw translateError(err, settings, mode, owner);
   } finally {
     await db.destroy();
   }
@@ -54,38 +65,38 @@ export async function inTransaction<T>(
   return result;
 }
 
-function open(settings: DatabaseSettings, mode: AccessMode): Promise<Knex> {
+function open(settings: DatabaseSettings, mode: AccessMode, owner: DatabaseOwner): Promise<Knex> {
   switch (settings.engine) {
     case 'sqlite':
-      return openSqlite(settings.path, mode).then((db) => checked(db, settings, mode));
+      return openSqlite(settings.path, mode).then((db) => checked(db, settings, mode, owner));
     case 'postgres':
-      return openPostgres(settings, settings.connection, mode);
+      return openPostgres(settings, settings.connection, mode, owner);
     default:
       return settings satisfies never;
   }
 }
 
-async function openPostgres(settings: DatabaseSettings, c: PostgresConnection, mode: AccessMode): Promise<Knex> {
-  const password = passwordSource(settings, c);
+async function openPostgres(settings: DatabaseSettings, c: PostgresConnection, mode: AccessMode, owner: DatabaseOwner): Promise<Knex> {
+  const password = passwordSource(settings, c, owner);
   try {
-    return await checked(connectPostgres(c, password, mode, sslFor(c)), settings, mode);
+    return await checked(connectPostgres(c, password, mode, sslFor(c)), settings, mode, owner);
   } catch (err) {
     if (!(prefersSslWithFallback(c) && err instanceof DatabaseError && err.cause !== undefined && isNoSslSupport(err.cause))) {
       throw err;
     }
     // libpq's default sslmode "prefer": try TLS first, then plain, as psycopg2 would.
-    return checked(connectPostgres(c, password, mode, false), settings, mode);
+    return checked(connectPostgres(c, password, mode, false), settings, mode, owner);
   }
 }
 
 /** Proves the connection works, or closes it and says why not. */
-async function checked(db: Knex, settings: DatabaseSettings, mode: AccessMode): Promise<Knex> {
+async function checked(db: Knex, settings: DatabaseSettings, mode: AccessMode, owner: DatabaseOwner): Promise<Knex> {
   try {
     await db.raw('SELECT 1');
     return db;
   } catch (err) {
     await db.destroy();
-    const translated = await translateConnectError(err, settings, mode);
+    const translated = await translateConnectError(err, settings, mode, owner);
     if (translated instanceof DatabaseError) translated.cause = err;
     throw translated;
   }
@@ -172,7 +183,7 @@ function connectPostgres(c: PostgresConnection, password: PasswordSource, mode: 
  * one. The config (or PGPASSWORD) first, then the passfile, as libpq. With none, we fail at once:
  * pg would send nothing and wait for the server's authentication timeout.
  */
-function passwordSource(settings: DatabaseSettings, c: PostgresConnection): PasswordSource {
+function passwordSource(settings: DatabaseSettings, c: PostgresConnection, owner: DatabaseOwner): PasswordSource {
   return async function (this: Client) {
     if (c.password !== undefined) return c.password;
     const query = { host: c.host ?? '', port: c.port ?? 5432, database: c.database ?? '', user: c.user ?? '' };
@@ -181,9 +192,9 @@ function passwordSource(settings: DatabaseSettings, c: PostgresConnection): Pass
     // pg leaves the socket open after a failed password callback; the server would hold it for a minute.
     this.connection.stream.destroy();
     throw new ConfigError(
-      `PostgreSQL at ${describeDatabase(settings)} asks for a password, and none is given. Set database.args.password in the config, ` +
-        `or PGPASSWORD, or add a line to libpq's passfile (~/.pgpass, or the file named by PGPASSFILE or database.args.passfile)` +
-        `${fromFile ? `; ${fromFile.reason}` : ''}. Or run the tool as the user Synapse logs in as, over the unix socket, if pg_hba.conf allows peer login.`,
+      `PostgreSQL at ${describeDatabase(settings)} asks for a password, and none is given. Set ${owner.passwordSetting}, ` +
+        `or PGPASSWORD, or add a line to libpq's passfile (~/.pgpass, or the file named by PGPASSFILE${owner.passfileSetting ? ` or ${owner.passfileSetting}` : ''})` +
+        `${fromFile ? `; ${fromFile.reason}` : ''}. Or run the tool as the user ${owner.service} logs in as, over the unix socket, if pg_hba.conf allows peer login.`,
     );
   };
 }

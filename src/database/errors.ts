@@ -14,19 +14,52 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 
 const NOTHING_CHANGED = 'Nothing was changed.';
 
 /**
+ * Whose database a message is about. The same driver errors arise on Synapse's and on
+ * matrix-authentication-service's database; only the names and where to fix them differ.
+ */
+export interface DatabaseOwner {
+  /** The service that owns the tables: "Synapse", "MAS". */
+  service: string;
+  /** Where its database settings are written, e.g. "the config's database args". */
+  settings: string;
+  /** The option that overrides them. */
+  urlOption: string;
+  /** The service's own HTTP port, which people mistake for the database's. */
+  httpPort: number;
+  /** Where a password goes, besides PGPASSWORD and the passfile. */
+  passwordSetting: string;
+  /** A setting that names another passfile, when the service has one. */
+  passfileSetting?: string;
+}
+
+export const SYNAPSE_DATABASE: DatabaseOwner = {
+  service: 'Synapse',
+  settings: "the config's database args",
+  urlOption: '--database-url',
+  httpPort: 8008,
+  passwordSetting: 'database.args.password in the config',
+  passfileSetting: 'database.args.passfile',
+};
+
+/**
  * Errors while connecting. When something at the address took the connection but did not
  * answer as PostgreSQL, look at what it is: the message then names it.
  */
-export async function translateConnectError(err: unknown, settings: DatabaseSettings, mode: AccessMode): Promise<unknown> {
-  if (settings.engine !== 'postgres' || !(err instanceof Error) || err instanceof ToolError) return translateError(err, settings, mode);
+export async function translateConnectError(
+  err: unknown,
+  settings: DatabaseSettings,
+  mode: AccessMode,
+  owner: DatabaseOwner = SYNAPSE_DATABASE,
+): Promise<unknown> {
+  if (settings.engine !== 'postgres' || !(err instanceof Error) || err instanceof ToolError) return translateError(err, settings, mode, owner);
   const symptom = notPostgresSymptom(err.message, settings.connection.connectTimeoutSeconds ?? 10);
   const { host, port = 5432 } = settings.connection;
-  if (symptom === undefined || host === undefined || host.startsWith('/')) return translateError(err, settings, mode);
+  if (symptom === undefined || host === undefined || host.startsWith('/')) return translateError(err, settings, mode, owner);
   const there = await whatListensAt(host, port);
   return new DatabaseError(
     `Cannot talk to PostgreSQL at ${describeDatabase(settings)}: the connection ${symptom}. At ${host}:${port} there is ${there}. ` +
-      'Check host and port in the config (database.args) or --database-url: PostgreSQL listens on 5432 unless set otherwise, ' +
-      "and Synapse's own HTTP port (8008) is not it. If it is PostgreSQL, check that it is up and not overloaded.",
+      `Check host and port in ${owner.settings} or ${owner.urlOption}: PostgreSQL listens on 5432 unless set otherwise, ` +
+      `and ${owner.service}'s own HTTP port (${owner.httpPort}) is not it. If it is PostgreSQL, check that it is up and not overloaded.`,
     'database_unreachable',
   );
 }
@@ -38,13 +71,13 @@ function notPostgresSymptom(message: string, timeoutSeconds: number): string | u
   return undefined;
 }
 
-export function translateError(err: unknown, settings: DatabaseSettings, mode: AccessMode): unknown {
+export function translateError(err: unknown, settings: DatabaseSettings, mode: AccessMode, owner: DatabaseOwner = SYNAPSE_DATABASE): unknown {
   if (err instanceof ToolError || !(err instanceof Error)) return err;
   const where = describeDatabase(settings);
   const code = (err as { code?: string }).code ?? '';
   const translate = byDialect(settings.engine, {
     sqlite: () => sqliteError(err, code, where),
-    postgres: () => postgresError(err, code, where, settings, mode),
+    postgres: () => postgresError(err, code, where, settings, mode, owner),
   });
   return translate() ?? err;
 }
@@ -72,27 +105,37 @@ function sqliteError(err: Error, code: string, where: string): DatabaseError | u
   return undefined;
 }
 
-function postgresError(err: Error, code: string, where: string, settings: DatabaseSettings, mode: AccessMode): DatabaseError | undefined {
+function postgresError(
+  err: Error,
+  code: string,
+  where: string,
+  settings: DatabaseSettings,
+  mode: AccessMode,
+  owner: DatabaseOwner,
+): DatabaseError | undefined {
   const user = settings.engine === 'postgres' ? (settings.connection.user ?? '') : '';
   if (code === '28000' && /pg_hba\.conf/.test(err.message)) {
     const hint = /no encryption/.test(err.message)
       ? 'It wants TLS for this connection: drop sslmode=disable, or set sslmode to require or verify-full.'
-      : 'Connect as Synapse does (same host, user and sslmode), or allow this connection in pg_hba.conf.';
+      : `Connect as ${owner.service} does (same host, user and sslmode), or allow this connection in pg_hba.conf.`;
     return new DatabaseError(`PostgreSQL's pg_hba.conf does not let ${where} in: ${err.message}. ${hint}`, 'database_unreachable');
   }
   if (PG_AUTH_CODES.has(code)) {
     return new DatabaseError(
-      `PostgreSQL refused the login for ${where}: ${err.message}. Check the user and password in the config's database args (or PGUSER/PGPASSWORD).`,
+      `PostgreSQL refused the login for ${where}: ${err.message}. Check the user and password in ${owner.settings} (or PGUSER/PGPASSWORD).`,
       'database_unreachable',
     );
   }
   if (code === '3D000') {
-    return new DatabaseError(`PostgreSQL has no database as named in ${where}. Check dbname/database in the config.`, 'database_unreachable');
+    return new DatabaseError(
+      `PostgreSQL has no database as named in ${where}. Check the database name in ${owner.settings} (or ${owner.urlOption}).`,
+      'database_unreachable',
+    );
   }
   if (code === '55P03' || code === '57014' || code === '40001' || code === '40P01' || code === '25P03') {
     return new DatabaseError(
       `PostgreSQL gave up waiting for a lock, a statement or another writer on ${where} (${code}: ${pgMessage(err)}). ` +
-        `${NOTHING_CHANGED} Try again, or stop Synapse first.`,
+        `${NOTHING_CHANGED} Try again, or stop ${owner.service} first.`,
       'database_busy',
     );
   }
@@ -100,11 +143,11 @@ function postgresError(err: Error, code: string, where: string, settings: Databa
   if (code === '25006' && mode === 'write') {
     return new DatabaseError(
       `PostgreSQL at ${where} is read-only: it is a standby (replica), or default_transaction_read_only is on for this database or user. ` +
-        `${NOTHING_CHANGED} Point the tool at the primary server (host and port in the config's database args, or --database-url).`,
+        `${NOTHING_CHANGED} Point the tool at the primary server (host and port in ${owner.settings}, or ${owner.urlOption}).`,
       'database_read_only',
     );
   }
-  if (code === '42501') return permissionDenied(err, where, user, mode);
+  if (code === '42501') return permissionDenied(err, where, user, mode, owner);
   if (code.startsWith('53')) {
     return new DatabaseError(
       `PostgreSQL at ${where} is out of resources (${code}: ${pgMessage(err)}). ${NOTHING_CHANGED} ` +
@@ -128,7 +171,7 @@ function postgresError(err: Error, code: string, where: string, settings: Databa
   if (UNREACHABLE_CODES.has(code) || (/timeout/i.test(err.message) && /connect|acquir/i.test(err.message))) {
     return new DatabaseError(
       `Cannot connect to PostgreSQL at ${where} (${code || 'timed out'}). Is the server running and reachable from here? ` +
-        'Check host and port in the config, or pass --database-url.',
+        `Check host and port in ${owner.settings}, or pass ${owner.urlOption}.`,
       'database_unreachable',
     );
   }
@@ -147,15 +190,15 @@ function postgresError(err: Error, code: string, where: string, settings: Databa
   return undefined;
 }
 
-function permissionDenied(err: Error, where: string, user: string, mode: AccessMode): DatabaseError {
+function permissionDenied(err: Error, where: string, user: string, mode: AccessMode, owner: DatabaseOwner): DatabaseError {
   const object = /permission denied for (?:table|relation|sequence|schema|database|function) ("?[\w.$-]+"?)/i.exec(err.message)?.[0];
   const grant =
     mode === 'write'
       ? `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA <schema> TO "${user}"`
       : `GRANT SELECT ON ALL TABLES IN SCHEMA <schema> TO "${user}"`;
   return new DatabaseError(
-    `PostgreSQL user "${user}" may not ${mode === 'write' ? 'change' : 'read'} Synapse's tables at ${where}: ${object ?? pgMessage(err)}. ` +
-      `${NOTHING_CHANGED} Connect as the user Synapse itself uses (database.args.user in its config; usually the owner of its tables), ` +
+    `PostgreSQL user "${user}" may not ${mode === 'write' ? 'change' : 'read'} ${owner.service}'s tables at ${where}: ${object ?? pgMessage(err)}. ` +
+      `${NOTHING_CHANGED} Connect as the user ${owner.service} itself uses (set in ${owner.settings}; usually the owner of its tables), ` +
       `or have the owner run ${grant}.`,
     'database_permission',
   );

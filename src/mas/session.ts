@@ -1,8 +1,11 @@
-// Opening MAS's database for one command. (STUB: helper "mas-ops" implements.)
+// Opening MAS's database for one command: check its schema, then run the command's work read-only
+// or in its one transaction, exactly as Synapse's side does.
 import type { Knex } from 'knex';
+import { inTransaction, withDatabase, type DatabaseOwner } from '../database/connection.js';
+import { describeDatabase } from '../database/settings.js';
 import type { SessionOptions } from '../synapse/session.js';
 import type { MasConfig } from './config.js';
-import type { MasSchema } from './schema.js';
+import { inspectMasSchema, type MasSchema } from './schema.js';
 
 export interface MasContext {
   db: Knex;
@@ -13,6 +16,27 @@ export interface MasContext {
   now: () => number;
 }
 
-export function withMas<T>(_config: MasConfig, _serverName: string, _opts: SessionOptions, _fn: (ctx: MasContext) => Promise<T>): Promise<T> {
-  throw new Error('withMas: not implemented yet');
+/** How driver errors name MAS's database and where to fix its settings. */
+export const MAS_DATABASE: DatabaseOwner = {
+  service: 'MAS',
+  settings: "the database section of MAS's config",
+  urlOption: '--mas-database-url',
+  httpPort: 8080,
+  passwordSetting: "database.password or database.password_file in MAS's config (or the password in --mas-database-url)",
+};
+
+export function withMas<T>(config: MasConfig, serverName: string, opts: SessionOptions, fn: (ctx: MasContext) => Promise<T>): Promise<T> {
+  return withDatabase(
+    config.database,
+    opts.access,
+    async (db) => {
+      const schema = await inspectMasSchema(db, describeDatabase(config.database));
+      opts.report.detail(`MAS schema: newest migration ${schema.newestMigration}`);
+      for (const w of schema.warnings) opts.report.warn(w);
+      const ctx: MasContext = { db, schema, config, serverName, now: opts.now };
+      if (!opts.transaction) return fn(ctx);
+      return inTransaction(db, opts.dryRun, (trx) => fn({ ...ctx, db: trx }), opts.env);
+    },
+    MAS_DATABASE,
+  );
 }

@@ -1,0 +1,199 @@
+// promote, demote, unlock and list-admins on MAS's database. Each runs in the caller's transaction
+// and says in words what it changed, so a dry run shows exactly what a real run would do.
+import type { OperationResult } from '../synapse/user-operations.js';
+import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
+import { countAdminSessions, describeSessions, endAdminSessions, totalOf, type AdminSessions } from './admin-sessions.js';
+import { provisionUser, scheduleJob, syncDevices, workerWarnings, type MasJob } from './jobs.js';
+import type { MasContext } from './session.js';
+import {
+  MAS_REACTIVATE_HINT,
+  assertActiveMasUser,
+  isUsable,
+  requireMasUser,
+  selectMasUsers,
+  toMasUser,
+  type MasUser,
+  type RequireOptions,
+} from './user-store.js';
+
+export interface MasOperationResult extends OperationResult {
+  /** What the change means for the user, said after the summary. */
+  notes: string[];
+  /** The jobs queued for MAS's worker. */
+  jobs: Array<{ id: string; queue: MasJob['queue'] }>;
+}
+
+/** Synapse caches MAS's answer about a token; said wherever a change takes rights away. */
+export const MAS_CACHE_NOTE =
+  "Synapse keeps MAS's answer about a token for up to 2 minutes, so the change can take that long to show there; no restart is needed.";
+
+function userIdOf(ctx: MasContext, user: MasUser): string {
+  return `@${user.username}:${ctx.serverName}`;
+}
+
+function inPolicy(ctx: MasContext, user: MasUser): boolean {
+  return ctx.config.adminUsers.includes(user.username);
+}
+
+function policyWhere(ctx: MasContext): string {
+  return ctx.config.files.length > 0 ? ` (${ctx.config.files.join(', ')})` : '';
+}
+
+/** Builds the result, adding the worker warning when something changed. */
+async function result(
+  ctx: MasContext,
+  user: MasUser,
+  changes: string[],
+  rest: { warnings?: string[]; notes?: string[]; jobs?: MasOperationResult['jobs'] } = {},
+): Promise<MasOperationResult> {
+  const changed = changes.length > 0;
+  return {
+    userId: userIdOf(ctx, user),
+    changed,
+    changes,
+    warnings: [...(rest.warnings ?? []), ...(changed ? await workerWarnings(ctx) : [])],
+    notes: rest.notes ?? [],
+    jobs: rest.jobs ?? [],
+  };
+}
+
+async function queue(ctx: MasContext, job: MasJob, jobs: MasOperationResult['jobs'], changes: string[]): Promise<void> {
+  const id = await scheduleJob(ctx, job);
+  jobs.push({ id, queue: job.queue });
+  changes.push(`queued MAS job ${job.queue} for ${job.payload.user_id}`);
+}
+
+function lockWarnings(user: MasUser): string[] {
+  return user.lockedAt === null
+    ? []
+    : [`${user.username} is locked in MAS: MAS refuses its logins and tokens. Run \`unlock ${user.username}\` to clear it.`];
+}
+
+async function setCanRequestAdmin(ctx: MasContext, user: MasUser, admin: boolean): Promise<string[]> {
+  if (user.canRequestAdmin === admin) return [];
+  await ctx.db('users').where({ user_id: user.id }).update({ can_request_admin: admin });
+  return [`${user.username}: can_request_admin ${user.canRequestAdmin} -> ${admin}`];
+}
+
+export async function promote(ctx: MasContext, localpart: string, opts: RequireOptions = {}): Promise<MasOperationResult> {
+  const user = await requireMasUser(ctx, localpart, opts);
+  assertActiveMasUser(user, 'make an admin of');
+  const changes = await setCanRequestAdmin(ctx, user, true);
+  const notes = [
+    `${userIdOf(ctx, user)} may now ask for admin rights: an admin client that requests the scope urn:synapse:admin:* ` +
+      '(Synapse Admin/Ketesa, Element Admin) gets them when the user logs in to it. Sessions that exist already stay as they are.',
+    `To act as admin right now, without an admin client, run \`issue-token ${user.username}\`.`,
+    ...(inPolicy(ctx, user) ? [`${user.username} is also in policy.data.admin_users of MAS's config${policyWhere(ctx)}.`] : []),
+  ];
+  return result(ctx, user, changes, { warnings: lockWarnings(user), notes });
+}
+
+export interface DemoteOptions extends RequireOptions {
+  /** End the user's admin sessions and let Synapse's device list follow. */
+  logout: boolean;
+}
+
+export async function demote(
+  ctx: MasContext,
+  localpart: string,
+  opts: DemoteOptions,
+): Promise<MasOperationResult & { adminSessions: AdminSessions; sessionsEnded: boolean }> {
+  const user = await requireMasUser(ctx, localpart, opts);
+  const flagChanges = await setCanRequestAdmin(ctx, user, false);
+  const changes = [...flagChanges];
+  const jobs: MasOperationResult['jobs'] = [];
+  const sessions = await countAdminSessions(ctx, user);
+  const held = totalOf(sessions) > 0;
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  if (held && opts.logout) {
+    await endAdminSessions(ctx, user);
+    changes.push(`${user.username}: ended ${describeSessions(sessions)}`);
+    await queue(ctx, syncDevices(user), jobs, changes);
+    notes.push(MAS_CACHE_NOTE);
+  } else if (held) {
+    warnings.push(
+      `${user.username} still holds ${describeSessions(sessions)}: they keep admin rights until they end. ` +
+        `Run \`demote ${user.username} --logout\` to end them.`,
+    );
+  }
+  if (inPolicy(ctx, user)) {
+    warnings.push(
+      `${user.username} is in policy.data.admin_users of MAS's config${policyWhere(ctx)}: MAS still lets it ask for admin ` +
+        'rights. Remove it there too (and restart MAS) to take them away.',
+    );
+  }
+  if (flagChanges.length > 0 && (await usableAdminCount(ctx)) === 0) warnings.push(`No usable admin is left in MAS. ${MAKE_AN_ADMIN}`);
+  return { ...(await result(ctx, user, changes, { warnings, notes, jobs })), adminSessions: sessions, sessionsEnded: held && opts.logout };
+}
+
+export async function unlock(ctx: MasContext, localpart: string, opts: RequireOptions = {}): Promise<MasOperationResult> {
+  const user = await requireMasUser(ctx, localpart, opts);
+  const changes: string[] = [];
+  const jobs: MasOperationResult['jobs'] = [];
+  if (user.lockedAt !== null) {
+    await ctx.db('users').where({ user_id: user.id }).update({ locked_at: null });
+    changes.push(`${user.username}: locked_at ${user.lockedAt.toISOString()} -> NULL`);
+    // As MAS's own unlock: provision-user tells Synapse the account is no longer locked.
+    await queue(ctx, provisionUser(user), jobs, changes);
+  }
+  const warnings =
+    user.deactivatedAt === null
+      ? []
+      : [`${user.username} is deactivated in MAS; unlocking does not bring it back. ${MAS_REACTIVATE_HINT.replace('<user>', user.username)}`];
+  return result(ctx, user, changes, { warnings, jobs });
+}
+
+export type AdminSource = 'can_request_admin' | 'policy.data.admin_users';
+
+export interface MasAdminEntry {
+  user_id: string;
+  username: string;
+  /** Why MAS lets the user ask for admin rights. */
+  sources: AdminSource[];
+  /** False for a name in policy.data.admin_users that has no MAS user. */
+  in_mas: boolean;
+  locked: boolean;
+  deactivated: boolean;
+  guest: boolean;
+}
+
+/** Who may ask MAS for admin rights: the can_request_admin flag or MAS's policy, by username. */
+export async function listAdmins(ctx: MasContext): Promise<MasAdminEntry[]> {
+  const policy = ctx.config.adminUsers;
+  const rows = await selectMasUsers(ctx)
+    .where((q) => q.where({ can_request_admin: true }).orWhereIn('username', policy))
+    .orderBy('username');
+  const users = rows.map(toMasUser);
+  const entries = users.map((u) => ({
+    user_id: userIdOf(ctx, u),
+    username: u.username,
+    sources: [
+      ...(u.canRequestAdmin ? ['can_request_admin' as const] : []),
+      ...(policy.includes(u.username) ? ['policy.data.admin_users' as const] : []),
+    ],
+    in_mas: true,
+    locked: u.lockedAt !== null,
+    deactivated: u.deactivatedAt !== null,
+    guest: u.isGuest,
+  }));
+  const missing = policy.filter((name) => !users.some((u) => u.username === name));
+  for (const username of [...new Set(missing)]) {
+    entries.push({
+      user_id: `@${username}:${ctx.serverName}`,
+      username,
+      sources: ['policy.data.admin_users'],
+      in_mas: false,
+      locked: false,
+      deactivated: false,
+      guest: false,
+    });
+  }
+  return entries.sort((a, b) => a.username.localeCompare(b.username));
+}
+
+/** Admins that can act: a MAS user, neither locked nor deactivated nor a guest. */
+export async function usableAdminCount(ctx: MasContext): Promise<number> {
+  const rows = await selectMasUsers(ctx).where((q) => q.where({ can_request_admin: true }).orWhereIn('username', ctx.config.adminUsers));
+  return rows.map(toMasUser).filter(isUsable).length;
+}

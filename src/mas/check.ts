@@ -1,0 +1,91 @@
+// What `check` reports about MAS: its schema, password schemes, admins, worker and queue, and
+// where named users exist. Reads only.
+import type { MasPasswords } from './config.js';
+import { listAdmins, type MasAdminEntry } from './admin-operations.js';
+import { readQueue } from './jobs.js';
+import type { MasContext } from './session.js';
+import type { MasUser } from './user-store.js';
+
+export interface MasSchemeReport {
+  version: number;
+  algorithm: string;
+  unicode_normalization: boolean;
+  /** bcrypt only. */
+  cost?: number;
+  /** Whether a pepper is set; never the pepper itself. */
+  pepper: boolean;
+}
+
+export interface MasHealth {
+  newest_migration: number;
+  admins: MasAdminEntry[];
+  usable_admins: number;
+  worker_alive: boolean;
+  worker_last_seen: string | null;
+  jobs: {
+    available: number;
+    scheduled: number;
+    running: number;
+    failed: number;
+    newest_failure: { queue: string; failed_at: string; reason: string | null } | null;
+  };
+}
+
+export function describePasswords(passwords: MasPasswords | undefined): { enabled: boolean; minimum_complexity: number; schemes: MasSchemeReport[] } | null {
+  if (passwords === undefined) return null;
+  return {
+    enabled: passwords.enabled,
+    minimum_complexity: passwords.minimumComplexity,
+    schemes: passwords.schemes.map((s) => ({
+      version: s.version,
+      algorithm: s.algorithm,
+      unicode_normalization: s.unicodeNormalization,
+      ...(s.algorithm === 'bcrypt' ? { cost: s.cost } : {}),
+      pepper: s.secret !== undefined && s.secret.length > 0,
+    })),
+  };
+}
+
+export async function masHealth(ctx: MasContext): Promise<MasHealth> {
+  const admins = await listAdmins(ctx);
+  const q = await readQueue(ctx);
+  const usable = admins.filter((a) => a.in_mas && !a.locked && !a.deactivated && !a.guest);
+  return {
+    newest_migration: ctx.schema.newestMigration,
+    admins,
+    usable_admins: usable.length,
+    worker_alive: q.workerAlive,
+    worker_last_seen: q.workerLastSeen?.toISOString() ?? null,
+    jobs: {
+      available: q.available,
+      scheduled: q.scheduled,
+      running: q.running,
+      failed: q.failed,
+      newest_failure:
+        q.newestFailure === null
+          ? null
+          : { queue: q.newestFailure.queue, failed_at: q.newestFailure.failedAt.toISOString(), reason: q.newestFailure.reason },
+    },
+  };
+}
+
+/** What it means for a user to be on one side only, in the words people meet it. */
+export function presenceMeaning(inSynapse: boolean, mas: MasUser | undefined): string {
+  if (inSynapse && mas !== undefined) {
+    const state = [mas.lockedAt && 'locked', mas.deactivatedAt && 'deactivated', mas.isGuest && 'guest'].filter(Boolean);
+    return state.length > 0 ? `in both; ${state.join(', ')} in MAS` : 'in both';
+  }
+  if (inSynapse) {
+    return (
+      'in Synapse only: it cannot log in (MAS owns logins), and registering the name in MAS fails with "Username not ' +
+      'available on homeserver". Give it a MAS account (MAS\'s admin API with skip_homeserver_check, or syn2mas before MAS goes live).'
+    );
+  }
+  if (mas !== undefined) {
+    return (
+      "in MAS only: MAS's provision-user job has not made the Synapse account yet, so its tokens fail in Synapse with " +
+      '"User not found". It is made when a MAS worker runs the job (see the worker and jobs above).'
+    );
+  }
+  return 'in neither';
+}
