@@ -1,12 +1,14 @@
 // Reading apply files: every problem with its line, and what each key means.
 import { describe, expect, it } from 'vitest';
 import { readApplyFile, type FileRules } from '../src/apply/file.js';
+import { synapseHashProblem } from '../src/synapse/apply-backend.js';
 import { makePlan, type Account, type CurrentState, type PlanRules } from '../src/apply/plan.js';
 
 const RULES: FileRules = {
   serverName: 'example.test',
   userTypes: ['support', 'bot'],
   reservedFor: (id) => (id === '@notices:example.test' ? 'it is the server notices user' : undefined),
+  passwordHashProblem: synapseHashProblem,
 };
 
 const HASH = '$2b$04$abcdefghijklmnopqrstuu5Hs0pMEYh6gbldvQ3d6cTdiEW4nUAMW';
@@ -128,7 +130,7 @@ extra: 1
   });
 });
 
-const PLAN_RULES: PlanRules = { newLocalpartProblem: () => undefined, policyProblems: () => [], defaultUserType: null };
+const PLAN_RULES: PlanRules = { newLocalpartProblem: () => undefined, policyProblems: () => [], policyName: 'password_config.policy', defaultUserType: null };
 
 function account(userId: string, admin: boolean, extra: Partial<Account> = {}): Account {
   return { userId, admin, usable: true, passwordHash: HASH, warnings: [], ...extra };

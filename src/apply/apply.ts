@@ -41,7 +41,7 @@ export async function applyFile(text: string, backend: ApplyBackend, opts: Apply
   if (changed) {
     await backend.write(userIds, (now) => recheck(before, now, writes.absent), writes);
   }
-  return { users, changed, warnings: plan.warnings };
+  return { users, changed, warnings: [...plan.warnings, ...(backend.planWarnings?.(plan, state.exclusiveAdmins) ?? [])] };
 }
 
 function refuseProblems(name: string, problems: Problem[]): void {

@@ -3,7 +3,7 @@
 import type { FileRules } from './file.js';
 import type { Hasher } from './hashing.js';
 import type { Writes } from './outcome.js';
-import type { CurrentState, PlanRules } from './plan.js';
+import type { CurrentState, Plan, PlanRules } from './plan.js';
 
 export interface ApplyBackend {
   rules: FileRules & PlanRules;
@@ -15,4 +15,6 @@ export interface ApplyBackend {
    * accounts as they are now (it throws when they moved since planning), then write everything.
    */
   write(userIds: readonly string[], recheck: (now: CurrentState) => void, writes: Writes): Promise<void>;
+  /** What the backend has to say about a plan beyond the accounts (e.g. admins its config names). */
+  planWarnings?(plan: Plan, exclusiveAdmins: boolean): string[];
 }

@@ -45,6 +45,12 @@ export interface FileRules {
   userTypes: readonly string[];
   /** Why the server reserves a user ID for someone else (server notices, an app service), if it does. */
   reservedFor(userId: string): string | undefined;
+  /** Why the server could not check logins against this password_hash, if it could not (never quoting it). */
+  passwordHashProblem(userId: string, hash: string): string | undefined;
+  /** Set when the server has no user types: why user_type is refused. */
+  userTypesRefused?: string;
+  /** Set when the server takes no passwords: why every password source is refused. */
+  passwordsRefused?: string;
 }
 
 /** Every problem a file has, each with its line; nothing was written. */
@@ -67,10 +73,6 @@ export class ApplyFileError extends ToolError {
 const TOP_KEYS = ['users', 'admins', 'update_password'] as const;
 const USER_KEYS = ['user', 'admin', 'password_file', 'password_hash', 'random_password', 'displayname', 'user_type'] as const;
 const PASSWORD_KEYS = ['password_file', 'password_hash', 'random_password'] as const;
-
-// What Python's bcrypt (and so Synapse's login) takes: $2a$, $2b$ or $2y$, a cost of 4 to 31, and
-// 22 salt + 31 hash characters of bcrypt's alphabet. $2x$ marks hashes of a buggy old bcrypt.
-const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
 
 /** Reads `text` (YAML, or JSON, which YAML 1.2 reads the same) into the state it declares. */
 export function readApplyFile(text: string, rules: FileRules): { state: DesiredState; problems: Problem[] } {
@@ -181,6 +183,9 @@ function readUser(
   const admin = field('admin');
   if (admin !== undefined) user.admin = boolean(admin, 'admin', problem);
   const sources = PASSWORD_KEYS.filter((k) => field(k) !== undefined && !(k === 'random_password' && isFalse(field(k)!)));
+  if (sources.length > 0 && rules.passwordsRefused !== undefined) {
+    problem(field(sources[0]!), `${user.userId} has ${sources[0]}, but ${rules.passwordsRefused}`);
+  }
   if (sources.length > 1) {
     problem(field(sources[1]!), `${user.userId} has ${sources.join(' and ')}: give one password source`);
   }
@@ -193,13 +198,9 @@ function readUser(
   const passwordHash = field('password_hash');
   if (passwordHash !== undefined) {
     const hash = string(passwordHash, 'password_hash', problem);
-    if (hash !== undefined && !BCRYPT_HASH.test(hash)) {
-      problem(
-        passwordHash,
-        `password_hash of ${user.userId} is not a bcrypt hash Synapse can check ($2b$, $2a$ or $2y$, cost 04 to 31, 53 characters after it; not shown here). ` +
-          'Make one with `hash_password` from Synapse, or give password_file instead',
-      );
-    } else if (hash !== undefined && user.password === undefined) user.password = { kind: 'hash', hash };
+    const bad = hash === undefined ? undefined : rules.passwordHashProblem(user.userId, hash);
+    if (bad !== undefined) problem(passwordHash, bad);
+    else if (hash !== undefined && user.password === undefined) user.password = { kind: 'hash', hash };
   }
   const random = field('random_password');
   if (random !== undefined && boolean(random, 'random_password', problem) === true && user.password === undefined) {
@@ -218,7 +219,9 @@ function readUser(
     }
   }
   const userType = field('user_type');
-  if (userType !== undefined) {
+  if (userType !== undefined && rules.userTypesRefused !== undefined) {
+    problem(userType, `${user.userId} has user_type, but ${rules.userTypesRefused}`);
+  } else if (userType !== undefined) {
     if (isScalar(userType) && userType.value === null) user.userType = null;
     else {
       const type = string(userType, 'user_type', problem);

@@ -15,7 +15,8 @@ export interface NewAccountSpec {
   userId: string;
   localpart: string;
   admin: boolean;
-  passwordHash: string;
+  /** Null only where the backend allows accounts without one (PlanRules.passwordOptional). */
+  passwordHash: string | null;
   displayname: string;
   userType: string | null;
 }
@@ -37,14 +38,14 @@ export function outcomeOf(plan: Plan, hashes: ReadonlyMap<object, NewPassword>):
   for (const p of plan.users) {
     const hashed = hashes.get(p);
     if (p.account === undefined) {
-      if (hashed === undefined) throw new Error(`no password hash for the new user ${p.user.userId}`);
+      if (hashed === undefined && p.user.password !== undefined) throw new Error(`no password hash for the new user ${p.user.userId}`);
       writes.absent.push(p.user.userId);
-      writes.creates.push({ userId: p.user.userId, localpart: p.user.localpart, admin: p.admin, passwordHash: hashed.hash, displayname: p.displayname, userType: p.userType });
+      writes.creates.push({ userId: p.user.userId, localpart: p.user.localpart, admin: p.admin, passwordHash: hashed?.hash ?? null, displayname: p.displayname, userType: p.userType });
       users.push({
         user_id: p.user.userId,
         action: 'create',
         changes: [describeCreation(p.user.userId, p.admin, p)],
-        ...(hashed.generated === undefined ? {} : { password: hashed.generated }),
+        ...(hashed?.generated === undefined ? {} : { password: hashed.generated }),
       });
       continue;
     }

@@ -32,7 +32,11 @@ export interface PlanRules {
   newLocalpartProblem(localpart: string): string | undefined;
   /** How a password breaks the server's policy (empty: it passes, or the policy is ignored). */
   policyProblems(password: string): string[];
+  /** The setting policyProblems enforces, for messages (password_config.policy, or MAS's). */
+  policyName: string;
   defaultUserType: string | null;
+  /** New accounts may have no password (MAS with passwords off: logins through an upstream provider). */
+  passwordOptional?: boolean;
 }
 
 /** What happens to one user's password. */
@@ -83,7 +87,7 @@ export function makePlan(
     if (account === undefined) {
       const bad = rules.newLocalpartProblem(user.localpart);
       if (bad !== undefined) problems.push({ line: user.line, message: bad.replace(/\.$/, '') });
-      if (user.password === undefined) {
+      if (user.password === undefined && rules.passwordOptional !== true) {
         problems.push({
           line: user.line,
           message: `${user.userId} does not exist yet and has no password: give password_file, password_hash or random_password: true`,
@@ -94,7 +98,7 @@ export function makePlan(
     if (password.kind === 'hash' && !password.generated) {
       const broken = rules.policyProblems(password.password);
       if (broken.length > 0) {
-        problems.push({ line: user.line, message: `the password of ${user.userId} does not meet password_config.policy: ${broken.join('; ')} (or pass --ignore-policy)` });
+        problems.push({ line: user.line, message: `the password of ${user.userId} does not meet ${rules.policyName}: ${broken.join('; ')} (or pass --ignore-policy)` });
       }
     }
     if (account !== undefined) warnings.push(...account.warnings);

@@ -6,6 +6,9 @@ import { loadAppServices } from '../config/appservice.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
+import { masApplyBackend } from '../mas/apply-backend.js';
+import { MAS_CACHE_NOTE } from '../mas/admin-operations.js';
+import { workerWarnings } from '../mas/jobs.js';
 import { synapseApplyBackend } from '../synapse/apply-backend.js';
 import { passwordLoginWorks } from '../synapse/login.js';
 import { hashConcurrency } from '../threadpool.js';
@@ -45,6 +48,17 @@ function textLines(res: ApplyResult, name: string, dryRun: boolean): string[] {
   ];
 }
 
+/** On MAS, what happens after the commit: the worker provisions, Synapse's cache catches up. */
+function masNotes(res: ApplyResult): string[] {
+  const created = count(res, 'create');
+  return [
+    ...(created > 0
+      ? [`MAS's worker creates the Synapse account${created === 1 ? '' : 's'} of the ${created} new user${created === 1 ? '' : 's'} from the provision-user jobs, within seconds while it runs.`]
+      : []),
+    ...(res.users.some((u) => u.action === 'update' || u.action === 'demote') ? [MAS_CACHE_NOTE] : []),
+  ];
+}
+
 export function applyCommand(io: Io, out: Output) {
   return defineCommand({
     command: 'apply <file>',
@@ -54,11 +68,15 @@ export function applyCommand(io: Io, out: Output) {
         .positional('file', { type: 'string', demandOption: true, describe: 'the file declaring the users (YAML or JSON), or - for stdin' })
         .option('ignore-policy', { type: 'boolean', default: false, describe: "skip the config's password_config.policy" }),
     handler: async (args) => {
-      const { config, read, write } = await prepare(args, io, out, { changes: true });
+      const { config, read, write, mas } = await prepare(args, io, out, { changes: true, masAware: true });
       const name = args.file === STDIN_ARG ? 'stdin' : args.file;
       const text = await readInput(args.file, name, io);
       const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
-      const backend = synapseApplyBackend(config, appServices, { read, write }, { ignorePolicy: args.ignorePolicy, randomBytes: io.randomBytes });
+      const backendOpts = { ignorePolicy: args.ignorePolicy, randomBytes: io.randomBytes };
+      const backend =
+        mas === undefined
+          ? synapseApplyBackend(config, appServices, { read, write }, backendOpts)
+          : masApplyBackend(config, appServices, mas, { read }, backendOpts);
       const res = await applyFile(text, backend, {
         name,
         cwd: io.cwd,
@@ -66,14 +84,23 @@ export function applyCommand(io: Io, out: Output) {
         progress: (total) => progressBar(io.stderr, 'hashing', total),
       });
       for (const w of res.warnings) out.warn(w);
-      if (res.users.some((u) => u.action === 'create') && !passwordLoginWorks(config.password)) {
-        out.warn('Password login is off in this config (password_config), so these passwords will not log anyone in.');
+      let running: boolean | undefined;
+      const notes: string[] = [];
+      if (mas !== undefined) {
+        if (res.changed && !args.dryRun) {
+          for (const w of await mas.read(workerWarnings)) out.warn(w);
+          notes.push(...masNotes(res));
+        }
+      } else {
+        if (res.users.some((u) => u.action === 'create') && !passwordLoginWorks(config.password)) {
+          out.warn('Password login is off in this config (password_config), so these passwords will not log anyone in.');
+        }
+        running = args.dryRun
+          ? undefined
+          : await warnIfRunning(config, out, res.changed, 'It caches who is an admin, and may answer 404 for new users it looked up before.');
       }
-      const running = args.dryRun
-        ? undefined
-        : await warnIfRunning(config, out, res.changed, 'It caches who is an admin, and may answer 404 for new users it looked up before.');
       const shown = res.users.map(({ password, ...u }) => (password !== undefined && !args.dryRun ? { ...u, password } : u));
-      out.success(textLines(res, name, args.dryRun), {
+      out.success([...textLines(res, name, args.dryRun), ...notes], {
         file: name,
         changed: res.changed,
         dry_run: args.dryRun,
@@ -82,6 +109,7 @@ export function applyCommand(io: Io, out: Output) {
         demoted: count(res, 'demote'),
         unchanged: count(res, 'unchanged'),
         users: shown,
+        ...(mas === undefined ? {} : { notes }),
         ...(running === undefined ? {} : { synapse_running: running, restart_needed: running && res.changed }),
       });
     },

@@ -327,3 +327,35 @@ async function verifyBcrypt(bytes: Buffer, stored: string, scheme: MasPasswordSc
   const computed = await bcrypt.hash(bcryptBytes(bytes, scheme), `$2b$${String(cost).padStart(2, '0')}$${m[1]}`);
   return sameBytes(Buffer.from(computed.slice(-31)), Buffer.from(m[2]!));
 }
+
+// ---- which scheme can check a hash ----
+
+/**
+ * The algorithm whose MAS verifier would parse `hash` (argon2: an argon2 PHC string with salt and
+ * hash and only m/t/p/keyid/data; pbkdf2: pbkdf2-sha256/-sha512 with only i/l; bcrypt: rust-bcrypt's
+ * split), or undefined when none would: such a row could never log anyone in.
+ */
+export function masHashAlgorithm(hash: string): MasPasswordScheme['algorithm'] | undefined {
+  if (hash.startsWith('$2')) {
+    const parts = hash.split('$').filter((part) => part !== '');
+    const cost = Number(parts[1]);
+    const ok =
+      parts.length === 3 && ['2a', '2b', '2x', '2y'].includes(parts[0]!) && /^[0-9]+$/.test(parts[1]!) && cost >= 4 && cost <= 31 && BCRYPT_HASH.test(parts[2]!);
+    return ok ? 'bcrypt' : undefined;
+  }
+  const phc = parsePhc(hash);
+  if (phc?.salt === undefined || phc.hash === undefined || strictB64(phc.salt) === undefined) return undefined;
+  const names = [...phc.params.keys()];
+  const decimals = [...phc.params.entries()].every(([name, value]) => name === 'keyid' || name === 'data' || decimal(value) !== undefined);
+  if (phc.algorithm in ARGON2_TYPES) {
+    const version = phc.version ?? ARGON2.version;
+    const ok = (version === 0x10 || version === 0x13) && decimals && names.every((n) => ['m', 't', 'p', 'keyid', 'data'].includes(n));
+    return ok ? 'argon2id' : undefined;
+  }
+  if (phc.algorithm in PBKDF2_DIGESTS) {
+    const length = phc.params.get('l');
+    const ok = phc.version === undefined && decimals && names.every((n) => n === 'i' || n === 'l') && (length === undefined || Number(length) === phc.hash.length);
+    return ok ? 'pbkdf2' : undefined;
+  }
+  return undefined;
+}

@@ -15,6 +15,30 @@ export interface SynapseSessions {
   write<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
 }
 
+// What Python's bcrypt (and so Synapse's login) takes: $2a$, $2b$ or $2y$, a cost of 4 to 31, and
+// 22 salt + 31 hash characters of bcrypt's alphabet. $2x$ marks hashes of a buggy old bcrypt.
+const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
+
+/** apply's password_hash rule on Synapse's own logins: a bcrypt hash its login can check. */
+export function synapseHashProblem(userId: string, hash: string): string | undefined {
+  if (BCRYPT_HASH.test(hash)) return undefined;
+  return (
+    `password_hash of ${userId} is not a bcrypt hash Synapse can check ($2b$, $2a$ or $2y$, cost 04 to 31, 53 characters after it; not shown here). ` +
+    'Make one with `hash_password` from Synapse, or give password_file instead'
+  );
+}
+
+/** The user IDs Synapse keeps for others (server notices, application services), whichever side owns logins. */
+export function reservedUserIds(config: SynapseConfig, appServices: AppServiceUsers[]): (userId: string) => string | undefined {
+  return (userId) => {
+    if (userId === `@${config.serverNoticesLocalpart}:${config.serverName}`) {
+      return 'it is the server notices user (server_notices.system_mxid_localpart)';
+    }
+    const claim = appServiceClaiming(userId, appServices);
+    return claim && `application service "${claim.id}" owns it (${claim.file}: ${claim.reason})`;
+  };
+}
+
 export function synapseApplyBackend(
   config: SynapseConfig,
   appServices: AppServiceUsers[],
@@ -26,13 +50,8 @@ export function synapseApplyBackend(
       serverName: config.serverName,
       userTypes: config.userTypes.allowed,
       defaultUserType: config.userTypes.default,
-      reservedFor(userId) {
-        if (userId === `@${config.serverNoticesLocalpart}:${config.serverName}`) {
-          return 'it is the server notices user (server_notices.system_mxid_localpart)';
-        }
-        const claim = appServiceClaiming(userId, appServices);
-        return claim && `application service "${claim.id}" owns it (${claim.file}: ${claim.reason})`;
-      },
+      reservedFor: reservedUserIds(config, appServices),
+      passwordHashProblem: synapseHashProblem,
       newLocalpartProblem(localpart) {
         try {
           validateNewLocalpart(localpart, config.serverName, { allowUnderscorePrefix: config.allowUnderscorePrefixedLocalpart });
@@ -42,6 +61,7 @@ export function synapseApplyBackend(
         }
       },
       policyProblems: (password) => (opts.ignorePolicy ? [] : checkPolicy(password, config.password.policy)),
+      policyName: 'password_config.policy',
     },
     hasher: {
       hash: (password) => hashPassword(password, config.password),

@@ -5,7 +5,7 @@ import { LOOKUP_BATCH, INSERT_BATCH, slices } from '../database/batches.js';
 import { serializeToolWriters } from '../database/dialect.js';
 import { AccountStateError } from '../errors.js';
 import type { Account, CurrentState } from '../apply/plan.js';
-import type { Writes } from '../apply/outcome.js';
+import type { NewAccountSpec, Writes } from '../apply/outcome.js';
 import { createUsers, lockWarnings } from './user-operations.js';
 import { REACTIVATE_HINT, assertActiveAccount, selectUsers, toUserRow, type UserContext } from './user-store.js';
 
@@ -81,7 +81,7 @@ export async function writeApply(ctx: UserContext, writes: Writes, rules: NewUse
       localpart: c.localpart,
       admin: c.admin,
       newUser: {
-        passwordHash: c.passwordHash,
+        passwordHash: withPassword(c).passwordHash,
         displayname: c.displayname,
         userType: c.userType,
         inDirectory: rules.inDirectory(c.userId, c.userType),
@@ -97,6 +97,12 @@ export async function writeApply(ctx: UserContext, writes: Writes, rules: NewUse
   // Each row its own hash: one UPDATE per user, found by the primary key.
   for (const p of writes.passwords) await ctx.db('users').where({ name: p.userId }).update({ password_hash: p.hash });
   return [];
+}
+
+/** Synapse's rules never let a new account go without a password (PlanRules.passwordOptional is unset). */
+function withPassword(c: NewAccountSpec): NewAccountSpec & { passwordHash: string } {
+  if (c.passwordHash === null) throw new Error(`no password hash for the new user ${c.userId}`);
+  return c as NewAccountSpec & { passwordHash: string };
 }
 
 /** Takes the tool's writer turn (PostgreSQL; SQLite's BEGIN IMMEDIATE already did). */

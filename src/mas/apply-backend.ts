@@ -1,0 +1,153 @@
+// apply on a server whose logins belong to matrix-authentication-service: MAS's username and
+// password rules, its password schemes, and its database through the command's MAS sessions.
+// Synapse's database is only read, for names it has that MAS has not.
+import type { AppServiceUsers } from '../config/appservice.js';
+import type { SynapseConfig } from '../config/types.js';
+import { ConfigError } from '../errors.js';
+import type { ApplyBackend } from '../apply/backend.js';
+import type { Plan } from '../apply/plan.js';
+import { generatePassword } from '../commands/password-input.js';
+import { masPasswordsForNewPassword } from '../commands/password-options.js';
+import type { MasPrepared } from '../commands/context.js';
+import { readAccounts } from '../synapse/apply-store.js';
+import { reservedUserIds, type SynapseSessions } from '../synapse/apply-backend.js';
+import { serializeToolWriters } from '../database/dialect.js';
+import { readMasAccounts, writeMasApply } from './apply-store.js';
+import type { MasPasswordScheme, MasPasswords } from './config.js';
+import { currentScheme, hashMasPassword, masHashAlgorithm, passwordScore, verifyMasPassword } from './password.js';
+import { takenInSynapseError, validateMasUsername } from './register.js';
+
+/** Why MAS takes no passwords from this run (none configured, or turned off), if it takes none. */
+function passwordsRefusal(prepared: MasPrepared): string | undefined {
+  try {
+    masPasswordsForNewPassword(prepared.config);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.message.replace(/\.$/, '');
+  }
+}
+
+/** The newest scheme of the algorithm that made `hash`: the one MAS would check it with. */
+function schemeFor(passwords: MasPasswords, hash: string): MasPasswordScheme | undefined {
+  const algorithm = masHashAlgorithm(hash);
+  return passwords.schemes.filter((s) => s.algorithm === algorithm).at(-1);
+}
+
+function hashProblem(passwords: MasPasswords | undefined, userId: string, hash: string): string | undefined {
+  if (passwords === undefined) return undefined; // passwordsRefusal has said why already
+  const algorithm = masHashAlgorithm(hash);
+  if (algorithm === undefined) {
+    return (
+      `password_hash of ${userId} is not a hash MAS can check (an argon2, pbkdf2-sha256/-sha512 PHC string or a bcrypt $2b$ hash; not shown here). ` +
+      'Give password_file instead'
+    );
+  }
+  if (schemeFor(passwords, hash) === undefined) {
+    return (
+      `password_hash of ${userId} is a ${algorithm} hash, but no scheme in MAS's passwords.schemes uses ${algorithm} ` +
+      `(${passwords.schemes.map((s) => `version ${s.version}: ${s.algorithm}`).join(', ')}), so MAS could never check it. ` +
+      'Give password_file instead, or add such a scheme to MAS first'
+    );
+  }
+  return undefined;
+}
+
+/**
+ * What MAS's config says beyond its database: policy.data.admin_users may ask for admin whatever
+ * their users row says, and apply changes rows, never MAS's config.
+ */
+function adminUsersWarnings(adminUsers: readonly string[], plan: Plan, exclusive: boolean, localpartOf: (id: string) => string): string[] {
+  const declared = new Map(plan.users.map((u) => [localpartOf(u.account?.userId ?? u.user.userId), u.admin]));
+  const kept = adminUsers.filter((name) => (declared.has(name) ? declared.get(name) === false : exclusive));
+  if (kept.length === 0) return [];
+  return [
+    `${kept.join(', ')} ${kept.length === 1 ? 'is' : 'are'} in MAS's policy.data.admin_users, so MAS lets ${kept.length === 1 ? 'it' : 'them'} ask for admin rights ` +
+      'whatever can_request_admin says; apply changes MAS\'s database, not its config: remove them there to take those rights away.',
+  ];
+}
+
+export function masApplyBackend(
+  config: SynapseConfig,
+  appServices: AppServiceUsers[],
+  mas: MasPrepared,
+  synapse: Pick<SynapseSessions, 'read'>,
+  opts: { ignorePolicy: boolean; randomBytes: (n: number) => Buffer },
+): ApplyBackend {
+  const suffix = `:${config.serverName}`;
+  const localpartOf = (userId: string) => userId.slice(1, -suffix.length);
+  const refusal = passwordsRefusal(mas);
+  const passwords = refusal === undefined ? mas.config.passwords : undefined;
+  // The scheme version of each stored hash apply read: a hash is checked with that version's scheme.
+  let versions = new Map<string, number>();
+  const read = async (userIds: readonly string[]) => {
+    const state = await mas.read((ctx) => readMasAccounts(ctx, userIds, localpartOf));
+    versions = state.versions;
+    return state;
+  };
+  const need = (): MasPasswords => {
+    if (passwords === undefined) throw new Error('apply hashed a password although MAS takes none (the file rules refuse them)');
+    return passwords;
+  };
+  return {
+    rules: {
+      serverName: config.serverName,
+      userTypes: [],
+      userTypesRefused: 'MAS has no user types, and the Synapse account it provisions gets none: leave user_type out',
+      ...(refusal === undefined ? {} : { passwordsRefused: refusal }),
+      reservedFor: reservedUserIds(config, appServices),
+      passwordHashProblem: (userId, hash) => hashProblem(passwords, userId, hash),
+      newLocalpartProblem(localpart) {
+        try {
+          validateMasUsername(localpart, config.serverName);
+          return undefined;
+        } catch (err) {
+          return (err as Error).message;
+        }
+      },
+      policyProblems(password) {
+        if (opts.ignorePolicy || passwords === undefined) return [];
+        const score = passwordScore(password);
+        return score >= passwords.minimumComplexity ? [] : [`its complexity score is ${score} (zxcvbn, 0-4), below ${passwords.minimumComplexity}`];
+      },
+      policyName: "MAS's passwords.minimum_complexity",
+      defaultUserType: null,
+      // With passwords off, MAS's users log in through an upstream provider, as register allows.
+      passwordOptional: refusal !== undefined,
+    },
+    hasher: {
+      hash: (password) => hashMasPassword(password, currentScheme(need())),
+      async verify(password, hash) {
+        // The stored row's version decides the scheme; a version no scheme has counts as a mismatch.
+        const scheme = need().schemes.find((s) => s.version === versions.get(hash));
+        return scheme !== undefined && verifyMasPassword(password, hash, scheme);
+      },
+      generate: () => generatePassword(opts.randomBytes),
+    },
+    async read(userIds) {
+      const state = await read(userIds);
+      const absent = userIds.filter((id) => !state.accounts.has(id));
+      if (absent.length === 0) return state;
+      // MAS asks Synapse whether a new name is free: a Synapse-only account is taken.
+      const inSynapse = await synapse.read((ctx) => readAccounts(ctx, absent));
+      for (const [id, account] of inSynapse.accounts) state.problems.push({ message: takenInSynapseError(id, account.userId).message.replace(/\.$/, '') });
+      return state;
+    },
+    write: (userIds, recheck, writes) =>
+      mas.write(async (ctx) => {
+        await serializeToolWriters(ctx.db);
+        recheck(await readMasAccounts(ctx, userIds, localpartOf));
+        const taken = await writeMasApply(ctx, writes, {
+          localpartOf,
+          versionOf: (hash) => schemeFor(need(), hash)!.version,
+          // null lets Synapse use the localpart, as register does without --displayname.
+          displayName: (c) => (c.displayname === c.localpart ? null : c.displayname),
+        });
+        if (taken.length > 0) {
+          recheck(await readMasAccounts(ctx, userIds, localpartOf));
+          throw new Error(`users ${taken.join(', ')} appeared during the INSERT, yet not to the recheck`);
+        }
+      }),
+    planWarnings: (plan, exclusive) => adminUsersWarnings(mas.config.adminUsers, plan, exclusive, localpartOf),
+  };
+}
