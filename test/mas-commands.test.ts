@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { masWorld, seedCompatSession, seedMasUser, seedUser, seedWorker, type MasWorld } from './helpers/mas-world.js';
 import { adminCases } from './mas-cases/admin.js';
+import { applyCases } from './mas-cases/apply.js';
 import { credentialCases } from './mas-cases/credentials.js';
 import type { MasCase } from './mas-cases/types.js';
 
@@ -42,6 +43,7 @@ const tables: [string, MasCase[]][] = [
   ['harness', harnessCases],
   ['admin', adminCases],
   ['credentials', credentialCases],
+  ['apply', applyCases],
 ];
 
 for (const [table, cases] of tables) {
