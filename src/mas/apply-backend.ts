@@ -112,8 +112,9 @@ export function masApplyBackend(
       },
       policyName: "MAS's passwords.minimum_complexity",
       defaultUserType: null,
-      // With passwords off, MAS's users log in through an upstream provider, as register allows.
-      passwordOptional: refusal !== undefined,
+      // With passwords off, MAS's users log in through an upstream provider, as register allows;
+      // without MAS's config file nobody knows whether they are off, and a new user needs one.
+      passwordOptional: mas.config.passwords?.enabled === false,
     },
     hasher: {
       hash: (password) => hashMasPassword(password, currentScheme(need())),
