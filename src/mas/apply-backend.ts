@@ -132,6 +132,8 @@ export function masApplyBackend(
       // MAS asks Synapse whether a new name is free: a Synapse-only account is taken.
       const inSynapse = await synapse.read((ctx) => readAccounts(ctx, absent));
       for (const [id, account] of inSynapse.accounts) state.problems.push({ message: takenInSynapseError(id, account.userId).message.replace(/\.$/, '') });
+      // Several Synapse accounts in different cases: taken all the same.
+      for (const p of inSynapse.problems) state.problems.push({ message: `in Synapse's users table, ${p.message}; MAS would refuse the name as taken` });
       return state;
     },
     write: (userIds, recheck, writes) =>

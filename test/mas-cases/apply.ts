@@ -225,6 +225,18 @@ const refusalCases: MasCase[] = [
     message: /@frank:example\.test.*Synapse's users table/,
   },
   {
+    name: 'apply refuses a name Synapse has in two cases (neither exact) but MAS has not',
+    seed: async (world) => {
+      await seedRoot(world);
+      await seedUser(world.synapse, { name: '@Pat:example.test', passwordHash: null });
+      await seedUser(world.synapse, { name: '@PAT:example.test', passwordHash: null });
+      await files(world, 'users:\n  - user: pat\n    password_file: pw.txt\n');
+    },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /in Synapse's users table, @pat:example\.test matches several users that differ only in case/,
+  },
+  {
     name: 'apply on MAS refuses user_type and hashes no scheme of MAS checks, each with its line',
     seed: async (world) => {
       await seedRoot(world);
