@@ -38,10 +38,8 @@ export async function applyFile(text: string, backend: ApplyBackend, opts: Apply
   const hashes = await resolvePasswords(plan, backend.hasher, opts.concurrency, () => progress.tick()).finally(() => progress.end());
   const { users, writes } = outcomeOf(plan, hashes);
   const changed = users.some((u) => u.action !== 'unchanged');
-  if (changed) {
-    await backend.write(userIds, (now) => recheck(before, now, writes.absent), writes);
-  }
-  return { users, changed, warnings: [...plan.warnings, ...(backend.planWarnings?.(plan, state.exclusiveAdmins) ?? [])] };
+  const written = changed ? await backend.write(userIds, (now) => recheck(before, now, writes.absent), writes) : [];
+  return { users, changed, warnings: [...plan.warnings, ...(backend.planWarnings?.(plan, state.exclusiveAdmins) ?? []), ...written] };
 }
 
 function refuseProblems(name: string, problems: Problem[]): void {

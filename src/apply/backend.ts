@@ -13,8 +13,9 @@ export interface ApplyBackend {
   /**
    * One transaction (rolled back on --dry-run): take the writer's turn, call `recheck` with the
    * accounts as they are now (it throws when they moved since planning), then write everything.
+   * Returns what the written state makes worth saying (e.g. sessions a demoted admin still holds).
    */
-  write(userIds: readonly string[], recheck: (now: CurrentState) => void, writes: Writes): Promise<void>;
+  write(userIds: readonly string[], recheck: (now: CurrentState) => void, writes: Writes): Promise<string[]>;
   /** What the backend has to say about a plan beyond the accounts (e.g. admins its config names). */
   planWarnings?(plan: Plan, exclusiveAdmins: boolean): string[];
 }

@@ -12,10 +12,13 @@ import type { MasPrepared } from '../commands/context.js';
 import { readAccounts } from '../synapse/apply-store.js';
 import { reservedUserIds, type SynapseSessions } from '../synapse/apply-backend.js';
 import { serializeToolWriters } from '../database/dialect.js';
+import { countAdminSessions, describeSessions, totalOf } from './admin-sessions.js';
 import { readMasAccounts, writeMasApply } from './apply-store.js';
 import type { MasPasswordScheme, MasPasswords } from './config.js';
 import { currentScheme, hashMasPassword, masHashAlgorithm, passwordScore, verifyMasPassword } from './password.js';
 import { takenInSynapseError, validateMasUsername } from './register.js';
+import type { MasContext } from './session.js';
+import { findMasUser } from './user-store.js';
 
 /** Why MAS takes no passwords from this run (none configured, or turned off), if it takes none. */
 function passwordsRefusal(prepared: MasPrepared): string | undefined {
@@ -65,6 +68,24 @@ function adminUsersWarnings(adminUsers: readonly string[], plan: Plan, exclusive
     `${kept.join(', ')} ${kept.length === 1 ? 'is' : 'are'} in MAS's policy.data.admin_users, so MAS lets ${kept.length === 1 ? 'it' : 'them'} ask for admin rights ` +
       'whatever can_request_admin says; apply changes MAS\'s database, not its config: remove them there to take those rights away.',
   ];
+}
+
+/**
+ * What `demote` says: taking can_request_admin away leaves the admin sessions working. One look
+ * per demoted user, and demotions are few.
+ */
+async function sessionWarnings(ctx: MasContext, demoted: readonly string[]): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const username of demoted) {
+    const user = await findMasUser(ctx, username);
+    const sessions = user === undefined ? undefined : await countAdminSessions(ctx, user);
+    if (sessions !== undefined && totalOf(sessions) > 0) {
+      warnings.push(
+        `${username} still holds ${describeSessions(sessions)}: they keep admin rights until they end. Run \`demote ${username} --logout\` to end them.`,
+      );
+    }
+  }
+  return warnings;
 }
 
 export function masApplyBackend(
@@ -150,6 +171,7 @@ export function masApplyBackend(
           recheck(await readMasAccounts(ctx, userIds, localpartOf));
           throw new Error(`users ${taken.join(', ')} appeared during the INSERT, yet not to the recheck`);
         }
+        return sessionWarnings(ctx, writes.adminFlags.filter((f) => !f.admin).map((f) => localpartOf(f.userId)));
       }),
     planWarnings: (plan, exclusive) => adminUsersWarnings(mas.config.adminUsers, plan, exclusive, localpartOf),
   };

@@ -82,6 +82,7 @@ export function synapseApplyBackend(
           recheck(await readAccounts(ctx, userIds));
           throw new Error(`users ${taken.join(', ')} appeared during the INSERT, yet not to the recheck`);
         }
+        return [];
       }),
   };
 }

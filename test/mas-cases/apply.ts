@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import type { MasPasswordScheme } from '../../src/mas/config.js';
 import { ulidOf } from '../../src/mas/ids.js';
 import { hashMasPassword, verifyMasPassword } from '../../src/mas/password.js';
-import { queuedJobs, seedMasUser, seedUser, type MasWorld } from '../helpers/mas-world.js';
+import { queuedJobs, seedCompatSession, seedMasUser, seedUser, type MasWorld } from '../helpers/mas-world.js';
 import { FIXED_NOW } from '../helpers/run-cli.js';
 import type { MasCase } from './types.js';
 
@@ -191,7 +191,8 @@ const updateCases: MasCase[] = [
     name: 'apply admins: exclusive demotes MAS admins not listed and warns about policy.data.admin_users',
     world: { adminUsers: ['ops'] },
     seed: async (world) => {
-      await seedRoot(world);
+      const root = await seedRoot(world);
+      await seedCompatSession(world.mas, { userId: root.id, isSynapseAdmin: true });
       await seedMasUser(world.mas, { username: 'ops', canRequestAdmin: true });
       await seedMasUser(world.mas, { username: 'alice', passwordHash: await hashMasPassword(STRONG, ARGON2ID_V1) });
       await files(world, 'admins: exclusive\nusers:\n  - user: alice\n    admin: true\n');
@@ -207,6 +208,8 @@ const updateCases: MasCase[] = [
       ]);
       expect(run.json()).toMatchObject({ updated: 1, demoted: 2 });
       expect(run.json().warnings.join('\n')).toMatch(/ops is in MAS's policy\.data\.admin_users/);
+      // As demote says it: the permission is gone, the admin session is not.
+      expect(run.json().warnings.join('\n')).toMatch(/root still holds 1 compat .*demote root --logout/);
       expect(await passwordRowCount(world)).toBe(1);
     },
   },
