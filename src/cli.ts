@@ -4,29 +4,12 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { checkCommand } from './commands/check.js';
-import { demoteCommand, promoteCommand } from './commands/admin-flag.js';
-import { issueTokenCommand } from './commands/issue-token.js';
-import { listAdminsCommand } from './commands/list-admins.js';
-import { registerCommand } from './commands/register.js';
-import { setPasswordCommand } from './commands/set-password.js';
-import { unlockCommand } from './commands/unlock.js';
+import { CATALOG, commandsFor } from './commands/catalog.js';
 import { BOOLEAN_SPELLINGS, parseBoolean, readBooleanOptions, type BooleanOption } from './commands/cli-options.js';
 import { withGlobalOptions } from './commands/context.js';
 import { EXIT_CODE_HELP, ExitCode, ToolError, UsageError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { Output } from './output.js';
-
-const COMMANDS = [
-  promoteCommand,
-  demoteCommand,
-  registerCommand,
-  setPasswordCommand,
-  listAdminsCommand,
-  issueTokenCommand,
-  unlockCommand,
-  checkCommand,
-];
 
 const EPILOGUE = [
   'Config: without -c, the tool reads $SYNAPSE_CONFIG_PATH, ./homeserver.yaml,',
@@ -41,7 +24,7 @@ const EPILOGUE = [
 /** After these the shell completes file names (yargs' scripts fall back to them on no answer). */
 const PATH_OPTIONS = new Set(['-c', '--config', '--password-file', '--database-url', '--mas-config']);
 
-const COMMAND_NAMES = new Set(['promote', 'demote', 'register', 'set-password', 'list-admins', 'issue-token', 'unlock', 'check']);
+const COMMAND_NAMES = new Set(CATALOG.map((c) => c.name));
 
 /** Every boolean option of every command, read by readBooleanOptions before yargs parses. */
 export const BOOLEAN_OPTIONS: readonly BooleanOption[] = [
@@ -148,7 +131,7 @@ export async function runCli(rawArgv: string[], io: Io): Promise<number> {
   const { argv, problem, out } = begin(rawArgv, io);
   if (problem !== undefined) return out.failure(problem);
   try {
-    await commandLine(argv, COMMANDS.map((make) => make(io, out)), out).parseAsync();
+    await commandLine(argv, await commandsFor(argv, io, out), out).parseAsync();
     return ExitCode.OK;
   } catch (err) {
     return out.failure(err);
@@ -176,7 +159,7 @@ export async function parseCommandLine(rawArgv: string[], io: Io): Promise<Parse
       parsed = { command: String(module.command).split(' ')[0]!, options: { ...args } };
     },
   });
-  await commandLine(argv, COMMANDS.map((make) => capture(make(io, out))), out).parseAsync();
+  await commandLine(argv, (await commandsFor(argv, io, out)).map(capture), out).parseAsync();
   if (parsed === undefined) throw new Error('no command ran');
   return parsed;
 }
