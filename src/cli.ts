@@ -2,7 +2,7 @@
 // The entry point: parses arguments, runs one command, and is the only place that sets the exit code.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import yargs, { type CommandModule } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CATALOG, commandsFor } from './commands/catalog.js';
 import { BOOLEAN_SPELLINGS, parseBoolean, readBooleanOptions, type BooleanOption } from './commands/cli-options.js';
@@ -88,9 +88,24 @@ function usageFailure(message: string, err: Error | undefined, argv: string[]): 
   return new UsageError(`${describeUsageProblem(message, argv).replace(/\.?$/, '.')} See --help.`);
 }
 
+type UsageInstance = { cacheHelpMessage?: () => void };
+
+/**
+ * Behind every command it runs, yargs renders that command's whole help text and keeps it, for a
+ * handler that might ask for it (ours never do, and our .fail() prints none): tens of
+ * milliseconds per process. yargs has no option for that, so its internal hook is emptied where
+ * it exists; should a yargs version lack it, help is rendered as before.
+ */
+function withoutHelpCache<T extends Argv>(y: T): T {
+  const internal = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => UsageInstance } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+  return y;
+}
+
 /** The whole command line: global options, the commands given, help, completion and usage errors. */
 function commandLine(argv: string[], commands: CommandModule[], out: Output) {
-  return withGlobalOptions(
+  return withoutHelpCache(withGlobalOptions(
     yargs(argv)
       .scriptName('synapse-admin-bootstrap')
       .usage('$0 <command> [options]\n\nMake and repair Synapse server admins directly in its database.'),
@@ -116,7 +131,7 @@ function commandLine(argv: string[], commands: CommandModule[], out: Output) {
     .exitProcess(false)
     .fail((message, err) => {
       throw usageFailure(message, err, argv);
-    });
+    }));
 }
 
 /** Reads booleans as scripts write them; the Output starts with what they say, for errors yargs reports before parsing. */
