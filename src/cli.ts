@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // The entry point: parses arguments, runs one command, and is the only place that sets the exit code.
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import yargs, { type Argv, type CommandModule } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv, CommandModule } from 'yargs';
 import { CATALOG, commandsFor } from './commands/catalog.js';
 import { BOOLEAN_SPELLINGS, parseBoolean, readBooleanOptions, type BooleanOption } from './commands/cli-options.js';
 import { withGlobalOptions } from './commands/context.js';
@@ -20,6 +19,8 @@ const EPILOGUE = [
   'Exit codes:',
   ...EXIT_CODE_HELP.map(([code, text]) => `  ${code}  ${text}`),
 ].join('\n');
+
+const HELP_WIDTH = 100;
 
 /** After these the shell completes file names (yargs' scripts fall back to them on no answer). */
 const PATH_OPTIONS = new Set(['-c', '--config', '--password-file', '--database-url', '--mas-config']);
@@ -104,7 +105,8 @@ function withoutHelpCache<T extends Argv>(y: T): T {
 }
 
 /** The whole command line: global options, the commands given, help, completion and usage errors. */
-function commandLine(argv: string[], commands: CommandModule[], out: Output) {
+async function commandLine(argv: string[], commands: CommandModule[], out: Output) {
+  const { default: yargs } = await import('yargs');
   return withoutHelpCache(withGlobalOptions(
     yargs(argv)
       .scriptName('synapse-admin-bootstrap')
@@ -127,7 +129,7 @@ function commandLine(argv: string[], commands: CommandModule[], out: Output) {
     .demandCommand(1, 'Name a command; --help lists them.')
     .strict()
     .epilogue(EPILOGUE)
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .wrap(Math.min(HELP_WIDTH, process.stdout.columns ?? HELP_WIDTH))
     .exitProcess(false)
     .fail((message, err) => {
       throw usageFailure(message, err, argv);
@@ -146,7 +148,7 @@ export async function runCli(rawArgv: string[], io: Io): Promise<number> {
   const { argv, problem, out } = begin(rawArgv, io);
   if (problem !== undefined) return out.failure(problem);
   try {
-    await commandLine(argv, await commandsFor(argv, io, out), out).parseAsync();
+    await (await commandLine(argv, await commandsFor(argv, io, out), out)).parseAsync();
     return ExitCode.OK;
   } catch (err) {
     return out.failure(err);
@@ -174,7 +176,7 @@ export async function parseCommandLine(rawArgv: string[], io: Io): Promise<Parse
       parsed = { command: String(module.command).split(' ')[0]!, options: { ...args } };
     },
   });
-  await commandLine(argv, (await commandsFor(argv, io, out)).map(capture), out).parseAsync();
+  await (await commandLine(argv, (await commandsFor(argv, io, out)).map(capture), out)).parseAsync();
   if (parsed === undefined) throw new Error('no command ran');
   return parsed;
 }
@@ -187,6 +189,25 @@ function isMain(): boolean {
   }
 }
 
+/**
+ * `--help` on its own prints what yargs rendered when dist/ was built (scripts/build.mjs writes
+ * help.txt beside the built cli.js), without loading yargs: half of what a bare `--help` costs.
+ * Only at the width it was rendered for (yargs wraps at the terminal's width, at most 100);
+ * anywhere else, and from the sources, yargs renders it as for every other command line.
+ */
+function prerenderedHelp(argv: string[]): string | undefined {
+  if (argv.length !== 1 || argv[0] !== '--help' || (process.stdout.columns ?? HELP_WIDTH) < HELP_WIDTH) return undefined;
+  try {
+    return readFileSync(new URL('./help.txt', import.meta.url), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 if (isMain()) {
-  process.exitCode = await runCli(hideBin(process.argv), processIo());
+  // What yargs' hideBin does for a script run by node.
+  const argv = process.argv.slice(2);
+  const help = prerenderedHelp(argv);
+  if (help === undefined) process.exitCode = await runCli(argv, processIo());
+  else process.stdout.write(help);
 }
