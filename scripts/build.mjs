@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const NATIVE = ['bcrypt', 'better-sqlite3', 'argon2'];
 // Required only on paths we never take: pg's optional native binding (pg.native), and the sqlite3
@@ -32,7 +32,10 @@ const onlyOurKnexDialects = {
   },
 };
 
-rmSync('dist', { recursive: true, force: true });
+// --outdir=DIR builds elsewhere (test/cli-startup.test.ts); DIR must lie inside the checkout, where
+// the external packages resolve from.
+const outdir = process.argv.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist';
+rmSync(outdir, { recursive: true, force: true });
 /**
  * yargs lays out its help (and renders it again behind every command it runs) through
  * string-width, which measures each string grapheme by grapheme with Intl.Segmenter and a large
@@ -84,7 +87,7 @@ const builtinsThroughRequire = {
 
 const result = await build({
   entryPoints: ['src/cli.ts'],
-  outdir: 'dist',
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -102,5 +105,5 @@ const result = await build({
 });
 // The top-level --help, rendered by yargs itself (no help.txt yet, and stdout a pipe: the width
 // src/cli.ts prints it at), for the built command to print without loading yargs.
-writeFileSync('dist/help.txt', execFileSync(process.execPath, ['dist/cli.js', '--help'], { encoding: 'utf8' }));
+writeFileSync(join(outdir, 'help.txt'), execFileSync(process.execPath, [join(outdir, 'cli.js'), '--help'], { encoding: 'utf8' }));
 if (process.argv.includes('--analyze')) console.log(await (await import('esbuild')).analyzeMetafile(result.metafile));
