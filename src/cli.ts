@@ -104,6 +104,14 @@ function withoutHelpCache<T extends Argv>(y: T): T {
   return y;
 }
 
+/**
+ * Our package.json is one level above src/ and dist/ alike. yargs would look for it from where its
+ * own files are, which the bundle moves into dist/: installed, it found none and said "unknown".
+ */
+function ourVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** The whole command line: global options, the commands given, help, completion and usage errors. */
 async function commandLine(argv: string[], commands: CommandModule[], out: Output) {
   const { default: yargs } = await import('yargs');
@@ -126,6 +134,7 @@ async function commandLine(argv: string[], commands: CommandModule[], out: Outpu
         else defaultCompletion();
       },
     )
+    .version(ourVersion())
     .demandCommand(1, 'Name a command; --help lists them.')
     .strict()
     .epilogue(EPILOGUE)

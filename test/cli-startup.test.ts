@@ -112,6 +112,12 @@ describe('the built command', () => {
     expect(built.stdout).toBe(run('src', ['--help']).stdout);
   });
 
+  it('--version is the package version, wherever it runs from', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const res = spawnSync(process.execPath, [join(dist, 'cli.js'), '--version'], { cwd: '/', encoding: 'utf8' });
+    expect(res.stdout).toBe(`${version}\n`);
+  });
+
   it("a command's help and a usage error read as from the sources", () => {
     for (const args of [['register', '--help'], ['promote'], ['nonsense']]) {
       const built = run('dist', args);
