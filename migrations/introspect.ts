@@ -13,7 +13,7 @@ interface RawColumn {
 
 function normaliseDefault(raw: string | null): string | null {
   if (raw === null) return null;
-  const value = raw.replace(/::[a-z ]+/gi, '').trim().toLowerCase();
+  const value = raw.replace(/::[a-z_ ]+/gi, '').trim().toLowerCase();
   return value === 'null' ? null : value;
 }
 

@@ -155,6 +155,7 @@ async function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Outp
     env: io.env,
     cwd: io.cwd,
     synapseFiles: config.files,
+    serverName: config.serverName,
   });
   out.detail(`Read MAS config: ${mas.files.length > 0 ? mas.files.join(', ') : '(none)'}`);
   out.detail(`MAS database (${mas.databaseSource}): ${describeDatabase(mas.database)}`);

@@ -14,6 +14,7 @@ export interface PostgresConnection {
   password?: string;
   database?: string;
   sslmode?: string;
+  /** Certificate and key files; MAS's settings may give PEM text instead (tls.ts isPem). */
   sslrootcert?: string;
   sslcert?: string;
   sslkey?: string;

@@ -12,7 +12,18 @@ export function prefersSslWithFallback(c: PostgresConnection): boolean {
   return !isUnixSocket(c) && (c.sslmode === undefined || c.sslmode === 'prefer' || c.sslmode === 'allow');
 }
 
+/**
+ * PEM text given in place of a file name: MAS's inline ssl_ca/ssl_certificate/ssl_key, and sqlx's
+ * CertificateInput, which takes text that looks like PEM as the certificate itself. libpq has no
+ * such form, and no file name looks like this.
+ */
+export function isPem(value: string): boolean {
+  const trimmed = value.trim();
+  return trimmed.startsWith('-----BEGIN') && trimmed.endsWith('-----');
+}
+
 function readCertFile(path: string, key: string): Buffer {
+  if (isPem(path)) return Buffer.from(path);
   try {
     return readFileSync(path);
   } catch (err) {

@@ -28,10 +28,19 @@ export function newCompatAccessToken(): string {
   return `${body}_${tokenChecksum(body)}`;
 }
 
-/** True when `token` has MAS's shape and its checksum matches (what MAS checks before lookup). */
+// MAS's own token kinds: OAuth access and refresh, compat access and refresh, personal access.
+const MAS_PREFIXES = new Set(['mat', 'mar', 'mct', 'mcr', 'mpt']);
+
+/**
+ * True when MAS's format check (TokenType::check) passes `token` as one of its own: three parts
+ * split on '_', a prefix MAS knows, 30 bytes, and a checksum that matches. (MAS also lets through
+ * Synapse's syt_ tokens and macaroons, unchecked, for sessions migrated from Synapse: not ours.)
+ */
 export function isWellFormedMasToken(token: string): boolean {
-  const m = /^(m[a-z]{2}_[A-Za-z0-9]{30})_([A-Za-z0-9]{6})$/.exec(token);
-  return m !== null && tokenChecksum(m[1]!) === m[2];
+  const parts = token.split('_');
+  if (parts.length !== 3) return false;
+  const [prefix, random, checksum] = parts as [string, string, string];
+  return MAS_PREFIXES.has(prefix) && Buffer.byteLength(random) === 30 && tokenChecksum(`${prefix}_${random}`) === checksum;
 }
 
 /** A device id as MAS makes one for a compat session: ten random alphanumerics. */

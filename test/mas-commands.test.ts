@@ -1,0 +1,71 @@
+// The MAS command table: every case exported by test/mas-cases/*.ts runs on a real PostgreSQL
+// holding Synapse's slice and MAS's slice, with a homeserver.yaml that enables
+// matrix_authentication_service and MAS's config.yaml beside it.
+import { describe, expect, it } from 'vitest';
+import { masWorld, seedCompatSession, seedMasUser, seedUser, seedWorker, type MasWorld } from './helpers/mas-world.js';
+import { adminCases } from './mas-cases/admin.js';
+import { credentialCases } from './mas-cases/credentials.js';
+import type { MasCase } from './mas-cases/types.js';
+
+/** Every failing case and every dry run leaves both databases as they were. */
+export function mustNotChange(c: MasCase): boolean {
+  return c.code !== 0 || c.args.some((a) => /^--dry-run(=|$)/.test(a)) || c.unchanged === true;
+}
+
+/** Alice on both sides, as MAS's provisioning leaves her, with a device and a live worker. */
+async function seedAlice(world: MasWorld): Promise<void> {
+  const alice = await seedMasUser(world.mas, { username: 'alice', canRequestAdmin: true, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$x$y' });
+  await seedCompatSession(world.mas, { userId: alice.id, isSynapseAdmin: true });
+  await seedWorker(world.mas);
+  await seedUser(world.synapse, { name: '@alice:example.test', passwordHash: null });
+}
+
+/** Cases of the runner itself: refusals that come before either database is opened. */
+const harnessCases: MasCase[] = [
+  {
+    name: 'a user of another server is refused before either database is touched',
+    seed: seedAlice,
+    args: ['promote', '@alice:elsewhere.test'],
+    code: 2,
+    message: /elsewhere\.test/,
+  },
+  {
+    name: 'an invalid localpart is refused before either database is touched',
+    seed: seedAlice,
+    args: ['register', 'Alice Smith', '--password-stdin'],
+    input: 'a-Long-enough-passphrase-42\n',
+    code: 2,
+  },
+];
+
+const tables: [string, MasCase[]][] = [
+  ['harness', harnessCases],
+  ['admin', adminCases],
+  ['credentials', credentialCases],
+];
+
+for (const [table, cases] of tables) {
+  describe.runIf(cases.length > 0)(`MAS commands: ${table}`, () => {
+    it.each(cases)('$name', async (c) => {
+      const world = await masWorld(c.world);
+      try {
+        await c.seed?.(world);
+        const before = mustNotChange(c) ? await world.snapshot() : undefined;
+        const run = await world.run(['--json', ...c.args], c.input);
+        expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: c.code });
+        if (c.code !== 0) {
+          const { error } = run.json();
+          expect(error.code).toBe(c.code);
+          if (c.message) {
+            expect(error.message).toMatch(c.message);
+            expect(run.stderr).toMatch(c.message);
+          }
+        }
+        if (before !== undefined) expect(await world.snapshot()).toEqual(before);
+        await c.check?.(world, run);
+      } finally {
+        await world.cleanup();
+      }
+    });
+  });
+}
