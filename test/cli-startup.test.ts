@@ -4,7 +4,7 @@
 // covers them all; from the built bundle, where knex, yaml and pg are inlined into chunks, the
 // native addons, which stay outside it.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -65,6 +65,8 @@ beforeAll(async () => {
   writeFileSync(passwordFile, 'correct horse battery staple\n');
   const reg = run('src', [...c, 'register', 'alice', '--no-admin', '--password-file', passwordFile]);
   expect(reg.status, reg.stderr).toBe(0);
+  // Laid out as installed: package.json beside dist/.
+  copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   dist = join(dir, 'dist');
   const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), `--outdir=${dist}`], { cwd: ROOT, encoding: 'utf8' });
   expect(build.status, build.stderr).toBe(0);
