@@ -25,7 +25,14 @@ const ctx: BenchContext = { log: (line) => process.stderr.write(`${line}\n`) };
 const rows: BenchRow[] = [];
 for (const [name, part] of Object.entries(parts)) {
   if (only !== undefined && !only.includes(name)) continue;
-  rows.push(...(await part.run(ctx)));
+  try {
+    rows.push(...(await part.run(ctx)));
+  } catch (err) {
+    // One broken part must not lose the others' figures; the table says which failed.
+    process.exitCode = 1;
+    ctx.log(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    rows.push({ what: `part ${name}`, ratio: Number.NaN, note: `FAILED: ${String(err instanceof Error ? err.message : err).split('\n')[0]}` });
+  }
 }
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;

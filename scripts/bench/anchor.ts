@@ -68,7 +68,7 @@ async function synapseLoop(chroot: string, log: (line: string) => void): Promise
     log(`anchor: ${N} x register_new_matrix_user`);
     const loop = `for i in $(seq 1 ${N}); do synapse_register_new_matrix_user -u anchor$i -p '${PASSWORD}' --no-admin -c '${hs.configPath}' '${hs.baseUrl}' >/dev/null || exit 1; done`;
     const start = performance.now();
-    await hs.synapse(['bash', '-c', loop]);
+    await inChroot(chroot, [runDir], ['bash', '-c', loop], { timeoutMs: N * 10_000 });
     return { ms: performance.now() - start, version };
   } finally {
     await hs?.destroy();
