@@ -5,7 +5,9 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
+
+const buildRequire = createRequire(import.meta.url);
 import { dirname, join } from 'node:path';
 
 const NATIVE = ['bcrypt', 'better-sqlite3', 'argon2'];
@@ -66,7 +68,10 @@ const asciiFastStringWidth = {
 /**
  * An ES module's `import ... from 'node:fs'` makes Node build an ES facade of the builtin, reading
  * every export, which for fs loads its stream classes and more (about a tenth of a small
- * command's time); require() does not. The bundle takes every builtin through require().
+ * command's time); require() does not. The bundle takes every builtin through require(), in a
+ * stand-in module that names the builtin's plain exports (read here, at build time), so that
+ * `(await import('node:http')).get` works as unbundled; lazy getters (fs.promises, ReadStream)
+ * are left unread, and a named import of one fails the build rather than the command.
  * @type {import('esbuild').Plugin}
  */
 const builtinsThroughRequire = {
@@ -78,10 +83,16 @@ const builtinsThroughRequire = {
       if (args.namespace === 'builtin-through-require') return { path: args.path, external: true };
       return { path: args.path.replace(/^node:/, ''), namespace: 'builtin-through-require' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`,
-      loader: 'js',
-    }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, (args) => {
+      const id = `node:${args.path}`;
+      const names = Object.entries(Object.getOwnPropertyDescriptors(buildRequire(id)))
+        .filter(([name, d]) => 'value' in d && name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name))
+        .map(([name]) => name);
+      return {
+        contents: [`const m = require(${JSON.stringify(id)});`, 'export default m;', `export const { ${names.join(', ')} } = m;`].join('\n'),
+        loader: 'js',
+      };
+    });
   },
 };
 

@@ -3,8 +3,9 @@
 // the native addons are CommonJS, so every load of them shows there. From the sources (tsx) that
 // covers them all; from the built bundle, where knex, yaml and pg are inlined into chunks, the
 // native addons, which stay outside it.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -129,6 +130,25 @@ describe('the built command', () => {
         stdout: src.stdout,
         stderr: src.stderr,
       });
+    }
+  });
+
+  it('asks a Synapse on a unix socket whether it runs (http, loaded on use, has its named exports)', async () => {
+    const socket = join(dir, 'synapse.sock');
+    const server = createServer((_req, res) => res.end('OK'));
+    await new Promise<void>((done) => server.listen(socket, done));
+    try {
+      const config = join(dir, 'socket-homeserver.yaml');
+      const listener = `listeners:\n  - path: ${socket}\n    type: http\n    resources:\n      - names: [client]\n`;
+      writeFileSync(config, readFileSync(c[1]!, 'utf8') + listener);
+      // spawnSync would block the server in this process; the child must be asynchronous here.
+      const child = spawn(process.execPath, [join(dist, 'cli.js'), '-c', config, '--json', 'check'], { cwd: dir });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      await new Promise((done) => child.on('close', done));
+      expect(JSON.parse(stdout)).toMatchObject({ synapse_running: true, synapse_running_evidence: [`unix socket ${socket} answered OK on /health`] });
+    } finally {
+      server.close();
     }
   });
 
