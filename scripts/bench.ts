@@ -1,64 +1,50 @@
-// npm run bench: how long the tool's slow parts take, for numbers to quote rather than guess.
-// - bcrypt at the costs admins use (Synapse's default is 12);
-// - a user lookup on a large SQLite database: Synapse's case-insensitive rule (lower(name)) has
-//   no index, so every lookup scans the users table, as Synapse's own does.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// npm run bench: the figures issue 11 sets budgets for, one table. Each part in scripts/bench/
+// returns rows; ratios compare figures measured in the same run. Start-up figures time the built
+// command, so dist/ must be current (`npm run build`).
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import knexFactory from 'knex';
-import { migrateTo } from '../migrations/synapse/index.js';
-import { runCli } from '../src/cli.js';
-import { hashPassword } from '../src/synapse/password.js';
+import { pathToFileURL } from 'node:url';
+import * as anchor from './bench/anchor.js';
+import * as hashing from './bench/hashing.js';
+import * as largeTable from './bench/large-table.js';
+import * as startup from './bench/startup.js';
+import type { BenchContext, BenchRow } from './bench/types.js';
 
-const USERS = Number(process.env.BENCH_USERS ?? 200_000);
-const RUNS = 5;
+type Part = { run(ctx: BenchContext): Promise<BenchRow[]> };
 
-async function time(label: string, runs: number, fn: () => Promise<unknown>): Promise<void> {
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await fn();
-    ms.push(performance.now() - start);
+/** Parts by name; BENCH_PARTS=startup,apply runs only those. */
+const parts: Record<string, Part> = { startup, hashing, 'large-table': largeTable, anchor };
+// scripts/bench/apply.ts (apply's budgets) joins once it exists in this checkout.
+const applyPart = join(import.meta.dirname, 'bench', 'apply.ts');
+if (existsSync(applyPart)) parts.apply = (await import(pathToFileURL(applyPart).href)) as Part;
+
+const only = process.env.BENCH_PARTS?.split(',').map((s) => s.trim());
+const ctx: BenchContext = { log: (line) => process.stderr.write(`${line}\n`) };
+
+const rows: BenchRow[] = [];
+for (const [name, part] of Object.entries(parts)) {
+  if (only !== undefined && !only.includes(name)) continue;
+  try {
+    rows.push(...(await part.run(ctx)));
+  } catch (err) {
+    // One broken part must not lose the others' figures; the table says which failed.
+    process.exitCode = 1;
+    ctx.log(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    rows.push({ what: `part ${name}`, ratio: Number.NaN, note: `FAILED: ${String(err instanceof Error ? err.message : err).split('\n')[0]}` });
   }
-  ms.sort((a, b) => a - b);
-  console.log(`${label.padEnd(52)} median ${ms[Math.floor(runs / 2)]!.toFixed(1).padStart(8)} ms  (min ${ms[0]!.toFixed(1)})`);
 }
 
-for (const rounds of [10, 12]) {
-  await time(`bcrypt cost ${rounds}`, RUNS, () => hashPassword('correct horse battery staple', { pepper: '', bcryptRounds: rounds }));
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'sab-bench-'));
-try {
-  const path = join(dir, 'homeserver.db');
-  const db = knexFactory({ client: 'better-sqlite3', connection: { filename: path }, useNullAsDefault: true });
-  await migrateTo(db, 94);
-  const rows = Array.from({ length: USERS }, (_, i) => ({
-    name: `@user${i}:bench.test`,
-    password_hash: null,
-    creation_ts: 1_700_000_000,
-    admin: 0,
-    is_guest: 0,
-  }));
-  // SQLite caps a compound SELECT at 500 terms, which is how knex batches.
-  await db.batchInsert('users', rows, 400);
-  await db.destroy();
-  const config = join(dir, 'homeserver.yaml');
-  writeFileSync(config, `server_name: bench.test\nreport_stats: false\ndatabase:\n  name: sqlite3\n  args:\n    database: ${path}\n`);
-  const io = () => ({
-    stdin: Readable.from([]),
-    stdout: new PassThrough().resume(),
-    stderr: new PassThrough().resume(),
-    env: {},
-    cwd: dir,
-    now: () => Date.now(),
-    randomBytes,
-  });
-  let n = 0;
-  await time(`promote on ${USERS} users (SQLite, whole command)`, RUNS, () => runCli(['-c', config, 'promote', `user${n++ * 997}`], io()));
-  await time(`list-admins on ${USERS} users (SQLite, whole command)`, RUNS, () => runCli(['-c', config, 'list-admins'], io()));
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
+const cells = rows.map((r) => [
+  r.what,
+  Number.isNaN(r.ratio) ? '-' : `${r.ratio.toFixed(2)}x`,
+  r.budget === undefined ? '' : `<= ${r.budget}x`,
+  r.budget === undefined || Number.isNaN(r.ratio) ? '' : r.ratio <= r.budget ? 'yes' : 'NO',
+  r.note ?? '',
+]);
+const header = ['what', 'ratio', 'budget', 'ok', 'note'];
+console.log(`Machine: ${machine}\n`);
+console.log(`| ${header.join(' | ')} |`);
+console.log(`|${header.map((_h, i) => (i === 1 ? '---:' : '---')).join('|')}|`);
+for (const c of cells) console.log(`| ${c.join(' | ')} |`);

@@ -1,34 +1,14 @@
 #!/usr/bin/env node
 // The entry point: parses arguments, runs one command, and is the only place that sets the exit code.
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import yargs, { type CommandModule } from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { STDIN_ARG, applyCommand } from './commands/apply.js';
-import { checkCommand } from './commands/check.js';
-import { demoteCommand, promoteCommand } from './commands/admin-flag.js';
-import { issueTokenCommand } from './commands/issue-token.js';
-import { listAdminsCommand } from './commands/list-admins.js';
-import { registerCommand } from './commands/register.js';
-import { setPasswordCommand } from './commands/set-password.js';
-import { unlockCommand } from './commands/unlock.js';
-import { BOOLEAN_SPELLINGS, parseBoolean, readBooleanOptions, type BooleanOption } from './commands/cli-options.js';
+import type { Argv, CommandModule } from 'yargs';
+import { CATALOG, commandsFor } from './commands/catalog.js';
+import { BOOLEAN_SPELLINGS, STDIN_ARG, parseBoolean, readBooleanOptions, type BooleanOption } from './commands/cli-options.js';
 import { withGlobalOptions } from './commands/context.js';
 import { EXIT_CODE_HELP, ExitCode, ToolError, UsageError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { Output } from './output.js';
-
-const COMMANDS = [
-  promoteCommand,
-  demoteCommand,
-  registerCommand,
-  setPasswordCommand,
-  listAdminsCommand,
-  issueTokenCommand,
-  unlockCommand,
-  checkCommand,
-  applyCommand,
-];
 
 const EPILOGUE = [
   'Config: without -c, the tool reads $SYNAPSE_CONFIG_PATH, ./homeserver.yaml,',
@@ -40,10 +20,12 @@ const EPILOGUE = [
   ...EXIT_CODE_HELP.map(([code, text]) => `  ${code}  ${text}`),
 ].join('\n');
 
+const HELP_WIDTH = 100;
+
 /** After these the shell completes file names (yargs' scripts fall back to them on no answer). */
 const PATH_OPTIONS = new Set(['-c', '--config', '--password-file', '--database-url', '--mas-config']);
 
-const COMMAND_NAMES = new Set(['promote', 'demote', 'register', 'set-password', 'list-admins', 'issue-token', 'unlock', 'check', 'apply']);
+const COMMAND_NAMES = new Set(CATALOG.map((c) => c.name));
 
 /** Every boolean option of every command, read by readBooleanOptions before yargs parses. */
 export const BOOLEAN_OPTIONS: readonly BooleanOption[] = [
@@ -107,9 +89,33 @@ function usageFailure(message: string, err: Error | undefined, argv: string[]): 
   return new UsageError(`${describeUsageProblem(message, argv).replace(/\.?$/, '.')} See --help.`);
 }
 
+type UsageInstance = { cacheHelpMessage?: () => void };
+
+/**
+ * Behind every command it runs, yargs renders that command's whole help text and keeps it, for a
+ * handler that might ask for it (ours never do, and our .fail() prints none): tens of
+ * milliseconds per process. yargs has no option for that, so its internal hook is emptied where
+ * it exists; should a yargs version lack it, help is rendered as before.
+ */
+function withoutHelpCache<T extends Argv>(y: T): T {
+  const internal = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => UsageInstance } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+  return y;
+}
+
+/**
+ * Our package.json is one level above src/ and dist/ alike. yargs would look for it from where its
+ * own files are, which the bundle moves into dist/: installed, it found none and said "unknown".
+ */
+function ourVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** The whole command line: global options, the commands given, help, completion and usage errors. */
-function commandLine(argv: string[], commands: CommandModule[], out: Output) {
-  return withGlobalOptions(
+async function commandLine(argv: string[], commands: CommandModule[], out: Output) {
+  const { default: yargs } = await import('yargs');
+  return withoutHelpCache(withGlobalOptions(
     yargs(argv)
       .scriptName('synapse-admin-bootstrap')
       .usage('$0 <command> [options]\n\nMake and repair Synapse server admins directly in its database.'),
@@ -128,14 +134,15 @@ function commandLine(argv: string[], commands: CommandModule[], out: Output) {
         else defaultCompletion();
       },
     )
+    .version(ourVersion())
     .demandCommand(1, 'Name a command; --help lists them.')
     .strict()
     .epilogue(EPILOGUE)
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .wrap(Math.min(HELP_WIDTH, process.stdout.columns ?? HELP_WIDTH))
     .exitProcess(false)
     .fail((message, err) => {
       throw usageFailure(message, err, argv);
-    });
+    }));
 }
 
 /** Reads booleans as scripts write them; the Output starts with what they say, for errors yargs reports before parsing. */
@@ -155,7 +162,7 @@ export async function runCli(rawArgv: string[], io: Io): Promise<number> {
   const { argv, problem, out } = begin(rawArgv, io);
   if (problem !== undefined) return out.failure(problem);
   try {
-    await commandLine(argv, COMMANDS.map((make) => make(io, out)), out).parseAsync();
+    await (await commandLine(argv, await commandsFor(argv, io, out), out)).parseAsync();
     return ExitCode.OK;
   } catch (err) {
     return out.failure(err);
@@ -183,7 +190,7 @@ export async function parseCommandLine(rawArgv: string[], io: Io): Promise<Parse
       parsed = { command: String(module.command).split(' ')[0]!, options: { ...args } };
     },
   });
-  await commandLine(argv, COMMANDS.map((make) => capture(make(io, out))), out).parseAsync();
+  await (await commandLine(argv, (await commandsFor(argv, io, out)).map(capture), out)).parseAsync();
   if (parsed === undefined) throw new Error('no command ran');
   return parsed;
 }
@@ -196,6 +203,25 @@ function isMain(): boolean {
   }
 }
 
+/**
+ * `--help` on its own prints what yargs rendered when dist/ was built (scripts/build.mjs writes
+ * help.txt beside the built cli.js), without loading yargs: half of what a bare `--help` costs.
+ * Only at the width it was rendered for (yargs wraps at the terminal's width, at most 100);
+ * anywhere else, and from the sources, yargs renders it as for every other command line.
+ */
+function prerenderedHelp(argv: string[]): string | undefined {
+  if (argv.length !== 1 || argv[0] !== '--help' || (process.stdout.columns ?? HELP_WIDTH) < HELP_WIDTH) return undefined;
+  try {
+    return readFileSync(new URL('./help.txt', import.meta.url), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 if (isMain()) {
-  process.exitCode = await runCli(hideBin(process.argv), processIo());
+  // What yargs' hideBin does for a script run by node.
+  const argv = process.argv.slice(2);
+  const help = prerenderedHelp(argv);
+  if (help === undefined) process.exitCode = await runCli(argv, processIo());
+  else process.stdout.write(help);
 }

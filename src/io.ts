@@ -1,7 +1,10 @@
 // The outside world a command talks to, passed in so tests can drive the CLI in-process.
-import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline/promises';
+import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
+
+// Every command line makes an Io, `--help` too; Node's crypto, readline and stdin (a stream over
+// a TTY, pipe or file) are made ready only when something uses them.
+const nodeRequire = createRequire(import.meta.url);
 
 export interface Io {
   stdin: Readable & { isTTY?: boolean };
@@ -16,13 +19,15 @@ export interface Io {
 
 export function processIo(): Io {
   return {
-    stdin: process.stdin,
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
     now: () => Date.now(),
-    randomBytes,
+    randomBytes: (n) => (nodeRequire('node:crypto') as typeof import('node:crypto')).randomBytes(n),
   };
 }
 
@@ -32,6 +37,7 @@ export function isInteractive(io: Io): boolean {
 
 /** A yes/no question on the terminal; the answer defaults to no. */
 export async function askYesNo(io: Io, question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
   try {
     const answer = await rl.question(`${question} [y/N] `);

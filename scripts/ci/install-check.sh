@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's second install path: a tarball made by `npm pack`, installed with `npm install -g`
 # into a fresh prefix and run from there against a throwaway homeserver
-# (scripts/ci/installed-command.ts). First it checks what the tarball holds: the compiled
-# program for every source module and nothing else of the checkout.
+# (scripts/ci/installed-command.ts). First it checks what the tarball holds: the built dist/
+# (the bundle, its chunks and the prerendered help; no source maps) and nothing else of the checkout.
 # Needs a built dist/ (npm ci builds it) and the checkout's devDependencies (tsx).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,11 +17,12 @@ trap 'rm -rf "$tmp"' EXIT
 step "npm pack"
 tarball=$tmp/$(npm pack --silent --pack-destination "$tmp" | tail -n1)
 listing=$(tar -tzf "$tarball" | sort)
-extra=$(grep -vE '^package/(package\.json|README\.md|LICENSE|dist/.+\.js)$' <<<"$listing" || true)
+extra=$(grep -vE '^package/(package\.json|README\.md|LICENSE|dist/.+\.js|dist/help\.txt)$' <<<"$listing" || true)
 [ -z "$extra" ] || fail "the tarball holds files it should not:"$'\n'"$extra"
-expected=$(git ls-files 'src/*.ts' | grep -v '\.d\.ts$' | sed -E 's|^src/(.*)\.ts$|package/dist/\1.js|' | sort)
+expected=$(cd dist && find . -type f ! -name '*.map' | sed -E 's|^\./|package/dist/|' | sort)
+grep -q '^package/dist/cli\.js$' <<<"$listing" || fail "the tarball has no dist/cli.js"
 diff -u <(echo "$expected") <(grep '^package/dist/' <<<"$listing") ||
-  fail "the tarball's dist/ is not src/ compiled (missing files are -, stale ones +)"
+  fail "the tarball's dist/ is not the built dist/ (missing files are -, stale ones +)"
 echo "$(wc -l <<<"$listing") files, $(du -k "$tarball" | cut -f1) kB"
 
 step "npm install -g $(basename "$tarball") into a fresh prefix"

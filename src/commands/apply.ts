@@ -12,10 +12,10 @@ import { workerWarnings } from '../mas/jobs.js';
 import { synapseApplyBackend } from '../synapse/apply-backend.js';
 import { passwordLoginWorks } from '../synapse/login.js';
 import { hashConcurrency } from '../threadpool.js';
+import { STDIN_ARG } from './cli-options.js';
 import { defineCommand, prepare, warnIfRunning } from './context.js';
 
 /** `-` on the command line, as cli.ts hands it over (yargs would drop it); NUL is in no path. */
-export const STDIN_ARG = '\0stdin';
 
 async function readInput(file: string, name: string, io: Io): Promise<string> {
   try {

@@ -129,3 +129,6 @@ export function singleValue(name: string) {
     },
   } as const;
 }
+
+/** `apply -` means stdin, but yargs drops a lone `-`: cli.ts passes it on as this instead. */
+export const STDIN_ARG = '\0stdin';

@@ -3,18 +3,18 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { SynapseConfig } from '../config/types.js';
 import { describeDatabase } from '../database/settings.js';
-import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { detectRunningSynapse } from '../synapse/live-server.js';
 import { delegatedAuthMessage } from '../synapse/login.js';
-import { withSynapse } from '../synapse/session.js';
-import { loadMasConfig, type MasConfig } from '../mas/config.js';
-import { withMas, type MasContext } from '../mas/session.js';
+import type { MasConfig } from '../mas/config.js';
+import type { MasContext } from '../mas/session.js';
 import { parseUserArg, type ParsedUser } from '../synapse/user-id.js';
 import type { UserContext } from '../synapse/user-store.js';
 import { singleValue } from './cli-options.js';
+
+// The parser (cli.ts) loads this module for every command line, --help included; what only a
+// running command needs (the YAML parser, the database layer, MAS) is imported where it is used.
 
 /** The options every command takes, declared once on the top-level parser (cli.ts). */
 export function withGlobalOptions<T>(y: Argv<T>) {
@@ -102,6 +102,7 @@ export interface Prepared {
 }
 
 async function readConfig(args: GlobalArgs, io: Io, out: Output): Promise<SynapseConfig> {
+  const { loadConfig } = await import('../config/load.js');
   const config = await loadConfig({
     configPaths: args.config ?? [],
     databaseUrl: args.databaseUrl,
@@ -144,12 +145,14 @@ async function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Outp
   });
   // With MAS, Synapse's tables are only read: MAS's worker makes the Synapse side follow.
   const synapseChanges = opts.changes && !delegated;
+  const { withSynapse } = await import('../synapse/session.js');
   const prepared: Prepared = {
     config,
     read: (fn) => withSynapse(config, session(false, synapseChanges), fn),
     write: (fn) => withSynapse(config, session(true, synapseChanges), fn),
   };
   if (!delegated || !opts.masAware) return prepared;
+  const [{ loadMasConfig }, { withMas }] = await Promise.all([import('../mas/config.js'), import('../mas/session.js')]);
   let mas: MasConfig;
   try {
     mas = await loadMasConfig({
@@ -199,6 +202,7 @@ export async function prepareForUser(
  * user what it will not see until it restarts.
  */
 export async function warnIfRunning(config: SynapseConfig, out: Output, changed: boolean, what: string): Promise<boolean> {
+  const { detectRunningSynapse } = await import('../synapse/live-server.js');
   const live = await detectRunningSynapse(config, {});
   if (live.running && changed) {
     out.warn(`Synapse looks like it is running (${live.evidence.join('; ')}). ${what} Restart Synapse for the change to show.`);

@@ -1,7 +1,6 @@
 // User IDs that application services reserve, as Synapse's registration checks them
 // (synapse/handlers/register.py check_user_id_not_appservice_exclusive, synapse/appservice).
 import { ConfigError } from '../errors.js';
-import { isMapping, pyGet, readSynapseYaml } from './yaml.js';
 
 export interface UserNamespace {
   regex: RegExp;
@@ -31,6 +30,8 @@ export async function loadAppServices(files: string[], serverName: string): Prom
 }
 
 async function loadAppService(file: string, serverName: string): Promise<AppServiceUsers> {
+  // The YAML parser comes with the config loader; the matching below is used without it too.
+  const { isMapping, pyGet, readSynapseYaml } = await import('./yaml.js');
   const data = await readSynapseYaml(file, 'It is listed in app_service_config_files: fix the path or remove it from the list.');
   const invalid = (what: string): ConfigError =>
     new ConfigError(`App service registration ${file}: ${what}. Synapse refuses it too: fix the file or remove it from app_service_config_files.`);

@@ -3,7 +3,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import type { Client, ClientConfig } from 'pg';
 import type { PostgresConnection } from '../libpq/settings.js';
 import { describeDatabase, type DatabaseSettings } from './settings.js';
@@ -79,13 +79,13 @@ function open(settings: DatabaseSettings, mode: AccessMode, owner: DatabaseOwner
 async function openPostgres(settings: DatabaseSettings, c: PostgresConnection, mode: AccessMode, owner: DatabaseOwner): Promise<Knex> {
   const password = passwordSource(settings, c, owner);
   try {
-    return await checked(connectPostgres(c, password, mode, sslFor(c)), settings, mode, owner);
+    return await checked(await connectPostgres(c, password, mode, sslFor(c)), settings, mode, owner);
   } catch (err) {
     if (!(prefersSslWithFallback(c) && err instanceof DatabaseError && err.cause !== undefined && isNoSslSupport(err.cause))) {
       throw err;
     }
     // libpq's default sslmode "prefer": try TLS first, then plain, as psycopg2 would.
-    return checked(connectPostgres(c, password, mode, false), settings, mode, owner);
+    return checked(await connectPostgres(c, password, mode, false), settings, mode, owner);
   }
 }
 
@@ -100,6 +100,12 @@ async function checked(db: Knex, settings: DatabaseSettings, mode: AccessMode, o
     if (translated instanceof DatabaseError) translated.cause = err;
     throw translated;
   }
+}
+
+/** knex is loaded by the commands that open a database, not by --help or a usage error. */
+async function knexFactory(config: Knex.Config): Promise<Knex> {
+  const { default: knex } = await import('knex');
+  return knex(config);
 }
 
 // knex would print driver errors itself; ours are translated and printed once, by the CLI.
@@ -149,7 +155,7 @@ async function openSqlite(path: string, mode: AccessMode): Promise<Knex> {
 
 type PasswordSource = (this: Client) => Promise<string>;
 
-function connectPostgres(c: PostgresConnection, password: PasswordSource, mode: AccessMode, ssl: false | ConnectionOptions): Knex {
+function connectPostgres(c: PostgresConnection, password: PasswordSource, mode: AccessMode, ssl: false | ConnectionOptions): Promise<Knex> {
   const connectTimeoutMs = (c.connectTimeoutSeconds ?? PG_CONNECT_TIMEOUT_MS / 1000) * 1000;
   // libpq's options are one string of -c settings; ours goes last so that it wins.
   const options = [c.options, mode === 'read' ? '-c default_transaction_read_only=on' : undefined].filter(Boolean).join(' ');

@@ -1,8 +1,7 @@
 // Is a Synapse running on this configuration? It matters because a running Synapse caches admin
 // status and tokens, so the commands must tell the user to restart it.
 import { readFile as fsReadFile } from 'node:fs/promises';
-import http from 'node:http';
-import https from 'node:https';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { basename } from 'node:path';
 import type { Listener, SynapseConfig, TcpListener, UnixSocketListener } from '../config/types.js';
 
@@ -209,20 +208,22 @@ function readText(path: string): Promise<string> {
   return fsReadFile(path, 'utf8');
 }
 
-function getOverLoopback(url: string, timeoutMs: number): Promise<HttpAnswer> {
-  const client = url.startsWith('https:') ? https : http;
+async function getOverLoopback(url: string, timeoutMs: number): Promise<HttpAnswer> {
+  // Loaded only when there is a listener to ask: https brings TLS and crypto with it.
+  const client = url.startsWith('https:') ? await import('node:https') : await import('node:http');
   // Synapse's TLS certificate names the public host, not the address we probe, and this only
   // asks "is something answering", so the certificate is not checked.
   return get((done) => client.get(url, { rejectUnauthorized: false, agent: false, signal: AbortSignal.timeout(timeoutMs) }, done));
 }
 
-function getOverSocket(socketPath: string, timeoutMs: number): Promise<HttpAnswer> {
+async function getOverSocket(socketPath: string, timeoutMs: number): Promise<HttpAnswer> {
+  const http = await import('node:http');
   // Synapse's unix listeners serve plain HTTP; the Host header is not looked at for /health.
   return get((done) => http.get({ socketPath, path: '/health', agent: false, signal: AbortSignal.timeout(timeoutMs) }, done));
 }
 
 /** Runs one GET (no keep-alive agent: a pooled socket would hold the process open after the check). */
-function get(start: (onResponse: (response: http.IncomingMessage) => void) => http.ClientRequest): Promise<HttpAnswer> {
+function get(start: (onResponse: (response: IncomingMessage) => void) => ClientRequest): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const request = start((response) => {
       let body = '';

@@ -1,6 +1,5 @@
 // Password hashes and policy exactly as Synapse computes and checks them
 // (synapse/handlers/auth.py AuthHandler.hash / validate_hash, synapse/handlers/password_policy.py).
-import bcrypt from 'bcrypt';
 import { ConfigError } from '../errors.js';
 import type { PasswordPolicy, PasswordSettings } from '../config/types.js';
 
@@ -33,9 +32,15 @@ export function bcryptCost(settings: Pick<HashSettings, 'bcryptRounds' | 'bcrypt
   );
 }
 
+/** The native addon is loaded by the commands that hash or check a password, and only then. */
+async function bcrypt() {
+  return (await import('bcrypt')).default;
+}
+
 export async function hashPassword(password: string, settings: HashSettings): Promise<string> {
-  const salt = await bcrypt.genSalt(bcryptCost(settings), 'b');
-  return bcrypt.hash(synapsePasswordBytes(password, settings.pepper), salt);
+  const cost = bcryptCost(settings);
+  const lib = await bcrypt();
+  return lib.hash(synapsePasswordBytes(password, settings.pepper), await lib.genSalt(cost, 'b'));
 }
 
 /** Would Synapse accept `password` at login against `hash`? */
@@ -45,7 +50,7 @@ export async function checkPassword(
   settings: Pick<PasswordSettings, 'pepper'>,
 ): Promise<boolean> {
   if (!hash) return false;
-  return bcrypt.compare(synapsePasswordBytes(password, settings.pepper), hash);
+  return (await bcrypt()).compare(synapsePasswordBytes(password, settings.pepper), hash);
 }
 
 // Synapse applies the policy to the password as given (before NFKC), with ASCII-only classes:

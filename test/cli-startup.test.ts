@@ -1,0 +1,170 @@
+// Start-up (issue 11): each command line loads what it uses and nothing more. A preloaded probe
+// lists the packages in Node's CommonJS module cache when the process exits; knex, yaml, pg and
+// the native addons are CommonJS, so every load of them shows there. From the sources (tsx) that
+// covers them all; from the built bundle, where knex, yaml and pg are inlined into chunks, the
+// native addons, which stay outside it.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeHomeserver } from '../scripts/throwaway-homeserver.js';
+import { CATALOG } from '../src/commands/catalog.js';
+import { processIo } from '../src/io.js';
+import { Output } from '../src/output.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const HEAVY = ['knex', 'yaml', 'pg', 'bcrypt', 'better-sqlite3', 'argon2'] as const;
+const PROBE = `
+process.on('exit', () => {
+  const seen = new Set();
+  for (const file of Object.keys(require.cache)) {
+    const m = /node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)/.exec(file);
+    if (m) seen.add(m[1]);
+  }
+  require('node:fs').writeFileSync(process.env.SAB_PROBE_OUT, JSON.stringify([...seen]));
+});
+`;
+
+let dir: string;
+let probe: string;
+let dist: string;
+let c: string[];
+let passwordFile: string;
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  packages: string[];
+}
+
+function run(entry: 'src' | 'dist', args: string[]): Run {
+  const out = join(dir, 'probe.json');
+  rmSync(out, { force: true });
+  const node = entry === 'src' ? ['--import', tsx, join(ROOT, 'src/cli.ts')] : [join(dist, 'cli.js')];
+  const res = spawnSync(process.execPath, ['--require', probe, ...node, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: dir, SAB_PROBE_OUT: out },
+  });
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr, packages: JSON.parse(readFileSync(out, 'utf8')) as string[] };
+}
+
+const heavyIn = (r: Run) => HEAVY.filter((p) => r.packages.includes(p));
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(ROOT, 'tmp', 'startup-')); // inside the checkout, for the bundle's node_modules
+  probe = join(dir, 'probe.cjs');
+  writeFileSync(probe, PROBE);
+  const hs = await makeHomeserver(dir, 'startup.test');
+  c = ['-c', hs.configPath];
+  passwordFile = join(dir, 'password');
+  writeFileSync(passwordFile, 'correct horse battery staple\n');
+  const reg = run('src', [...c, 'register', 'alice', '--no-admin', '--password-file', passwordFile]);
+  expect(reg.status, reg.stderr).toBe(0);
+  // Laid out as installed: package.json beside dist/.
+  copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  dist = join(dir, 'dist');
+  const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), `--outdir=${dist}`], { cwd: ROOT, encoding: 'utf8' });
+  expect(build.status, build.stderr).toBe(0);
+}, 180_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// mkdtemp needs the parent; ROOT/tmp/ is in .gitignore.
+mkdirSync(join(ROOT, 'tmp'), { recursive: true });
+
+describe('what a command line loads, from the sources', () => {
+  it('--help and completion load no database driver, no knex, no YAML parser, no hash library', () => {
+    for (const args of [['--help'], ['completion'], ['promote', '--help']]) {
+      const r = run('src', args);
+      expect(r.status, r.stderr).toBe(0);
+      expect(heavyIn(r), args.join(' ')).toEqual([]);
+    }
+  });
+
+  it('a read-only command loads knex, the SQLite driver and the YAML parser, and no hash library or pg', () => {
+    const r = run('src', [...c, 'list-admins']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(heavyIn(r)).toEqual(['knex', 'yaml', 'better-sqlite3']);
+  });
+
+  it('promote loads no hash library and no pg', () => {
+    const r = run('src', [...c, 'promote', 'alice']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(heavyIn(r)).toEqual(['knex', 'yaml', 'better-sqlite3']);
+  });
+
+  it('set-password loads bcrypt, not argon2 (MAS only)', () => {
+    const r = run('src', [...c, 'set-password', 'alice', '--password-file', passwordFile]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(heavyIn(r)).toEqual(['knex', 'yaml', 'bcrypt', 'better-sqlite3']);
+  });
+});
+
+describe('the built command', () => {
+  it('--help alone loads no package at all, and prints exactly what yargs renders', () => {
+    const built = run('dist', ['--help']);
+    expect(built.status, built.stderr).toBe(0);
+    expect(built.packages).toEqual([]);
+    expect(readFileSync(join(dist, 'help.txt'), 'utf8')).toBe(built.stdout);
+    expect(built.stdout).toBe(run('src', ['--help']).stdout);
+  });
+
+  it('--version is the package version, wherever it runs from', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const res = spawnSync(process.execPath, [join(dist, 'cli.js'), '--version'], { cwd: '/', encoding: 'utf8' });
+    expect(res.stdout).toBe(`${version}\n`);
+  });
+
+  it("a command's help and a usage error read as from the sources", () => {
+    for (const args of [['register', '--help'], ['promote'], ['nonsense']]) {
+      const built = run('dist', args);
+      const src = run('src', args);
+      expect({ status: built.status, stdout: built.stdout, stderr: built.stderr }, args.join(' ')).toEqual({
+        status: src.status,
+        stdout: src.stdout,
+        stderr: src.stderr,
+      });
+    }
+  });
+
+  it('asks a Synapse on a unix socket whether it runs (http, loaded on use, has its named exports)', async () => {
+    const socket = join(dir, 'synapse.sock');
+    const server = createServer((_req, res) => res.end('OK'));
+    await new Promise<void>((done) => server.listen(socket, done));
+    try {
+      const config = join(dir, 'socket-homeserver.yaml');
+      const listener = `listeners:\n  - path: ${socket}\n    type: http\n    resources:\n      - names: [client]\n`;
+      writeFileSync(config, readFileSync(c[1]!, 'utf8') + listener);
+      // spawnSync would block the server in this process; the child must be asynchronous here.
+      const child = spawn(process.execPath, [join(dist, 'cli.js'), '-c', config, '--json', 'check'], { cwd: dir });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      await new Promise((done) => child.on('close', done));
+      expect(JSON.parse(stdout)).toMatchObject({ synapse_running: true, synapse_running_evidence: [`unix socket ${socket} answered OK on /health`] });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('loads a native addon only for a command that uses it', () => {
+    const list = run('dist', [...c, 'list-admins']);
+    expect(list.status, list.stderr).toBe(0);
+    expect(heavyIn(list)).toEqual(['better-sqlite3']);
+    const set = run('dist', [...c, 'set-password', 'alice', '--password-file', passwordFile]);
+    expect(set.status, set.stderr).toBe(0);
+    expect(heavyIn(set)).toEqual(['bcrypt', 'better-sqlite3']);
+  });
+});
+
+describe('the command catalog', () => {
+  it.each(CATALOG.map((e) => [e.name, e] as const))('lists %s as its module declares it', async (_name, entry) => {
+    const module = (await entry.load())(processIo(), new Output(processIo(), false, false));
+    expect({ command: module.command, describe: module.describe }).toEqual({ command: entry.command, describe: entry.describe });
+  });
+});
