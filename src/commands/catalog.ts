@@ -32,7 +32,7 @@ export const CATALOG: readonly CatalogEntry[] = [
   {
     name: 'register',
     command: 'register <user>',
-    describe: "Create a user exactly as Synapse's own registration would",
+    describe: "Create a user exactly as Synapse's own registration would (with MAS: as MAS's would)",
     load: async () => (await import('./register.js')).registerCommand,
   },
   {

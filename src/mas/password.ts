@@ -6,11 +6,17 @@
 // exactly like MAS's own rows.
 import { pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import argon2 from 'argon2';
-import bcrypt from 'bcrypt';
-import zxcvbn from 'zxcvbn';
+import { createRequire } from 'node:module';
+import type Zxcvbn from 'zxcvbn';
 import { ConfigError } from '../errors.js';
 import type { MasPasswordScheme, MasPasswords } from './config.js';
+
+// The hash libraries and zxcvbn's dictionaries load only in a command that hashes or scores a
+// password for MAS: the others should not pay for them at start-up.
+const argon2Library = async () => (await import('argon2')).default;
+const bcryptLibrary = async () => (await import('bcrypt')).default;
+const requireOnUse = createRequire(import.meta.url);
+const zxcvbn = (password: string) => (requireOnUse('zxcvbn') as typeof Zxcvbn)(password);
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -71,6 +77,7 @@ export async function hashMasPasswordWithSalt(password: string, scheme: MasPassw
   const bytes = passwordBytes(password, scheme);
   switch (scheme.algorithm) {
     case 'argon2id': {
+      const argon2 = await argon2Library();
       const hash = await argon2.hash(bytes, {
         type: argon2.argon2id,
         version: ARGON2.version,
@@ -87,7 +94,7 @@ export async function hashMasPasswordWithSalt(password: string, scheme: MasPassw
     }
     case 'bcrypt': {
       const cost = bcryptCost(scheme);
-      return bcrypt.hash(bcryptBytes(bytes, scheme), `$2b$${String(cost).padStart(2, '0')}$${bcryptB64(salt)}`);
+      return (await bcryptLibrary()).hash(bcryptBytes(bytes, scheme), `$2b$${String(cost).padStart(2, '0')}$${bcryptB64(salt)}`);
     }
     case 'pbkdf2': {
       const hash = await pbkdf2Async(peppered(bytes, scheme), salt, PBKDF2.rounds, PBKDF2.length, 'sha256');
@@ -218,11 +225,9 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-const ARGON2_TYPES: Record<string, 0 | 1 | 2> = {
-  argon2d: argon2.argon2d,
-  argon2i: argon2.argon2i,
-  argon2id: argon2.argon2id,
-};
+const ARGON2_VARIANTS = new Set(['argon2d', 'argon2i', 'argon2id'] as const);
+type Argon2Variant = typeof ARGON2_VARIANTS extends Set<infer V> ? V : never;
+const isArgon2Variant = (name: string): name is Argon2Variant => ARGON2_VARIANTS.has(name as Argon2Variant);
 
 /**
  * argon2 0.5 verifies with what the stored string says (variant, version, m/t/p by name in any
@@ -230,8 +235,9 @@ const ARGON2_TYPES: Record<string, 0 | 1 | 2> = {
  */
 async function verifyArgon2(bytes: Buffer, stored: string, scheme: MasPasswordScheme): Promise<boolean> {
   const phc = parsePhc(stored);
-  const type = phc && ARGON2_TYPES[phc.algorithm];
-  if (phc?.salt === undefined || phc.hash === undefined || type === undefined) return false;
+  if (phc?.salt === undefined || phc.hash === undefined || !isArgon2Variant(phc.algorithm)) return false;
+  const argon2 = await argon2Library();
+  const type = argon2[phc.algorithm];
   const version = phc.version ?? ARGON2.version;
   if (version !== 0x10 && version !== 0x13) return false;
   const cost: Record<'m' | 't' | 'p', number> = { m: ARGON2.m, t: ARGON2.t, p: ARGON2.p };
@@ -324,7 +330,7 @@ async function verifyBcrypt(bytes: Buffer, stored: string, scheme: MasPasswordSc
   const m = BCRYPT_HASH.exec(parts[2]!);
   if (m === null || cost < 4 || cost > 31) return false;
   // OpenBSD's code reads only $2a$/$2b$; with the input cut to 72 bytes every prefix computes the same.
-  const computed = await bcrypt.hash(bcryptBytes(bytes, scheme), `$2b$${String(cost).padStart(2, '0')}$${m[1]}`);
+  const computed = await (await bcryptLibrary()).hash(bcryptBytes(bytes, scheme), `$2b$${String(cost).padStart(2, '0')}$${m[1]}`);
   return sameBytes(Buffer.from(computed.slice(-31)), Buffer.from(m[2]!));
 }
 
@@ -347,7 +353,7 @@ export function masHashAlgorithm(hash: string): MasPasswordScheme['algorithm'] |
   if (phc?.salt === undefined || phc.hash === undefined || strictB64(phc.salt) === undefined) return undefined;
   const names = [...phc.params.keys()];
   const decimals = [...phc.params.entries()].every(([name, value]) => name === 'keyid' || name === 'data' || decimal(value) !== undefined);
-  if (phc.algorithm in ARGON2_TYPES) {
+  if (isArgon2Variant(phc.algorithm)) {
     const version = phc.version ?? ARGON2.version;
     const ok = (version === 0x10 || version === 0x13) && decimals && names.every((n) => ['m', 't', 'p', 'keyid', 'data'].includes(n));
     return ok ? 'argon2id' : undefined;
