@@ -1,13 +1,14 @@
-// npm run build (after tsc has checked the types): dist/ as the installed command runs it. One bundle entry (dist/cli.js) with code
-// splitting, so that each command's modules and libraries are separate chunks loaded only when
-// that command runs; Node reads a few files instead of several hundred. Native addons and the
-// drivers knex names but we do not use stay outside, loaded from node_modules as before.
+// npm run build (after tsc has checked the types): dist/ as the installed command runs it.
+// - dist/main.cjs: src/cli.ts and every library it uses in one CommonJS bundle. A module's code runs
+//   only when a command imports it (esbuild wraps each lazily), so a command still loads only
+//   its own part; Node reads one file instead of several hundred, and V8 can take a code cache
+//   for it, which Node 20 offers only for CommonJS.
+// - dist/cli.cjs: the command itself (src/launcher.cts), which loads main.cjs with that cache.
+// Native addons and the drivers knex names but we do not use stay outside, loaded from
+// node_modules as before.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import { createRequire, isBuiltin } from 'node:module';
-
-const buildRequire = createRequire(import.meta.url);
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const NATIVE = ['bcrypt', 'better-sqlite3', 'argon2'];
@@ -55,9 +56,11 @@ const asciiFastStringWidth = {
     });
     b.onLoad({ filter: /.*/, namespace: 'ascii-fast-string-width' }, (args) => ({
       contents: [
-        `import stringWidth from ${JSON.stringify(args.path)};`,
+        // Loaded on first use: its module builds Unicode property regular expressions (RGI_Emoji
+        // and others) as it loads, 20 to 40 ms that our ASCII help never needs.
+        'let stringWidth;',
         'const PRINTABLE_ASCII = /^[\\x20-\\x7e]*$/;',
-        'export default (s, options) => (typeof s === "string" && PRINTABLE_ASCII.test(s) ? s.length : stringWidth(s, options));',
+        `export default (s, options) => (typeof s === "string" && PRINTABLE_ASCII.test(s) ? s.length : (stringWidth ??= require(${JSON.stringify(args.path)}).default)(s, options));`,
       ].join('\n'),
       loader: 'js',
       resolveDir: dirname(args.path),
@@ -65,56 +68,31 @@ const asciiFastStringWidth = {
   },
 };
 
-/**
- * An ES module's `import ... from 'node:fs'` makes Node build an ES facade of the builtin, reading
- * every export, which for fs loads its stream classes and more (about a tenth of a small
- * command's time); require() does not. The bundle takes every builtin through require(), in a
- * stand-in module that names the builtin's plain exports (read here, at build time), so that
- * `(await import('node:http')).get` works as unbundled; lazy getters (fs.promises, ReadStream)
- * are left unread, and a named import of one fails the build rather than the command.
- * @type {import('esbuild').Plugin}
- */
-const builtinsThroughRequire = {
-  name: 'builtins-through-require',
-  setup(b) {
-    b.onResolve({ filter: /^[a-z_/:]+$/ }, (args) => {
-      if (!isBuiltin(args.path)) return undefined;
-      // The require() in the stand-in itself stays a require() of the builtin.
-      if (args.namespace === 'builtin-through-require') return { path: args.path, external: true };
-      return { path: args.path.replace(/^node:/, ''), namespace: 'builtin-through-require' };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, (args) => {
-      const id = `node:${args.path}`;
-      const names = Object.entries(Object.getOwnPropertyDescriptors(buildRequire(id)))
-        .filter(([name, d]) => 'value' in d && name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name))
-        .map(([name]) => name);
-      return {
-        contents: [`const m = require(${JSON.stringify(id)});`, 'export default m;', `export const { ${names.join(', ')} } = m;`].join('\n'),
-        loader: 'js',
-      };
-    });
-  },
-};
-
+const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning', minifyWhitespace: true };
 const result = await build({
-  entryPoints: ['src/cli.ts'],
+  ...common,
+  entryPoints: { main: 'src/cli.ts' },
   outdir,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
+  outExtension: { '.js': '.cjs' },
   sourcemap: true,
   external: [...NATIVE, ...OPTIONAL],
-  plugins: [onlyOurKnexDialects, asciiFastStringWidth, builtinsThroughRequire],
-  chunkNames: 'chunks/[name]-[hash]',
-  // The bundled CommonJS libraries (knex, pg, yaml) call require() for Node's own modules and the
-  // external ones; an ES module has none, so every output file gets one.
-  banner: { js: "import { createRequire as __sabCreateRequire } from 'node:module'; const require = __sabCreateRequire(import.meta.url);" },
+  plugins: [onlyOurKnexDialects, asciiFastStringWidth],
+  // Our modules are ES modules that find package.json and help.txt from import.meta.url, which a
+  // CommonJS bundle has not: it is the bundle's own file.
+  define: { 'import.meta.url': '__sabImportMetaUrl' },
+  // import() of Node's modules and the native addons becomes require(): the launcher's vm.Script has
+  // no ES module loader behind it, and require() skips building an ES facade of each.
+  supported: { 'dynamic-import': false },
+  banner: { js: "var __sabImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   metafile: true,
-  logLevel: 'warning',
 });
+// The launcher reads the bundle as latin1, which is cheaper to decode than UTF-8 and the same for
+// ASCII; esbuild escapes everything else in code and drops the comments where it could remain.
+if (/[^\x00-\x7f]/.test(readFileSync(join(outdir, 'main.cjs'), 'latin1'))) throw new Error(`${outdir}/main.cjs is not ASCII`);
+await build({ ...common, entryPoints: { cli: 'src/launcher.cts' }, outdir, outExtension: { '.js': '.cjs' } });
 // The top-level --help, rendered by yargs itself (no help.txt yet, and stdout a pipe: the width
-// src/cli.ts prints it at), for the built command to print without loading yargs.
-writeFileSync(join(outdir, 'help.txt'), execFileSync(process.execPath, [join(outdir, 'cli.js'), '--help'], { encoding: 'utf8' }));
+// the launcher prints it at), for the built command to print without loading the bundle.
+writeFileSync(join(outdir, 'help.txt'), execFileSync(process.execPath, [join(outdir, 'cli.cjs'), '--help'], { encoding: 'utf8' }));
+// That run left a code cache; the first run of each command where it is installed makes its own.
+rmSync(join(outdir, 'cache'), { recursive: true, force: true });
 if (process.argv.includes('--analyze')) console.log(await (await import('esbuild')).analyzeMetafile(result.metafile));

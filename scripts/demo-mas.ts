@@ -16,7 +16,7 @@ import { startEmbedded } from '../test/setup/postgres.js';
 import { createDatabaseSql, databaseUrl, withAdmin } from '../test/helpers/postgres.js';
 
 const SERVER_NAME = 'demo.example';
-const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
+const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'sab-demo-mas-'));
 
 function run(args: string[], input?: string): void {

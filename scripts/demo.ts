@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeHomeserver } from './throwaway-homeserver.js';
 
-const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
+const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'sab-demo-'));
 
 function run(args: string[], input?: string): void {

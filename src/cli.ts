@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The entry point: parses arguments, runs one command, and is the only place that sets the exit code.
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +5,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { CATALOG, commandsFor } from './commands/catalog.js';
 import { BOOLEAN_SPELLINGS, STDIN_ARG, parseBoolean, readBooleanOptions, type BooleanOption } from './commands/cli-options.js';
 import { withGlobalOptions } from './commands/context.js';
+import { HELP_WIDTH } from './help-width.cjs';
 import { EXIT_CODE_HELP, ExitCode, ToolError, UsageError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { Output } from './output.js';
@@ -19,8 +19,6 @@ const EPILOGUE = [
   'Exit codes:',
   ...EXIT_CODE_HELP.map(([code, text]) => `  ${code}  ${text}`),
 ].join('\n');
-
-const HELP_WIDTH = 100;
 
 /** After these the shell completes file names (yargs' scripts fall back to them on no answer). */
 const PATH_OPTIONS = new Set(['-c', '--config', '--password-file', '--database-url', '--mas-config']);
@@ -203,25 +201,11 @@ function isMain(): boolean {
   }
 }
 
-/**
- * `--help` on its own prints what yargs rendered when dist/ was built (scripts/build.mjs writes
- * help.txt beside the built cli.js), without loading yargs: half of what a bare `--help` costs.
- * Only at the width it was rendered for (yargs wraps at the terminal's width, at most 100);
- * anywhere else, and from the sources, yargs renders it as for every other command line.
- */
-function prerenderedHelp(argv: string[]): string | undefined {
-  if (argv.length !== 1 || argv[0] !== '--help' || (process.stdout.columns ?? HELP_WIDTH) < HELP_WIDTH) return undefined;
-  try {
-    return readFileSync(new URL('./help.txt', import.meta.url), 'utf8');
-  } catch {
-    return undefined;
-  }
+/** What the installed command (dist/cli.cjs) calls once it has loaded the bundle. */
+export async function main(): Promise<void> {
+  // What yargs' hideBin does for a script run by node.
+  process.exitCode = await runCli(process.argv.slice(2), processIo());
 }
 
-if (isMain()) {
-  // What yargs' hideBin does for a script run by node.
-  const argv = process.argv.slice(2);
-  const help = prerenderedHelp(argv);
-  if (help === undefined) process.exitCode = await runCli(argv, processIo());
-  else process.stdout.write(help);
-}
+// Run from the sources (tsx src/cli.ts); in the bundle, argv[1] is the launcher.
+if (isMain()) void main();

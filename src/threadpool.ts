@@ -1,9 +1,9 @@
-// libuv's thread pool runs bcrypt's async hashes. Its size is read once, when it is first used,
-// 4 by default; loading an ES module already uses it (Node's ESM loader reads files
-// asynchronously), so it cannot be changed from this program's own code: only UV_THREADPOOL_SIZE
-// in the environment, or a CommonJS entry that sets it before loading us, can widen it.
-// Measured: set in the environment, size 1 ran 4 hashes in 4.2x one hash's time; set after the
-// modules had loaded, 2.3x (the default pool of 4 on 2 cores): the late setting had no effect.
+// libuv's thread pool runs bcrypt's async hashes. Its size is read once, when it first runs work,
+// 4 by default. The installed command (src/launcher.cts, CommonJS) sets UV_THREADPOOL_SIZE to the
+// number of cores, when the environment does not, before anything has used the pool. Measured: a
+// CommonJS entry setting it to 1 ran 2 concurrent cost-12 hashes in 2.0x one hash's time, against
+// 1.0x unset; under ES modules (the sources run by tsx) the pool is already in use by then, so
+// there only the environment counts.
 import { availableParallelism } from 'node:os';
 
 const LIBUV_DEFAULT = 4;

@@ -1,11 +1,12 @@
 // Start-up (issue 11): each command line loads what it uses and nothing more. A preloaded probe
 // lists the packages in Node's CommonJS module cache when the process exits; knex, yaml, pg and
 // the native addons are CommonJS, so every load of them shows there. From the sources (tsx) that
-// covers them all; from the built bundle, where knex, yaml and pg are inlined into chunks, the
-// native addons, which stay outside it.
+// covers them all; from the built bundle (dist/main.cjs), where knex, yaml and pg are inlined, the
+// native addons, which stay outside it. Then the code cache the built command keeps.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,7 +25,7 @@ process.on('exit', () => {
     const m = /node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)/.exec(file);
     if (m) seen.add(m[1]);
   }
-  require('node:fs').writeFileSync(process.env.SAB_PROBE_OUT, JSON.stringify([...seen]));
+  require('node:fs').writeFileSync(process.env.SAB_PROBE_OUT, JSON.stringify({ packages: [...seen], pool: process.env.UV_THREADPOOL_SIZE }));
 });
 `;
 
@@ -40,18 +41,21 @@ interface Run {
   stdout: string;
   stderr: string;
   packages: string[];
+  /** UV_THREADPOOL_SIZE as the process ended. */
+  pool: string | undefined;
 }
 
-function run(entry: 'src' | 'dist', args: string[]): Run {
+function run(entry: 'src' | 'dist', args: string[], env: Record<string, string> = {}): Run {
   const out = join(dir, 'probe.json');
   rmSync(out, { force: true });
-  const node = entry === 'src' ? ['--import', tsx, join(ROOT, 'src/cli.ts')] : [join(dist, 'cli.js')];
+  const node = entry === 'src' ? ['--import', tsx, join(ROOT, 'src/cli.ts')] : [join(dist, 'cli.cjs')];
   const res = spawnSync(process.execPath, ['--require', probe, ...node, ...args], {
     cwd: dir,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: dir, SAB_PROBE_OUT: out },
+    env: { PATH: process.env.PATH, HOME: dir, SAB_PROBE_OUT: out, ...env },
   });
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr, packages: JSON.parse(readFileSync(out, 'utf8')) as string[] };
+  const probed = JSON.parse(readFileSync(out, 'utf8')) as { packages: string[]; pool?: string };
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr, packages: probed.packages, pool: probed.pool };
 }
 
 const heavyIn = (r: Run) => HEAVY.filter((p) => r.packages.includes(p));
@@ -117,7 +121,7 @@ describe('the built command', () => {
 
   it('--version is the package version, wherever it runs from', () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-    const res = spawnSync(process.execPath, [join(dist, 'cli.js'), '--version'], { cwd: '/', encoding: 'utf8' });
+    const res = spawnSync(process.execPath, [join(dist, 'cli.cjs'), '--version'], { cwd: '/', encoding: 'utf8' });
     expect(res.stdout).toBe(`${version}\n`);
   });
 
@@ -142,7 +146,7 @@ describe('the built command', () => {
       const listener = `listeners:\n  - path: ${socket}\n    type: http\n    resources:\n      - names: [client]\n`;
       writeFileSync(config, readFileSync(c[1]!, 'utf8') + listener);
       // spawnSync would block the server in this process; the child must be asynchronous here.
-      const child = spawn(process.execPath, [join(dist, 'cli.js'), '-c', config, '--json', 'check'], { cwd: dir });
+      const child = spawn(process.execPath, [join(dist, 'cli.cjs'), '-c', config, '--json', 'check'], { cwd: dir });
       let stdout = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       await new Promise((done) => child.on('close', done));
@@ -152,6 +156,11 @@ describe('the built command', () => {
     }
   });
 
+  it("sizes libuv's thread pool to the cores (at least its default 4), unless the environment sets it", () => {
+    expect(run('dist', [...c, 'list-admins']).pool).toBe(String(Math.max(4, availableParallelism())));
+    expect(run('dist', [...c, 'list-admins'], { UV_THREADPOOL_SIZE: '3' }).pool).toBe('3');
+  });
+
   it('loads a native addon only for a command that uses it', () => {
     const list = run('dist', [...c, 'list-admins']);
     expect(list.status, list.stderr).toBe(0);
@@ -159,6 +168,60 @@ describe('the built command', () => {
     const set = run('dist', [...c, 'set-password', 'alice', '--password-file', passwordFile]);
     expect(set.status, set.stderr).toBe(0);
     expect(heavyIn(set)).toEqual(['bcrypt', 'better-sqlite3']);
+  });
+});
+
+describe('the code cache of the built command', () => {
+  const cacheRoot = () => join(dist, 'cache');
+  /** The cache files of this build, by name (one folder per bundle and Node version). */
+  function caches(): Map<string, string> {
+    const found = new Map<string, string>();
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(cacheRoot());
+    } catch {
+      return found;
+    }
+    for (const d of dirs) for (const f of readdirSync(join(cacheRoot(), d))) found.set(f, join(cacheRoot(), d, f));
+    return found;
+  }
+
+  it('the first run of a command leaves a cache, which the next run takes as it is, with the same result', () => {
+    rmSync(cacheRoot(), { recursive: true, force: true });
+    const first = run('dist', [...c, 'list-admins']);
+    expect(first.status, first.stderr).toBe(0);
+    const file = caches().get('list-admins.bin');
+    expect(file).toBeDefined();
+    const made = statSync(file!);
+    const second = run('dist', [...c, 'list-admins']);
+    expect({ status: second.status, stdout: second.stdout, stderr: second.stderr }).toEqual({ status: 0, stdout: first.stdout, stderr: '' });
+    // V8 accepted it: a rejected cache is written anew.
+    expect(statSync(file!).mtimeMs).toBe(made.mtimeMs);
+    expect([...caches().keys()].filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a cache V8 refuses (another build, damaged) changes nothing but its own file', () => {
+    const file = caches().get('list-admins.bin')!;
+    const expected = run('dist', [...c, 'list-admins']);
+    writeFileSync(file, Buffer.alloc(4096, 7));
+    const r = run('dist', [...c, 'list-admins']);
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: expected.stdout, stderr: '' });
+    expect(readFileSync(file).equals(Buffer.alloc(4096, 7))).toBe(false);
+  });
+
+  it('a failed run leaves no cache, and a place where none can be written costs nothing but the cache', () => {
+    const expected = run('dist', [...c, 'list-admins']);
+    rmSync(cacheRoot(), { recursive: true, force: true });
+    const failed = run('dist', [...c, 'promote', 'nobody-here']);
+    expect(failed.status).toBe(5);
+    expect(caches().size).toBe(0);
+    writeFileSync(cacheRoot(), 'not a folder');
+    try {
+      const r = run('dist', [...c, 'list-admins']);
+      expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: expected.stdout, stderr: '' });
+    } finally {
+      rmSync(cacheRoot(), { force: true });
+    }
   });
 });
 

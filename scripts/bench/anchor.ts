@@ -18,7 +18,7 @@ import type { BenchContext, BenchRow } from './types.js';
 const N = Number(process.env.BENCH_ANCHOR_USERS ?? 200);
 const COST = 10;
 const PASSWORD = 'correct horse battery staple';
-const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
+const CLI = resolve(import.meta.dirname, '../../dist/cli.cjs');
 const LOCK = '/tmp/sab-e2e.lock';
 
 /** Our side: N processes of `register`, as a script looping over users would run them. */

@@ -2,7 +2,7 @@
 # The README's second install path: a tarball made by `npm pack`, installed with `npm install -g`
 # into a fresh prefix and run from there against a throwaway homeserver
 # (scripts/ci/installed-command.ts). First it checks what the tarball holds: the built dist/
-# (the bundle, its chunks and the prerendered help; no source maps) and nothing else of the checkout.
+# (the bundle, its launcher and the prerendered help; no source maps, no code cache) and nothing else of the checkout.
 # Needs a built dist/ (npm ci builds it) and the checkout's devDependencies (tsx).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,10 +17,10 @@ trap 'rm -rf "$tmp"' EXIT
 step "npm pack"
 tarball=$tmp/$(npm pack --silent --pack-destination "$tmp" | tail -n1)
 listing=$(tar -tzf "$tarball" | sort)
-extra=$(grep -vE '^package/(package\.json|README\.md|LICENSE|dist/.+\.js|dist/help\.txt)$' <<<"$listing" || true)
+extra=$(grep -vE '^package/(package\.json|README\.md|LICENSE|dist/.+\.cjs|dist/help\.txt)$' <<<"$listing" || true)
 [ -z "$extra" ] || fail "the tarball holds files it should not:"$'\n'"$extra"
-expected=$(cd dist && find . -type f ! -name '*.map' | sed -E 's|^\./|package/dist/|' | sort)
-grep -q '^package/dist/cli\.js$' <<<"$listing" || fail "the tarball has no dist/cli.js"
+expected=$(cd dist && find . -path ./cache -prune -o -type f ! -name '*.map' -print | sed -E 's|^\./|package/dist/|' | sort)
+grep -q '^package/dist/cli\.cjs$' <<<"$listing" || fail "the tarball has no dist/cli.cjs"
 diff -u <(echo "$expected") <(grep '^package/dist/' <<<"$listing") ||
   fail "the tarball's dist/ is not the built dist/ (missing files are -, stale ones +)"
 echo "$(wc -l <<<"$listing") files, $(du -k "$tarball" | cut -f1) kB"

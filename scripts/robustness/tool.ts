@@ -1,8 +1,8 @@
-// Runs the built CLI (dist/cli.js) as a child process, as scripts and sysadmins run it.
+// Runs the built CLI (dist/cli.cjs) as a child process, as scripts and sysadmins run it.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-export const CLI = join(import.meta.dirname, '../../dist/cli.js');
+export const CLI = join(import.meta.dirname, '../../dist/cli.cjs');
 
 export interface Run {
   /** null when killed or timed out */

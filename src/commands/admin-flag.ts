@@ -5,7 +5,6 @@ import type { Output } from '../output.js';
 import { defineCommand, prepareForUser, withUserPositional, type GlobalOptions, type UserArgs } from './context.js';
 import { demote, promote } from '../synapse/user-operations.js';
 import { reportOperation } from './report.js';
-import { masAdminFlag } from './mas-admin.js';
 
 function withLogout<T>(y: Argv<T>) {
   return y.option('logout', {
@@ -17,7 +16,7 @@ function withLogout<T>(y: Argv<T>) {
 
 async function handle(admin: boolean, args: UserArgs & { logout?: boolean }, io: Io, out: Output): Promise<void> {
   const prepared = await prepareForUser(args, io, out, { changes: true, masAware: true });
-  if (prepared.mas !== undefined) return masAdminFlag({ ...prepared, mas: prepared.mas }, admin, args, out);
+  if (prepared.mas !== undefined) return (await import('./mas-admin.js')).masAdminFlag({ ...prepared, mas: prepared.mas }, admin, args, out);
   const { config, user, write } = prepared;
   // Synapse reads users.admin on every request: no session keeps rights the flag no longer gives.
   if (args.logout) out.warn('--logout matters only with matrix-authentication-service; here demoting applies to every session at once.');

@@ -3,7 +3,6 @@ import type { Output } from '../output.js';
 import { defineCommand, prepare } from './context.js';
 import { listAdmins, type AdminEntry } from '../synapse/user-operations.js';
 import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
-import { masListAdmins } from './mas-admin.js';
 
 function marks(a: AdminEntry): string {
   const m = [
@@ -23,7 +22,7 @@ export function listAdminsCommand(io: Io, out: Output) {
     builder: (y) => y,
     handler: async (args) => {
       const { read, mas } = await prepare(args, io, out, { changes: false, masAware: true });
-      if (mas !== undefined) return masListAdmins(mas, out);
+      if (mas !== undefined) return (await import('./mas-admin.js')).masListAdmins(mas, out);
       const admins = await read(listAdmins);
       if (admins.length === 0) out.warn(`There is no server admin. ${MAKE_AN_ADMIN}`);
       out.success(admins.map((a) => `${a.user_id}${marks(a)}`), { admins });

@@ -19,13 +19,7 @@ import { checkDisplayname } from '../synapse/limits.js';
 import { validateNewLocalpart, type ParsedUser } from '../synapse/user-id.js';
 import { findUser } from '../synapse/user-store.js';
 import type { MasConfig } from '../mas/config.js';
-import {
-  existingForMasRegister,
-  registerMasUser,
-  takenInSynapseError,
-  validateMasUsername,
-  type MasRegisterInput,
-} from '../mas/register.js';
+import type { MasRegisterInput } from '../mas/register.js';
 import { existingForRegister, register, type NewUser } from '../synapse/user-operations.js';
 import {
   masPasswordsForNewPassword,
@@ -152,6 +146,7 @@ async function registerInMas(
 ): Promise<void> {
   const { config, user, read } = prepared;
   const { userId, localpart } = user;
+  const { existingForMasRegister, registerMasUser, takenInSynapseError, validateMasUsername } = await import('../mas/register.js');
   if (args.userType !== undefined) {
     throw new UsageError(
       "--user-type has no meaning with matrix-authentication-service: MAS has no user types, and the Synapse account it provisions gets none. Leave it out.",

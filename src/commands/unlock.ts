@@ -3,7 +3,6 @@ import type { Output } from '../output.js';
 import { defineCommand, prepareForUser, withUserPositional } from './context.js';
 import { unlock } from '../synapse/user-operations.js';
 import { reportOperation } from './report.js';
-import { masUnlock } from './mas-admin.js';
 
 export function unlockCommand(io: Io, out: Output) {
   return defineCommand({
@@ -20,7 +19,7 @@ export function unlockCommand(io: Io, out: Output) {
       if (prepared.mas !== undefined) {
         // MAS has no shadow ban or suspension of its own: only the lock is its to clear.
         if (args.unshadowban) out.warn('--unshadowban does not apply with matrix-authentication-service: MAS has no shadow ban.');
-        return masUnlock({ ...prepared, mas: prepared.mas }, args, out);
+        return (await import('./mas-admin.js')).masUnlock({ ...prepared, mas: prepared.mas }, args, out);
       }
       const { config, user, write } = prepared;
       const res = await write((ctx) => unlock(ctx, user.userId, args));

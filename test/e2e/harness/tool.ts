@@ -10,7 +10,7 @@ export interface ToolOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Runs the built CLI (dist/cli.js) with no terminal; stdin gets input (or nothing). */
+/** Runs the built CLI (dist/cli.cjs) with no terminal; stdin gets input (or nothing). */
 export function runTool(args: readonly string[], options: ToolOptions = {}): Promise<RunResult> {
   const env = { ...process.env };
   delete env.SYNAPSE_CONFIG_PATH;
