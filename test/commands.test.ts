@@ -363,6 +363,29 @@ const cases: Case[] = [
     code: 7,
     message: /--reactivate/,
   },
+  // A password given on the command line is hashed while the user is looked up; the user's
+  // problem is still the one reported, and the password's only for a user who can have one.
+  {
+    name: 'set-password of a missing user with an unreadable password file reports the user',
+    args: ['set-password', 'nobody', '--password-file', '/nonexistent/password'],
+    code: 5,
+    message: /@nobody:example\.test/,
+  },
+  {
+    name: 'set-password of a deactivated user with a password under the policy reports the account',
+    seed: (db) => seedUser(db, { name: '@gone:example.test', deactivated: true, passwordHash: null }),
+    extraConfig: { password_config: { policy: { enabled: true, minimum_length: 50 } } },
+    args: ['set-password', 'gone', '--password', 'short'],
+    code: 7,
+    message: /--reactivate/,
+  },
+  {
+    name: 'set-password of an active user with an unreadable password file reports the file',
+    seed: (db) => seedUser(db, { name: '@alice:example.test' }),
+    args: ['set-password', 'alice', '--password-file', '/nonexistent/password'],
+    code: 2,
+    message: /given with --password-file: it does not exist/,
+  },
   {
     name: 'set-password --reactivate brings an erased user back',
     seed: async (db) => {

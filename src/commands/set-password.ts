@@ -1,11 +1,10 @@
 import { loadAppServices } from '../config/appservice.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { masUserForSetPassword, setMasPassword } from '../mas/set-password.js';
 import { defineCommand, prepareForUser, withUserPositional, type ArgsOf, type GlobalOptions, type MasPrepared, type Prepared } from './context.js';
 import { setPassword, userForSetPassword } from '../synapse/user-operations.js';
 import type { ParsedUser } from '../synapse/user-id.js';
-import { masPasswordsForNewPassword, obtainMasPasswordHash, obtainPasswordHash, withPasswordOptions } from './password-options.js';
+import { masPasswordsForNewPassword, obtainMasPasswordHash, obtainPasswordHash, passwordSourceGiven, withPasswordOptions } from './password-options.js';
 import { inSynapse, reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
 
@@ -35,11 +34,16 @@ export function setPasswordCommand(io: Io, out: Output) {
       if (prepared.mas !== undefined) return setPasswordInMas(args, io, out, prepared, prepared.mas);
       const { config, user, read, write } = prepared;
       const { userId } = user;
+      // A password nobody has to type is hashed while the database is looked at: bcrypt takes most
+      // of this command's time (a quarter second at cost 12), on a thread of its own. Its errors
+      // are reported after the look at the user, as for a typed one.
+      const hashing = passwordSourceGiven(args) ? obtainPasswordHash(args, io, out, config) : undefined;
+      hashing?.catch(() => {});
       const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
       const opts = { ...args, appServices };
       // Refuse an unknown or deactivated user before anyone types a password for it.
       await read((ctx) => userForSetPassword(ctx, userId, args.reactivate));
-      const { hash, generated } = await obtainPasswordHash(args, io, out, config);
+      const { hash, generated } = await (hashing ?? obtainPasswordHash(args, io, out, config));
       const res = await write((ctx) => setPassword(ctx, userId, hash, opts));
       const cachedState = [res.reactivated && 'account state', args.logout && 'access tokens and pushers'].filter(Boolean);
       const showPassword = generated !== undefined && !args.dryRun;
@@ -71,6 +75,7 @@ async function setPasswordInMas(
   mas: MasPrepared,
 ): Promise<void> {
   const { user } = prepared;
+  const { masUserForSetPassword, setMasPassword } = await import('../mas/set-password.js');
   const passwords = masPasswordsForNewPassword(mas.config);
   const opts = { logout: args.logout, reactivate: args.reactivate, inSynapse: inSynapse(prepared, user.userId) };
   // Refuse an unknown or deactivated user before anyone types a password for it.
