@@ -11,6 +11,7 @@ import { TOKEN_ID_GAP } from '../src/synapse/tokens.js';
 import { DIALECTS, freshDatabase, writeHomeserverYaml } from './helpers/databases.js';
 import { startFakeSynapse } from './helpers/fake-synapse.js';
 import { FIXED_NOW, cli, type CliRun } from './helpers/run-cli.js';
+import { mustNotChange } from './helpers/must-not-change.js';
 import { seedPusher, seedRacingRegistration, seedToken, seedUser, snapshot } from './helpers/seed.js';
 
 const HS = 'example.test';
@@ -43,10 +44,6 @@ interface Case {
   check?: (env: Env, run: CliRun) => Promise<void>;
 }
 
-/** Every failing case and every dry run leaves the database as it was. */
-function mustNotChange(c: Case): boolean {
-  return c.code !== 0 || c.args.some((a) => /^--dry-run(=|$)/.test(a)) || c.unchanged === true;
-}
 
 async function userRow(db: Knex, name: string) {
   return db('users').first('*').where({ name });

@@ -2,16 +2,13 @@
 // holding Synapse's slice and MAS's slice, with a homeserver.yaml that enables
 // matrix_authentication_service and MAS's config.yaml beside it.
 import { describe, expect, it } from 'vitest';
+import { mustNotChange } from './helpers/must-not-change.js';
 import { masWorld, seedCompatSession, seedMasUser, seedUser, seedWorker, type MasWorld } from './helpers/mas-world.js';
 import { adminCases } from './mas-cases/admin.js';
 import { applyCases } from './mas-cases/apply.js';
 import { credentialCases } from './mas-cases/credentials.js';
 import type { MasCase } from './mas-cases/types.js';
 
-/** Every failing case and every dry run leaves both databases as they were. */
-export function mustNotChange(c: MasCase): boolean {
-  return c.code !== 0 || c.args.some((a) => /^--dry-run(=|$)/.test(a)) || c.unchanged === true;
-}
 
 /** Alice on both sides, as MAS's provisioning leaves her, with a device and a live worker. */
 async function seedAlice(world: MasWorld): Promise<void> {
