@@ -3,7 +3,7 @@
 // touched libuv's thread pool, and so that it can hand V8 a code cache for the bundle
 // (dist/main.cjs): Node 20 has no compile cache of its own (module.enableCompileCache came in 22),
 // and compiling the bundle anew cost more than everything the command then did.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,9 @@ async function runBundle(args: string[]): Promise<void> {
   // ASCII, as scripts/build.mjs checks: latin1 reads it as UTF-8 would, several times faster.
   const source = readFileSync(bundle, 'latin1');
   // V8 checks a cache against the source's length only, so the bundle's size and time of writing
-  // name the folder: a rebuilt or reinstalled bundle never meets an older cache.
+  // name the folder: a rebuilt or reinstalled bundle never meets an older cache. A cache is code
+  // V8 runs, so it lives beside the bundle, writable by whoever may change the bundle itself, and
+  // never in a shared temporary folder.
   const { size, mtimeMs } = statSync(bundle);
   const dir = join(__dirname, 'cache', `${process.version}-${process.arch}-${size}-${Math.trunc(mtimeMs)}`);
   const file = join(dir, cacheName(args));
@@ -78,11 +80,16 @@ function readIfPresent(file: string): Buffer | undefined {
 /** Written whole or not at all (another run may read it at any moment); a read-only install keeps none. */
 function writeCache(dir: string, file: string, data: () => Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
+  // The command has done its work and set its exit code: nothing here may fail it.
   try {
     mkdirSync(dir, { recursive: true });
     writeFileSync(tmp, data(), { flag: 'wx' });
     renameSync(tmp, file);
   } catch {
-    // The command has done its work; a cache is only an optimisation.
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // No folder to write in: nothing was left behind.
+    }
   }
 }
