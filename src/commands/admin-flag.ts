@@ -5,6 +5,7 @@ import type { Output } from '../output.js';
 import { defineCommand, prepareForUser, withUserPositional, type GlobalOptions, type UserArgs } from './context.js';
 import { demote, promote } from '../synapse/user-operations.js';
 import { reportOperation } from './report.js';
+import { heading } from './catalog.js';
 
 function withLogout<T>(y: Argv<T>) {
   return y.option('logout', {
@@ -37,16 +38,14 @@ async function handle(admin: boolean, args: UserArgs & { logout?: boolean }, io:
 
 export const promoteCommand = (io: Io, out: Output) =>
   defineCommand({
-    command: 'promote <user>',
-    describe: 'Make an existing user a server admin (already admin: nothing to do)',
+    ...heading('promote'),
     builder: (y: Argv<GlobalOptions>) => withUserPositional(y),
     handler: (args) => handle(true, args, io, out),
   });
 
 export const demoteCommand = (io: Io, out: Output) =>
   defineCommand({
-    command: 'demote <user>',
-    describe: 'Take server admin away from a user (not an admin: nothing to do)',
+    ...heading('demote'),
     builder: (y: Argv<GlobalOptions>) => withLogout(withUserPositional(y)),
     handler: (args) => handle(false, args, io, out),
   });

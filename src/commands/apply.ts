@@ -14,6 +14,7 @@ import { passwordLoginWorks } from '../synapse/login.js';
 import { hashConcurrency } from '../threadpool.js';
 import { STDIN_ARG } from './cli-options.js';
 import { defineCommand, prepare, warnIfRunning } from './context.js';
+import { heading } from './catalog.js';
 
 /** `-` on the command line, as cli.ts hands it over (yargs would drop it); NUL is in no path. */
 
@@ -61,8 +62,7 @@ function masNotes(res: ApplyResult): string[] {
 
 export function applyCommand(io: Io, out: Output) {
   return defineCommand({
-    command: 'apply <file>',
-    describe: 'Make the users of a YAML or JSON file so (- reads stdin): create, update, demote, in one transaction',
+    ...heading('apply'),
     builder: (y) =>
       y
         .positional('file', { type: 'string', demandOption: true, describe: 'the file declaring the users (YAML or JSON), or - for stdin' })

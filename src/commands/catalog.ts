@@ -10,7 +10,7 @@ type Make = (io: Io, out: Output) => CommandModule;
 export interface CatalogEntry {
   /** The command word. */
   name: string;
-  /** As the module declares it (test/cli-startup.test.ts checks that the two agree). */
+  /** What yargs takes as the command's `command`; the module takes it from here (heading). */
   command: string;
   describe: string;
   load(): Promise<Make>;
@@ -74,6 +74,13 @@ export const CATALOG: readonly CatalogEntry[] = [
     load: async () => (await import('./apply.js')).applyCommand,
   },
 ];
+
+/** A command's `command` and `describe`, for its module: said once, here, where --help reads them too. */
+export function heading(name: string): Pick<CatalogEntry, 'command' | 'describe'> {
+  const entry = CATALOG.find((e) => e.name === name);
+  if (entry === undefined) throw new Error(`no command ${name} in the catalog`);
+  return { command: entry.command, describe: entry.describe };
+}
 
 /**
  * The commands as yargs takes them: the real module for every command word on the command line

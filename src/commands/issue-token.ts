@@ -11,6 +11,7 @@ import { inSynapse } from './mas-report.js';
 import { defineCommand, prepareForUser, withUserPositional, type ArgsOf, type GlobalOptions, type MasPrepared, type Prepared } from './context.js';
 import { checkDeviceId } from '../synapse/limits.js';
 import { issueToken, parseDuration } from '../synapse/tokens.js';
+import { heading } from './catalog.js';
 
 function issueTokenOptions(y: Argv<GlobalOptions>) {
   return withUserPositional(y)
@@ -26,8 +27,7 @@ type IssueTokenArgs = ArgsOf<typeof issueTokenOptions>;
 
 export function issueTokenCommand(io: Io, out: Output) {
   return defineCommand({
-    command: 'issue-token <user>',
-    describe: 'Write an access token for the user into the database and print it (works when password login is off)',
+    ...heading('issue-token'),
     builder: issueTokenOptions,
     handler: async (args) => {
       const expiresInMs = parseDuration(args.expiresIn);

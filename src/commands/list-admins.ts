@@ -3,6 +3,7 @@ import type { Output } from '../output.js';
 import { defineCommand, prepare } from './context.js';
 import { listAdmins, type AdminEntry } from '../synapse/user-operations.js';
 import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
+import { heading } from './catalog.js';
 
 function marks(a: AdminEntry): string {
   const m = [
@@ -17,8 +18,7 @@ function marks(a: AdminEntry): string {
 
 export function listAdminsCommand(io: Io, out: Output) {
   return defineCommand({
-    command: 'list-admins',
-    describe: 'List every server admin, marking deactivated, locked and suspended ones',
+    ...heading('list-admins'),
     builder: (y) => y,
     handler: async (args) => {
       const { read, mas } = await prepare(args, io, out, { changes: false, masAware: true });

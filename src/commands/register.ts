@@ -31,6 +31,7 @@ import {
 } from './password-options.js';
 import { reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
+import { heading } from './catalog.js';
 
 function registerOptions(y: Argv<GlobalOptions>) {
   return withPasswordOptions(withUserPositional(y))
@@ -79,8 +80,7 @@ async function refuseReservedName(config: SynapseConfig, userId: string, localpa
 
 export function registerCommand(io: Io, out: Output) {
   return defineCommand({
-    command: 'register <user>',
-    describe: "Create a user exactly as Synapse's own registration would (with MAS: as MAS's would)",
+    ...heading('register'),
     builder: registerOptions,
     handler: async (args) => {
       if (args.displayname !== undefined) checkDisplayname(args.displayname);

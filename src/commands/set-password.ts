@@ -7,6 +7,7 @@ import type { ParsedUser } from '../synapse/user-id.js';
 import { masPasswordsForNewPassword, obtainMasPasswordHash, obtainPasswordHash, passwordSourceGiven, withPasswordOptions } from './password-options.js';
 import { inSynapse, reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
+import { heading } from './catalog.js';
 
 function setPasswordOptions(y: import('yargs').Argv<GlobalOptions>) {
   return withPasswordOptions(withUserPositional(y))
@@ -26,8 +27,7 @@ type SetPasswordArgs = ArgsOf<typeof setPasswordOptions>;
 
 export function setPasswordCommand(io: Io, out: Output) {
   return defineCommand({
-    command: 'set-password <user>',
-    describe: "Replace a user's password (with --reactivate, also bring back a deactivated user)",
+    ...heading('set-password'),
     builder: setPasswordOptions,
     handler: async (args) => {
       const prepared = await prepareForUser(args, io, out, { changes: true, masAware: true });

@@ -3,11 +3,11 @@ import type { Output } from '../output.js';
 import { defineCommand, prepareForUser, withUserPositional } from './context.js';
 import { unlock } from '../synapse/user-operations.js';
 import { reportOperation } from './report.js';
+import { heading } from './catalog.js';
 
 export function unlockCommand(io: Io, out: Output) {
   return defineCommand({
-    command: 'unlock <user>',
-    describe: 'Clear a locked or suspended account (and, with --unshadowban, a shadow ban)',
+    ...heading('unlock'),
     builder: (y) =>
       withUserPositional(y).option('unshadowban', {
         type: 'boolean',
