@@ -11,7 +11,7 @@ import { TOKEN_ID_GAP } from '../src/synapse/tokens.js';
 import { DIALECTS, freshDatabase, writeHomeserverYaml } from './helpers/databases.js';
 import { startFakeSynapse } from './helpers/fake-synapse.js';
 import { FIXED_NOW, cli, type CliRun } from './helpers/run-cli.js';
-import { mustNotChange } from './helpers/must-not-change.js';
+import { playCase, type TableCase } from './helpers/table-case.js';
 import { seedPusher, seedRacingRegistration, seedToken, seedUser, snapshot } from './helpers/seed.js';
 
 const HS = 'example.test';
@@ -25,23 +25,13 @@ interface Env {
   run(args: string[], input?: string): Promise<CliRun>;
 }
 
-interface Case {
+/** A row of the table; the checks every row gets are in test/helpers/table-case.ts. */
+interface Case extends TableCase<Env> {
   name: string;
   seed?: (db: Knex) => Promise<void>;
   extraConfig?: Record<string, unknown>;
-  args: string[];
-  input?: string;
   /** Files written into the case's directory first (apply files, password files); __DIR__ is that directory. */
   files?: Record<string, string>;
-  code: number;
-  /** A fragment of the error message (checked in the --json error and on stderr). */
-  message?: RegExp;
-  /**
-   * A successful run that must leave every row as it was. Failing and --dry-run cases are checked
-   * for that always (mustNotChange), without saying so.
-   */
-  unchanged?: true;
-  check?: (env: Env, run: CliRun) => Promise<void>;
 }
 
 
@@ -1087,19 +1077,7 @@ describe.each(DIALECTS)('commands on %s', (dialect) => {
     await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4, ...extra } });
     await c.seed?.(env.db);
     for (const [file, text] of Object.entries(c.files ?? {})) writeFileSync(join(env.dir, file), text.replaceAll('__DIR__', env.dir));
-    const before = mustNotChange(c) ? await snapshot(env.db) : undefined;
-    const run = await env.run(c.args, c.input);
-    expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: c.code });
-    if (c.code !== 0) {
-      const { error } = run.json();
-      expect(error.code).toBe(c.code);
-      if (c.message) {
-        expect(error.message).toMatch(c.message);
-        expect(run.stderr).toMatch(c.message);
-      }
-    }
-    if (before !== undefined) expect(await snapshot(env.db)).toEqual(before);
-    await c.check?.(env, run);
+    await playCase(c, env, () => snapshot(env.db), env.run);
   });
 
   it('says a running Synapse must restart to see a promote', async () => {

@@ -1,14 +1,13 @@
 // The MAS command table: every case exported by test/mas-cases/*.ts runs on a real PostgreSQL
 // holding Synapse's slice and MAS's slice, with a homeserver.yaml that enables
 // matrix_authentication_service and MAS's config.yaml beside it.
-import { describe, expect, it } from 'vitest';
-import { mustNotChange } from './helpers/must-not-change.js';
+import { describe, it } from 'vitest';
+import { playCase } from './helpers/table-case.js';
 import { masWorld, seedCompatSession, seedMasUser, seedUser, seedWorker, type MasWorld } from './helpers/mas-world.js';
 import { adminCases } from './mas-cases/admin.js';
 import { applyCases } from './mas-cases/apply.js';
 import { credentialCases } from './mas-cases/credentials.js';
 import type { MasCase } from './mas-cases/types.js';
-
 
 /** Alice on both sides, as MAS's provisioning leaves her, with a device and a live worker. */
 async function seedAlice(world: MasWorld): Promise<void> {
@@ -50,19 +49,7 @@ for (const [table, cases] of tables) {
       const world = await masWorld(c.world);
       try {
         await c.seed?.(world);
-        const before = mustNotChange(c) ? await world.snapshot() : undefined;
-        const run = await world.run(['--json', ...c.args], c.input);
-        expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: c.code });
-        if (c.code !== 0) {
-          const { error } = run.json();
-          expect(error.code).toBe(c.code);
-          if (c.message) {
-            expect(error.message).toMatch(c.message);
-            expect(run.stderr).toMatch(c.message);
-          }
-        }
-        if (before !== undefined) expect(await world.snapshot()).toEqual(before);
-        await c.check?.(world, run);
+        await playCase(c, world, () => world.snapshot(), (args, input) => world.run(['--json', ...args], input));
       } finally {
         await world.cleanup();
       }

@@ -1,24 +1,13 @@
 // One row of the MAS command table (test/mas-commands.test.ts), run on a real PostgreSQL holding
 // Synapse's slice and MAS's slice.
-import type { CliRun } from '../helpers/run-cli.js';
+import type { TableCase } from '../helpers/table-case.js';
 import type { MasWorld, MasWorldOptions } from '../helpers/mas-world.js';
 
-export interface MasCase {
+/** A row of the table; the checks every row gets are in test/helpers/table-case.ts. */
+export interface MasCase extends TableCase<MasWorld> {
   name: string;
   /** How the world is built: MAS variant, passwords, admin_users, extra config keys. */
   world?: MasWorldOptions;
   /** Rows in either database (world.synapse, world.mas) before the run. */
   seed?: (world: MasWorld) => Promise<void>;
-  /** The CLI arguments after `-c <homeserver.yaml> --mas-config <config.yaml> --json`. */
-  args: string[];
-  input?: string;
-  code: number;
-  /** A fragment of the error message (checked in the --json error and on stderr). */
-  message?: RegExp;
-  /**
-   * A successful run that must leave both databases as they were. Failing and --dry-run cases are
-   * checked for that always, without saying so.
-   */
-  unchanged?: true;
-  check?: (world: MasWorld, run: CliRun) => Promise<void>;
 }
