@@ -31,6 +31,13 @@ export function processIo(): Io {
   };
 }
 
+/** Everything a stream gives until it ends (stdin for --password-stdin and `apply -`). */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
 export function isInteractive(io: Io): boolean {
   return io.stdin.isTTY === true;
 }

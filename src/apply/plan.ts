@@ -115,8 +115,9 @@ export function makePlan(
   }
   const listed = new Set(users.flatMap((u) => (u.account ? [u.account.userId] : [])));
   const demotions = state.exclusiveAdmins ? current.admins.filter((a) => !listed.has(a.userId)) : [];
+  // Under `exclusive`, every admin the file does not list is demoted.
   const usableAfter =
-    current.admins.filter((a) => a.usable && !listed.has(a.userId) && !demotions.includes(a)).length +
+    (state.exclusiveAdmins ? 0 : current.admins.filter((a) => a.usable && !listed.has(a.userId)).length) +
     users.filter((u) => u.admin && (u.account === undefined || u.account.usable)).length;
   const takesAdminAway = demotions.length > 0 || users.some((u) => u.account?.admin && !u.admin);
   if (usableAfter === 0 && !takesAdminAway && state.users.length > 0) {

@@ -4,7 +4,7 @@ import { applyFile, type ApplyResult } from '../apply/apply.js';
 import { progressBar } from '../apply/progress.js';
 import { loadAppServices } from '../config/appservice.js';
 import { UsageError } from '../errors.js';
-import type { Io } from '../io.js';
+import { readAll, type Io } from '../io.js';
 import type { Output } from '../output.js';
 import { masApplyBackend } from '../mas/apply-backend.js';
 import { MAS_CACHE_NOTE } from '../mas/admin-operations.js';
@@ -16,14 +16,10 @@ import { STDIN_ARG } from './cli-options.js';
 import { defineCommand, prepare, warnIfRunning } from './context.js';
 import { heading } from './catalog.js';
 
-/** `-` on the command line, as cli.ts hands it over (yargs would drop it); NUL is in no path. */
-
 async function readInput(file: string, name: string, io: Io): Promise<string> {
   try {
     if (file !== STDIN_ARG) return await readFile(resolve(io.cwd, file), 'utf8');
-    const chunks: Buffer[] = [];
-    for await (const chunk of io.stdin) chunks.push(Buffer.from(chunk));
-    return Buffer.concat(chunks).toString('utf8');
+    return (await readAll(io.stdin)).toString('utf8');
   } catch (err) {
     throw new UsageError(`Cannot read ${name} (${(err as NodeJS.ErrnoException).code ?? String(err)}). Check the path, or give - to read the file from stdin.`);
   }

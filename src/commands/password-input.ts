@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
+import { readAll } from '../io.js';
 
 export type PasswordSource =
   | { kind: 'prompt' }
@@ -154,12 +155,6 @@ export async function passwordFromFile(path: string, givenWith: string): Promise
   const password = stripLikePython(decodeUtf8(await readPasswordFile(path, givenWith), `The password file ${path}`));
   assertUsable(password, `the file ${path}`);
   return password;
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
 }
 
 // A leading byte-order mark is an editor's artefact, not part of anyone's password: the default

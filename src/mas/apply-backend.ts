@@ -11,6 +11,7 @@ import { masPasswordsForNewPassword } from '../commands/password-options.js';
 import type { MasPrepared } from '../commands/context.js';
 import { readAccounts } from '../synapse/apply-store.js';
 import { reservedUserIds, type SynapseSessions } from '../synapse/apply-backend.js';
+import { localpartOf } from '../synapse/user-store.js';
 import { serializeToolWriters } from '../database/dialect.js';
 import { countAdminSessions, describeSessions, totalOf } from './admin-sessions.js';
 import { readMasAccounts, writeMasApply } from './apply-store.js';
@@ -95,8 +96,6 @@ export function masApplyBackend(
   synapse: Pick<SynapseSessions, 'read'>,
   opts: { ignorePolicy: boolean; randomBytes: (n: number) => Buffer },
 ): ApplyBackend {
-  const suffix = `:${config.serverName}`;
-  const localpartOf = (userId: string) => userId.slice(1, -suffix.length);
   const refusal = passwordsRefusal(mas);
   const passwords = refusal === undefined ? mas.config.passwords : undefined;
   // The scheme version of each stored hash apply read: a hash is checked with that version's scheme.

@@ -5,7 +5,8 @@ import type { SynapseConfig } from '../config/types.js';
 import { generatePassword } from '../commands/password-input.js';
 import type { ApplyBackend } from '../apply/backend.js';
 import type { UserContext } from './user-store.js';
-import { readAccounts, takeWriterTurn, writeApply } from './apply-store.js';
+import { serializeToolWriters } from '../database/dialect.js';
+import { readAccounts, writeApply } from './apply-store.js';
 import { checkPassword, checkPolicy, hashPassword } from './password.js';
 import { listedInUserDirectory } from './user-directory.js';
 import { validateNewLocalpart } from './user-id.js';
@@ -71,7 +72,7 @@ export function synapseApplyBackend(
     read: (userIds) => sessions.read((ctx) => readAccounts(ctx, userIds)),
     write: (userIds, recheck, writes) =>
       sessions.write(async (ctx) => {
-        await takeWriterTurn(ctx);
+        await serializeToolWriters(ctx.db);
         recheck(await readAccounts(ctx, userIds));
         const taken = await writeApply(ctx, writes, {
           inDirectory: (userId, userType) => listedInUserDirectory(userId, userType, appServices),

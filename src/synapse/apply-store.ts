@@ -2,7 +2,6 @@
 // set-based queries (never one per user), and the outcome written in slices inside the caller's
 // one transaction.
 import { LOOKUP_BATCH, INSERT_BATCH, slices } from '../database/batches.js';
-import { serializeToolWriters } from '../database/dialect.js';
 import { AccountStateError } from '../errors.js';
 import type { Account, CurrentState } from '../apply/plan.js';
 import type { NewAccountSpec, Writes } from '../apply/outcome.js';
@@ -104,6 +103,3 @@ function withPassword(c: NewAccountSpec): NewAccountSpec & { passwordHash: strin
   if (c.passwordHash === null) throw new Error(`no password hash for the new user ${c.userId}`);
   return c as NewAccountSpec & { passwordHash: string };
 }
-
-/** Takes the tool's writer turn (PostgreSQL; SQLite's BEGIN IMMEDIATE already did). */
-export const takeWriterTurn = (ctx: UserContext) => serializeToolWriters(ctx.db);
