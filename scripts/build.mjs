@@ -77,8 +77,8 @@ const result = await build({
   sourcemap: true,
   external: [...NATIVE, ...OPTIONAL],
   plugins: [onlyOurKnexDialects, asciiFastStringWidth],
-  // Our modules are ES modules that find package.json and help.txt from import.meta.url, which a
-  // CommonJS bundle has not: it is the bundle's own file.
+  // Our modules are ES modules that use import.meta.url (package.json's place, createRequire,
+  // isMain), which a CommonJS bundle has not: there it is the bundle's own file.
   define: { 'import.meta.url': '__sabImportMetaUrl' },
   // import() of Node's modules and the native addons becomes require(): the launcher's vm.Script has
   // no ES module loader behind it, and require() skips building an ES facade of each.
