@@ -44,6 +44,15 @@ describe('parseSynapseYaml reads scalars as PyYAML does', () => {
     expect(() => parseSynapseYaml(yaml, 'hs.yaml')).toThrow(ConfigError);
     expect(() => parseSynapseYaml(yaml, 'hs.yaml')).toThrow(message);
   });
+
+  // Deeper, the yaml package overflowed the stack (exit 1), or at 20,000 levels crashed out of memory.
+  it.each([
+    ['101 flow levels', `a: ${'['.repeat(101)}${']'.repeat(101)}\n`, /line 1, column 103: lists or mappings nested more than 100 levels deep/],
+    ['20,000 flow levels', `a: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`, /line 1, column 103: lists or mappings nested more than 100 levels deep/],
+    ['150 block levels', `a:\n${Array.from({ length: 150 }, (_, i) => `${' '.repeat(i + 1)}b${i}:`).join('\n')} 1\n`, /line 101, column 101: lists or mappings nested/],
+  ])('refuses %s with the line', (_name, yaml, message) => {
+    expect(() => parseSynapseYaml(yaml, 'hs.yaml')).toThrow(message);
+  });
 });
 
 describe('Python semantics', () => {
@@ -98,7 +107,9 @@ describe('the bytes of a config file, as Synapse reads them', () => {
     ['invalid UTF-8', Buffer.from([...Buffer.from('a: 1\nb: x'), 0xff, ...Buffer.from('y\n')]), /not valid UTF-8: line 2, column 5 \(byte 9 of the file\)\./],
     ['a UTF-8-encoded surrogate', Buffer.from([...Buffer.from('a: x'), 0xed, 0xa0, 0x80, 0x0a]), /not valid UTF-8: line 1, column 5 \(byte 4/],
     ['a truncated sequence at the end', Buffer.from([...Buffer.from('a: \u00e9\n# '), 0xc3]), /not valid UTF-8: line 2, column 3 \(byte 8/],
-    ['UTF-16 with a BOM', Buffer.from('\uFEFFa: 1\n', 'utf16le'), /not valid UTF-8: line 1, column 1 \(byte 0 of the file\) \(it looks like UTF-16\)/],
+    ['UTF-16 with a BOM', Buffer.from('\uFEFFa: 1\n', 'utf16le'), /not valid UTF-8: line 1, column 1 \(byte 0 of the file\): it looks like UTF-16 little-endian, by its byte order mark\. Synapse/],
+    ['UTF-32 with a BOM', Buffer.from([0xff, 0xfe, 0, 0, 0x61, 0, 0, 0]), /not valid UTF-8: line 1, column 1 \(byte 0 of the file\): it looks like UTF-32 little-endian, by its byte order mark/],
+    ['UTF-16 without a BOM', Buffer.from('server_name: example.test\n', 'utf16le'), /not valid UTF-8: line 1, column 1 \(byte 0 of the file\): it looks like UTF-16 or UTF-32 without a byte order mark/],
     ['a NUL byte', Buffer.from('a: 1\nb: x\0y\n'), /line 2, column 5, in b: a NUL or control character/],
     ['\\x01 in a comment', Buffer.from('# x\x01\na: 1\n'), /line 1, column 4: a NUL or control character/],
     ['\\x0b in double quotes', Buffer.from('a: "x\x0b"\n'), /line 1, column 6, in a: a NUL/],

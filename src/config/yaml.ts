@@ -1,9 +1,9 @@
 // Reading YAML the way Synapse does (PyYAML's safe_load), and judging values as Python would.
 import { readFile } from 'node:fs/promises';
-import { parseDocument, visit, type Tags } from 'yaml';
+import { type Tags } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { keyPathAt, layoutOf, refusedTab } from './yaml-layout.js';
-import { decodeUtf8, linePosition, nonPrintableIndex } from './yaml-reader.js';
+import { decodeYamlBytes, linePosition, parseYaml, yamlProblemMessage } from './yaml-reader.js';
 
 /** Top-level keys after Synapse's shallow merge, each with the file that set it last. */
 export type MergedConfig = ReadonlyMap<string, { value: unknown; file: string }>;
@@ -29,25 +29,6 @@ function pyyamlTags(tags: Tags): Tags {
   });
 }
 
-// The yaml package's messages quote the file (an alias's name, a tag, a value's first character),
-// and the text at fault is often a password: messages are ours, chosen by error code.
-const PROBLEMS: Record<string, string> = {
-  TAB: 'a tab, which YAML allows only inside quotes, comments and block scalars: use spaces',
-  CONTROL: 'a NUL or control character, which YAML allows nowhere, not even in quotes or comments',
-  UNRESOLVED_ALIAS: 'an alias (*name) with no anchor (&name) before it: a value that starts with * must be quoted',
-  TAG_RESOLVE_FAILED: 'a tag (!name) that Synapse cannot read: a value that starts with ! must be quoted',
-  BAD_SCALAR_START: 'a value that starts with a character YAML reserves (such as @, ` or %): quote it',
-  UNEXPECTED_TOKEN: 'unexpected text: a value that starts with |, > or another YAML indicator must be quoted',
-  MISSING_CHAR: 'something is missing: a closing quote or bracket, or the ": " after a key',
-  BAD_INDENT: 'wrong indentation',
-  TAB_AS_INDENT: 'a tab in the indentation: use spaces',
-  BLOCK_AS_IMPLICIT_KEY: 'a ": " inside a value: quote the value',
-  MULTILINE_IMPLICIT_KEY: 'a key that runs over more than one line',
-  MULTIPLE_DOCS: 'a second YAML document starts here (Synapse reads only one)',
-  BAD_DQ_ESCAPE: 'an unknown \\ escape inside double quotes: use single quotes for text with backslashes',
-};
-const OTHER_PROBLEM = 'invalid YAML: a value with special characters (such as : # * ! & | > [ ] { }) must be quoted';
-
 // PyYAML shares an anchored value among its aliases and so does the yaml package, but the package
 // counts how much aliases would expand to and refuses past this. A real config uses a handful of
 // anchors; a "billion laughs" file reaches any limit within a few levels.
@@ -55,43 +36,28 @@ const MAX_ALIAS_EXPANSION = 10_000;
 
 /** Parses one YAML document as PyYAML's safe_load would; errors name the file, line and key, never a value. */
 export function parseSynapseYaml(text: string, file: string): unknown {
-  const layout = layoutOf(text);
-  const refuse = (index: number, code: string): never => {
-    const { line, col } = linePosition(text, index);
-    const keys = keyPathAt(text, index, layout);
-    throw new ConfigError(
-      `${file} is not valid YAML: line ${line}, column ${col}${keys.length > 0 ? `, in ${keys.join('.')}` : ''}: ` +
-        `${PROBLEMS[code] ?? OTHER_PROBLEM}. Fix the file there.`,
-    );
-  };
-  // PyYAML's Reader checks every character before its scanner looks at any.
-  const control = nonPrintableIndex(text);
-  if (control !== undefined) refuse(control, 'CONTROL');
-
-  const doc = parseDocument(text, {
+  const { doc, problems } = parseYaml(text, {
     version: '1.1',
     customTags: pyyamlTags,
     uniqueKeys: false, // PyYAML lets a repeated key win
-    prettyErrors: false,
   });
-  const tab = refusedTab(text, layout);
-  // A tab first: at the same place the yaml package's own complaint is vaguer.
-  const problems: Array<{ index: number; code: string }> = [
-    ...(tab === undefined ? [] : [{ index: tab, code: 'TAB' }]),
-    ...doc.errors.map((e) => ({ index: e.pos[0], code: e.code })),
-    // PyYAML's safe_load refuses tags it has no constructor for; the yaml package only warns.
-    ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED').map((w) => ({ index: w.pos[0], code: w.code })),
-  ];
-  visit(doc, {
-    Alias(_, alias) {
-      if (alias.resolve(doc) === undefined) problems.push({ index: alias.range?.[0] ?? 0, code: 'UNRESOLVED_ALIAS' });
-    },
-  });
-  // The first problem in the file, as PyYAML, which stops at the first, reports it.
-  const first = problems.sort((a, b) => a.index - b.index)[0];
+  // The layout is read recursively: not from a file refused for its nesting.
+  const layout = problems[0]?.code === 'TOO_DEEP' ? undefined : layoutOf(text);
+  const refuse = (index: number, code: string): never => {
+    const { line, col } = linePosition(text, index);
+    const keys = layout === undefined ? [] : keyPathAt(text, index, layout);
+    throw new ConfigError(
+      `${file} is not valid YAML: line ${line}, column ${col}${keys.length > 0 ? `, in ${keys.join('.')}` : ''}: ` +
+        `${yamlProblemMessage(code, 'Synapse')}. Fix the file there.`,
+    );
+  };
+  const tab = layout === undefined ? undefined : refusedTab(text, layout);
+  // A tab first: at the same place the yaml package's own complaint is vaguer. Then the first
+  // problem in the file, as PyYAML, which stops at the first, reports it.
+  const first = [...(tab === undefined ? [] : [{ index: tab, code: 'TAB' }]), ...problems].sort((a, b) => a.index - b.index)[0];
   if (first) refuse(first.index, first.code);
   try {
-    return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
+    return doc!.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
   } catch (err) {
     if (!(err instanceof ReferenceError)) throw err;
     throw new ConfigError(
@@ -109,14 +75,9 @@ export async function readSynapseYaml(file: string, hint: string): Promise<unkno
   } catch (err) {
     throw new ConfigError(unreadableMessage(file, (err as NodeJS.ErrnoException).code, hint));
   }
-  const decoded = decodeUtf8(bytes);
-  if ('badByte' in decoded) {
-    const { line, col } = linePosition(decoded.text, decoded.text.length);
-    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
-    throw new ConfigError(
-      `${file} is not valid UTF-8: line ${line}, column ${col} (byte ${decoded.badByte} of the file)` +
-        `${utf16 ? ' (it looks like UTF-16)' : ''}. Synapse reads its config as UTF-8 and cannot start with this file: save it as UTF-8.`,
-    );
+  const decoded = decodeYamlBytes(bytes);
+  if ('problem' in decoded) {
+    throw new ConfigError(`${file} is ${decoded.problem.message}. Synapse reads its config as UTF-8 and cannot start with this file: save it as UTF-8.`);
   }
   // Python's text mode reads \r\n and a lone \r as \n before PyYAML sees the text.
   return parseSynapseYaml(decoded.text.replace(/\r\n?/g, '\n'), file);
