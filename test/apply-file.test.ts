@@ -1,6 +1,6 @@
 // Reading apply files: every problem with its line, and what each key means.
 import { describe, expect, it } from 'vitest';
-import { readApplyFile, type FileRules } from '../src/apply/file.js';
+import { ApplyFileError, readApplyFile, type FileRules } from '../src/apply/file.js';
 import { synapseHashProblem } from '../src/synapse/apply-backend.js';
 import { makePlan, type Account, type CurrentState, type PlanRules } from '../src/apply/plan.js';
 
@@ -55,9 +55,9 @@ update_password: always
   it('says which line is broken YAML, without quoting the file', () => {
     expect(problemsOf(`users:\n  - user: a\n    password_hash: "${HASH}\n`)).toEqual([
       // Where the parser notices: the unclosed quote runs to the end of the file.
-      '4: not valid YAML or JSON: Missing closing "quote',
+      '4: not valid YAML or JSON: something is missing: a closing quote or bracket, or the ": " after a key',
     ]);
-    expect(problemsOf('users:\n  - user: a\n    user: b\n')[0]).toMatch(/^3: not valid YAML or JSON: Map keys must be unique/);
+    expect(problemsOf('users:\n  - user: a\n    user: b\n')[0]).toBe('3: not valid YAML or JSON: a key given twice in the same mapping: keep one');
     expect(problemsOf(`users:\n  - user: a\n    password_hash: "${HASH}\n`).join()).not.toContain('$2b$');
   });
 
@@ -76,7 +76,7 @@ extra: 1
 `),
     ).toEqual([
       '3: admin must be true or false (unquoted), not the string "yes"',
-      '4: random_password must be true or false (unquoted), not the string "true"',
+      '4: random_password must be true or false (unquoted), not a string (the value is not shown: it may be a password)',
       '5: displayname must be a string, not 42',
       '6: user must be a string (quote it), not 123',
       '7: each entry of users must be a mapping with at least `user:`, not the string "just-a-string"',
@@ -121,6 +121,110 @@ extra: 1
       expect.stringMatching(/^8: password_hash of @c:example\.test is not a bcrypt hash/),
     ]);
     expect(problems.join()).not.toContain('argon2id');
+  });
+
+  it('never shows a value under a password key, whatever its type (issue 16)', () => {
+    const problems = problemsOf(`users:
+  - user: a
+    random_password: "Tr0ub4dor-S3cret"
+  - user: b
+    password_file: 918273645
+  - user: c
+    password_hash: 5647382910
+  - user: d
+    random_password: 31415926
+  - user: e
+    password_file: [Sw0rdf1sh-Secret]
+`);
+    expect(problems).toEqual([
+      '3: random_password must be true or false (unquoted), not a string (the value is not shown: it may be a password)',
+      '5: password_file must be a string, not a number (the value is not shown: it may be a password)',
+      '7: password_hash must be a string, not a number (the value is not shown: it may be a password)',
+      '9: random_password must be true or false (unquoted), not a number (the value is not shown: it may be a password)',
+      '11: password_file must be a string, not a list',
+    ]);
+    for (const secret of ['Tr0ub4dor', '918273645', '5647382910', '31415926', 'Sw0rdf1sh']) expect(problems.join('\n')).not.toContain(secret);
+  });
+
+  it('reads bytes as UTF-8 only, naming the line and column of the first that is not (issue 16)', () => {
+    const bytesProblems = (bytes: Buffer) => readApplyFile(bytes, RULES).problems;
+    const latin1 = bytesProblems(Buffer.from('users:\n  - user: jm\n    random_password: true\n    displayname: J\u00fcrgen M\u00fcller\n', 'latin1'));
+    expect(latin1).toEqual([
+      {
+        line: 4,
+        column: 19,
+        message:
+          'not valid UTF-8 (byte 64 of the file): apply reads files as UTF-8 and never guesses another encoding. Save the file as UTF-8 (from Latin-1: iconv -f latin1 -t utf-8)',
+      },
+    ]);
+    const utf16 = bytesProblems(Buffer.from('\uFEFFusers: []\n', 'utf16le'));
+    expect(utf16[0]!.message).toMatch(/^not valid UTF-8 \(byte 0 of the file; it looks like UTF-16 little-endian, by its byte order mark\)/);
+    expect(bytesProblems(Buffer.from('users: []\n', 'utf16le'))[0]!.message).toMatch(/it looks like UTF-16 or UTF-32 without a byte order mark/);
+    const utf8 = readApplyFile(Buffer.from('\uFEFFusers:\n  - {user: jm, random_password: true, displayname: J\u00fcrgen M\u00fcller}\n'), RULES);
+    expect(utf8.problems).toEqual([]);
+    expect(utf8.state.users[0]!.displayname).toBe('J\u00fcrgen M\u00fcller');
+  });
+
+  it('holds YAML to the config files’ rules: no unknown tags, one document, nesting within reason (issue 16)', () => {
+    expect(problemsOf('users:\n  - user: !secret newx\n    random_password: true\n')).toEqual([
+      '2: not valid YAML or JSON: a tag (!name) that apply cannot read: a value that starts with ! must be quoted',
+    ]);
+    expect(readApplyFile('users:\n  - user: !secret newx\n', RULES).state.users).toEqual([]);
+    expect(problemsOf('users: []\n---\nusers: [{user: x}]\n')).toEqual([
+      '2: not valid YAML or JSON: a second YAML document starts here (apply reads only one): remove the "---" or "..." line, or what follows it',
+    ]);
+    for (const depth of [101, 20_000]) {
+      expect(problemsOf(`users: ${'['.repeat(depth)}${']'.repeat(depth)}\n`)).toEqual([
+        '1: not valid YAML or JSON: lists or mappings nested more than 100 levels deep, which apply does not read: no such file needs that many',
+      ]);
+    }
+    expect(readApplyFile('users: [1]\n---\n', RULES).problems[0]).toMatchObject({ line: 2, column: 1 });
+  });
+
+  it('follows aliases to their anchors, and names an alias without one (issue 16)', () => {
+    const { state, problems } = readApplyFile('users:\n  - {user: &who alice, admin: &yes true, random_password: true}\n  - {user: bob, admin: *yes}\n  - *who\n', RULES);
+    expect(problems.map((p) => `${p.line}: ${p.message}`)).toEqual(['4: each entry of users must be a mapping with at least `user:`, not the string "alice"']);
+    expect(state.users.map((u) => [u.userId, u.admin])).toEqual([['@alice:example.test', true], ['@bob:example.test', true]]);
+    expect(problemsOf('users:\n  - user: *nobody\n')).toEqual([
+      '2: not valid YAML or JSON: an alias (*name) with no anchor (&name) before it: a value that starts with * must be quoted',
+    ]);
+  });
+
+  it('shortens long values, with their length (issue 16)', () => {
+    const problems = problemsOf(`users:\n  - user: "${'x'.repeat(10_000_000)}"\n  - user: y\n    user_type: "${'t'.repeat(500)}"\n`);
+    expect(problems).toEqual([
+      `2: user is the string "${'x'.repeat(40)}…" (10000000 characters): a user ID has at most 255 characters`,
+      expect.stringMatching(/^4: user_type "t{40}…" \(500 characters\) is not a user type of this server/),
+    ]);
+  });
+
+  it('lists the first 50 problems and says how many more (issue 16)', () => {
+    const text = `users:\n${Array.from({ length: 1000 }, (_, i) => `  - {user: u${i}, admin: maybe}`).join('\n')}\n`;
+    const { problems } = readApplyFile(text, RULES);
+    expect(problems.length).toBe(1000);
+    const err = new ApplyFileError('big.yaml', problems);
+    const lines = err.message.split('\n');
+    expect(lines[0]).toBe('big.yaml has 1000 problems; nothing was changed. Fix them and run apply again:');
+    expect(lines.length).toBe(1 + 50 + 1);
+    expect(lines[1]).toBe('  big.yaml:2: admin must be true or false (unquoted), not the string "maybe"');
+    expect(lines.at(-1)).toBe('  … and 950 more (only the first 50 are listed)');
+    expect(err.details).toMatchObject({ problem_count: 1000 });
+    expect((err.details as { problems: unknown[] }).problems.length).toBe(50);
+  });
+
+  it('needs YAML read from a pipe to end with `...`, so a cut-off stdin is never applied (issue 16)', () => {
+    const full = 'admins: exclusive\nusers:\n  - {user: alice, admin: true}\n  - {user: bob, admin: true}\n';
+    const piped = (text: string) => readApplyFile(text, RULES, { mustShowEnd: true }).problems.map((p) => `${p.line}: ${p.message}`);
+    // Cut after line 3: valid YAML that no longer lists bob, an admin that exclusive would demote.
+    const cut = full.split('\n').slice(0, 3).join('\n') + '\n';
+    expect(piped(cut)).toEqual([expect.stringMatching(/^3: stdin ended without the YAML document end marker: YAML read from stdin must end with a line `\.\.\.`/)]);
+    expect(piped(full)[0]).toMatch(/^4: stdin ended without the YAML document end marker/);
+    expect(piped(`${full}...\n`)).toEqual([]);
+    expect(piped(`---\n${full}... # end\n\n`)).toEqual([]);
+    expect(piped('{"users": [{"user": "alice", "random_password": true}]}')).toEqual([]);
+    expect(piped('{"users": [{"user": "alice", "random_password": true}]')[0]).toMatch(/not valid YAML or JSON/);
+    // A file named on the command line is read whole: no marker needed.
+    expect(problemsOf(cut)).toEqual([]);
   });
 
   it('needs a users list', () => {

@@ -31,7 +31,7 @@ interface Case extends TableCase<Env> {
   seed?: (db: Knex) => Promise<void>;
   extraConfig?: Record<string, unknown>;
   /** Files written into the case's directory first (apply files, password files); __DIR__ is that directory. */
-  files?: Record<string, string>;
+  files?: Record<string, string | Buffer>;
 }
 
 
@@ -1005,6 +1005,79 @@ const cases: Case[] = [
       expect(Number((await userRow(db, '@alice:example.test')).admin)).toBe(1);
     },
   },
+  // Issue 16: apply files are held to the config files' rules, never echo a secret, cap their output.
+  {
+    name: 'apply refuses a Latin-1 file with the line and column of its first bad byte, and writes nothing',
+    files: { 'users.yaml': Buffer.from('users:\n  - user: jm\n    random_password: true\n    displayname: J\u00fcrgen M\u00fcller\n', 'latin1') },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:4:19: not valid UTF-8 \(byte 64 of the file\): apply reads files as UTF-8[^]*iconv -f latin1 -t utf-8/,
+    check: async (_env, run) => expect(run.json().problems).toEqual([expect.objectContaining({ line: 4, column: 19 })]),
+  },
+  {
+    name: 'apply refuses a UTF-16 file, naming the encoding',
+    files: { 'users.yaml': Buffer.from('\uFEFFusers:\n  - {user: alice, random_password: true}\n', 'utf16le') },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:1:1: not valid UTF-8 \(byte 0 of the file; it looks like UTF-16 little-endian, by its byte order mark\)/,
+  },
+  {
+    name: 'apply never prints a value typed into a password key, in text or --json',
+    files: {
+      'users.yaml': 'users:\n  - {user: a, random_password: "Tr0ub4dor-S3cret"}\n  - {user: b, password_file: 918273645}\n  - {user: c, password_hash: 5647382910}\n',
+    },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:2: random_password must be true or false \(unquoted\), not a string \(the value is not shown: it may be a password\)[^]*users\.yaml:3: password_file must be a string, not a number/,
+    check: async (_env, run) => {
+      for (const secret of ['Tr0ub4dor', '918273645', '5647382910']) expect(run.stdout + run.stderr).not.toContain(secret);
+    },
+  },
+  {
+    name: 'apply refuses an unknown tag instead of creating the user it hides',
+    files: { 'users.yaml': 'users:\n  - user: !secret newx\n    random_password: true\n' },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:2:11: not valid YAML or JSON: a tag \(!name\) that apply cannot read/,
+  },
+  {
+    name: 'apply lists the first 50 problems of a file and says how many more',
+    files: { 'users.yaml': `users:\n${Array.from({ length: 120 }, (_, i) => `  - {user: u${i}, admin: maybe}`).join('\n')}\n` },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml has 120 problems[^]*users\.yaml:51: admin must[^]*… and 70 more \(only the first 50 are listed\)/,
+    check: async (_env, run) => {
+      expect(run.json()).toMatchObject({ problem_count: 120 });
+      expect(run.json().problems.length).toBe(50);
+      expect(run.stderr).not.toMatch(/users\.yaml:52:/);
+    },
+  },
+  {
+    name: 'apply refuses YAML on stdin without the end marker, so a cut-off pipe demotes no one',
+    seed: async (db) => {
+      await seedUser(db, { name: '@alice:example.test', admin: true });
+      await seedUser(db, { name: '@bob:example.test', admin: true });
+    },
+    args: ['apply', '-'],
+    // The file, cut after its third line: bob's entry is gone.
+    input: 'admins: exclusive\nusers:\n  - {user: alice, admin: true}\n',
+    code: 2,
+    message: /stdin:3: stdin ended without the YAML document end marker[^]*Add `\.\.\.` as its last line/,
+  },
+  {
+    name: 'apply reads YAML from stdin that ends with ...',
+    seed: async (db) => {
+      await seedUser(db, { name: '@alice:example.test', admin: true });
+      await seedUser(db, { name: '@bob:example.test', admin: true });
+    },
+    args: ['apply', '-'],
+    input: 'admins: exclusive\nusers:\n  - {user: alice, admin: true}\n...\n',
+    code: 0,
+    check: async ({ db }, run) => {
+      expect(run.json()).toMatchObject({ file: 'stdin', demoted: 1 });
+      expect(await db('users').where({ admin: 1 }).pluck('name')).toEqual(['@alice:example.test']);
+    },
+  },
   {
     name: 'apply of an unreadable file',
     args: ['apply', 'no-such.yaml'],
@@ -1076,7 +1149,7 @@ describe.each(DIALECTS)('commands on %s', (dialect) => {
     const extra = JSON.parse(JSON.stringify(c.extraConfig ?? {}).replaceAll('__DIR__', env.dir));
     await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4, ...extra } });
     await c.seed?.(env.db);
-    for (const [file, text] of Object.entries(c.files ?? {})) writeFileSync(join(env.dir, file), text.replaceAll('__DIR__', env.dir));
+    for (const [file, text] of Object.entries(c.files ?? {})) writeFileSync(join(env.dir, file), typeof text === 'string' ? text.replaceAll('__DIR__', env.dir) : text);
     await playCase(c, env, () => snapshot(env.db), env.run);
   });
 

@@ -12,6 +12,8 @@ import type { Progress } from './progress.js';
 export interface ApplyOptions {
   /** How the file is named in messages. */
   name: string;
+  /** The file came through a pipe: it must show that it ended (see ReadOptions). */
+  piped?: boolean;
   /** Relative password_file paths are taken from here, as the shell would. */
   cwd: string;
   /** Hasher calls at once (one per core). */
@@ -25,8 +27,9 @@ export interface ApplyResult {
   warnings: string[];
 }
 
-export async function applyFile(text: string, backend: ApplyBackend, opts: ApplyOptions): Promise<ApplyResult> {
-  const { state, problems } = readApplyFile(text, backend.rules);
+/** `input`: the file's bytes (held to UTF-8), or text already decoded. */
+export async function applyFile(input: string | Buffer, backend: ApplyBackend, opts: ApplyOptions): Promise<ApplyResult> {
+  const { state, problems } = readApplyFile(input, backend.rules, { mustShowEnd: opts.piped === true });
   const { passwords, problems: unreadable } = await readPasswordFiles(state.users, opts.cwd);
   refuseProblems(opts.name, [...problems, ...unreadable]);
   const userIds = state.users.map((u) => u.userId);

@@ -1,10 +1,11 @@
 // An apply file (YAML or JSON) read into the state it declares, with every problem it has and the
 // line each is on. Nothing here knows a database: the rules that depend on the server come in as
 // FileRules, so that every backend (Synapse's users, MAS's) reads files the same way.
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { decodeYamlBytes, linePosition, parseYaml, yamlProblemMessage } from '../config/yaml-reader.js';
 import { ToolError } from '../errors.js';
 import { checkDisplayname } from '../synapse/limits.js';
-import { parseUserArg } from '../synapse/user-id.js';
+import { MAX_USER_ID_LENGTH, parseUserArg } from '../synapse/user-id.js';
 
 export type PasswordSpec =
   | { kind: 'file'; path: string }
@@ -36,6 +37,8 @@ export interface DesiredState {
 
 export interface Problem {
   line?: number;
+  /** Given where the place within the line matters: a bad byte, a YAML syntax error. */
+  column?: number;
   message: string;
 }
 
@@ -53,41 +56,100 @@ export interface FileRules {
   passwordsRefused?: string;
 }
 
-/** Every problem a file has, each with its line; nothing was written. */
+// A file with a million bad entries would print a million lines: the first ones show what is
+// wrong, and fixing those usually fixes the rest.
+export const MAX_PROBLEMS_SHOWN = 50;
+
+/** Every problem a file has, each with its line (the first MAX_PROBLEMS_SHOWN of them); nothing was written. */
 export class ApplyFileError extends ToolError {
   constructor(
     readonly file: string,
     readonly problems: readonly Problem[],
     kind: 'usage' | 'account_state' = 'usage',
   ) {
+    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN);
+    const more = problems.length - shown.length;
+    const where = (p: Problem) => `${file}${p.line === undefined ? '' : `:${p.line}`}${p.line === undefined || p.column === undefined ? '' : `:${p.column}`}`;
     super(
       `${file} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}; nothing was changed. ` +
         `Fix ${problems.length === 1 ? 'it' : 'them'} and run apply again:\n` +
-        problems.map((p) => `  ${file}${p.line === undefined ? '' : `:${p.line}`}: ${p.message}`).join('\n'),
+        shown.map((p) => `  ${where(p)}: ${p.message}`).join('\n') +
+        (more > 0 ? `\n  … and ${more} more (only the first ${MAX_PROBLEMS_SHOWN} are listed)` : ''),
       kind,
     );
-    this.details = { problems: problems.map((p) => ({ line: p.line ?? null, message: p.message })) };
+    this.details = {
+      problems: shown.map((p) => ({ line: p.line ?? null, ...(p.column === undefined ? {} : { column: p.column }), message: p.message })),
+      problem_count: problems.length,
+    };
   }
 }
 
 const TOP_KEYS = ['users', 'admins', 'update_password'] as const;
 const USER_KEYS = ['user', 'admin', 'password_file', 'password_hash', 'random_password', 'displayname', 'user_type'] as const;
 const PASSWORD_KEYS = ['password_file', 'password_hash', 'random_password'] as const;
+// A value under any of these keys may be a password typed into the wrong place: a message says
+// its type, never the value. update_password takes on_create or always, and says so.
+const SECRET_KEY = /passw|secret|token|hash|pepper|credential|private/i;
+const isSecretKey = (key: string) => key !== 'update_password' && ((PASSWORD_KEYS as readonly string[]).includes(key) || SECRET_KEY.test(key));
 
-/** Reads `text` (YAML, or JSON, which YAML 1.2 reads the same) into the state it declares. */
-export function readApplyFile(text: string, rules: FileRules): { state: DesiredState; problems: Problem[] } {
+export interface ReadOptions {
+  /**
+   * The file came through a pipe, which a failed writer can cut short at a line boundary, leaving
+   * valid YAML that declares less: such input must prove it ended, with YAML's document end
+   * marker `...` or by being one JSON object (whose closing brace proves it).
+   */
+  mustShowEnd?: boolean;
+}
+
+/**
+ * Reads a file (YAML, or JSON, which YAML 1.2 reads the same) into the state it declares. Bytes
+ * are held to the rules config files are (src/config/yaml-reader.ts): UTF-8 only, no unknown
+ * tags, one document, nesting within reason.
+ */
+export function readApplyFile(input: string | Buffer, rules: FileRules, opts: ReadOptions = {}): { state: DesiredState; problems: Problem[] } {
+  const state: DesiredState = { users: [], exclusiveAdmins: false, updatePassword: 'on_create' };
+  let text: string;
+  if (typeof input === 'string') text = input;
+  else {
+    const decoded = decodeYamlBytes(input);
+    if ('problem' in decoded) {
+      const { line, col, byte, guess } = decoded.problem;
+      return {
+        state,
+        problems: [
+          {
+            line,
+            column: col,
+            message:
+              `not valid UTF-8 (byte ${byte} of the file${guess === undefined ? '' : `; it looks like ${guess}`}): apply reads files as UTF-8 ` +
+              'and never guesses another encoding. Save the file as UTF-8 (from Latin-1: iconv -f latin1 -t utf-8)',
+          },
+        ],
+      };
+    }
+    text = decoded.text;
+  }
   const lines = new LineCounter();
-  // No pretty errors: their excerpt of the file could show a password hash.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // The shared reader's messages never quote the file: an excerpt could show a password hash.
+  const { doc, problems: syntax } = parseYaml(text, { lineCounter: lines, uniqueKeys: true });
+  const at = (index: number) => {
+    const { line, col } = doc === undefined ? linePosition(text, index) : lines.linePos(index);
+    return { line, column: col };
+  };
+  const problems: Problem[] = syntax.map((p) => ({ ...at(p.index), message: `not valid YAML or JSON: ${yamlProblemMessage(p.code, 'apply')}` }));
+  if (doc === undefined || problems.length > 0) return { state, problems };
+  if (opts.mustShowEnd && !doc.directives?.docEnd && !(isMap(doc.contents) && doc.contents.flow)) {
+    problems.push({
+      line: linePosition(text, text.trimEnd().length).line,
+      message:
+        'stdin ended without the YAML document end marker: YAML read from stdin must end with a line `...` (JSON needs none), ' +
+        'so that input cut short is never applied as a shorter file. Add `...` as its last line (in a heredoc, just before the terminator)',
+    });
+  }
+  const deref = (node: unknown) => (isAlias(node) ? (node.resolve(doc as Document) as Node | undefined) : (node as Node | undefined));
   const lineOf = (node: { range?: [number, number, number] | null } | null | undefined) =>
     node?.range ? lines.linePos(node.range[0]).line : undefined;
-  const problems: Problem[] = [];
-  const state: DesiredState = { users: [], exclusiveAdmins: false, updatePassword: 'on_create' };
-  for (const err of doc.errors) {
-    problems.push({ line: lines.linePos(err.pos[0]).line, message: `not valid YAML or JSON: ${err.message.split('\n')[0]}` });
-  }
-  if (problems.length > 0) return { state, problems };
-  const top = doc.contents;
+  const top = deref(doc.contents);
   if (!isMap(top)) {
     problems.push({ line: lineOf(top) ?? 1, message: 'the file must be a mapping with a `users:` list (see the README)' });
     return { state, problems };
@@ -96,22 +158,22 @@ export function readApplyFile(text: string, rules: FileRules): { state: DesiredS
     problems.push({ line: lineOf(node), message });
 
   for (const pair of pairs(top)) {
-    const key = keyName(pair);
+    const key = keyName(pair, deref);
     if (!(TOP_KEYS as readonly string[]).includes(key)) {
-      problem(pair.key as Node, `unknown key "${key}": the top level takes ${TOP_KEYS.join(', ')}`);
+      problem(pair.key as Node, `unknown key ${quoted(key)}: the top level takes ${TOP_KEYS.join(', ')}`);
     }
   }
-  const admins = top.get('admins', true) as Node | undefined;
+  const admins = deref(top.get('admins', true));
   if (admins !== undefined) {
     if (isScalar(admins) && admins.value === 'exclusive') state.exclusiveAdmins = true;
     else problem(admins, `admins must be "exclusive" (or be left out), not ${shown(admins)}`);
   }
-  const update = top.get('update_password', true) as Node | undefined;
+  const update = deref(top.get('update_password', true));
   if (update !== undefined) {
     if (isScalar(update) && (update.value === 'on_create' || update.value === 'always')) state.updatePassword = update.value;
     else problem(update, `update_password must be on_create or always, not ${shown(update)}`);
   }
-  const users = top.get('users', true) as Node | undefined;
+  const users = deref(top.get('users', true));
   if (users === undefined) {
     problems.push({ line: 1, message: 'the file has no `users:` list; write `users: []` to declare none' });
     return { state, problems };
@@ -121,8 +183,12 @@ export function readApplyFile(text: string, rules: FileRules): { state: DesiredS
     return { state, problems };
   }
   const seen = new Map<string, DesiredUser>();
-  for (const item of users.items as Node[]) {
-    const user = readUser(item, rules, problem, lineOf);
+  for (const written of users.items as Node[]) {
+    const item = deref(written);
+    // An alias's entry is reported where the alias is written, not at its anchor.
+    const here = (n: Node | null | undefined) => (n === item ? written : n);
+    const user =
+      item === undefined ? undefined : readUser(item, rules, (n, message) => problem(here(n as Node), message), (n) => lineOf(here(n)), deref);
     if (user === undefined) continue;
     const key = user.userId.toLowerCase();
     const first = seen.get(key);
@@ -148,18 +214,19 @@ function readUser(
   rules: FileRules,
   problem: Report,
   lineOf: (node: Node | null | undefined) => number | undefined,
+  deref: (node: unknown) => Node | undefined,
 ): DesiredUser | undefined {
   if (!isMap(item)) {
     problem(item, `each entry of users must be a mapping with at least \`user:\`, not ${shown(item)}`);
     return undefined;
   }
   for (const pair of pairs(item)) {
-    const key = keyName(pair);
+    const key = keyName(pair, deref);
     if (!(USER_KEYS as readonly string[]).includes(key)) {
-      problem(pair.key as Node, `unknown key "${key}" in a user: use ${USER_KEYS.join(', ')}`);
+      problem(pair.key as Node, `unknown key ${quoted(key)} in a user: use ${USER_KEYS.join(', ')}`);
     }
   }
-  const field = (key: string) => item.get(key, true) as Node | undefined;
+  const field = (key: string) => deref(item.get(key, true));
   const userNode = field('user');
   if (userNode === undefined) {
     problem(item, 'this entry has no `user:` (a localpart or a full user ID)');
@@ -167,6 +234,12 @@ function readUser(
   }
   if (!isScalar(userNode) || typeof userNode.value !== 'string') {
     problem(userNode, `user must be a string (quote it), not ${shown(userNode)}`);
+    return undefined;
+  }
+  // Checked before the user ID's own rules, whose messages quote it whole.
+  const length = [...userNode.value].length;
+  if (length > MAX_USER_ID_LENGTH) {
+    problem(userNode, `user is ${shown(userNode)}: a user ID has at most ${MAX_USER_ID_LENGTH} characters`);
     return undefined;
   }
   let parsed;
@@ -226,7 +299,7 @@ function readUser(
     else {
       const type = string(userType, 'user_type', problem);
       if (type !== undefined && !rules.userTypes.includes(type)) {
-        problem(userType, `user_type "${type}" is not a user type of this server: use ${rules.userTypes.join(', ')}, or null for a regular user (user_types.extra_user_types adds more)`);
+        problem(userType, `user_type ${quoted(type)} is not a user type of this server: use ${rules.userTypes.join(', ')}, or null for a regular user (user_types.extra_user_types adds more)`);
       } else if (type !== undefined) user.userType = type;
     }
   }
@@ -237,8 +310,9 @@ function pairs(map: YAMLMap): Pair[] {
   return map.items as Pair[];
 }
 
-function keyName(pair: Pair): string {
-  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+function keyName(pair: Pair, deref: (node: unknown) => Node | undefined): string {
+  const key = deref(pair.key);
+  return isScalar(key) ? String(key.value) : String(key);
 }
 
 function isFalse(node: Node): boolean {
@@ -250,21 +324,38 @@ function isFalse(node: Node): boolean {
 // refused rather than guessed at.
 function boolean(node: Node, key: string, problem: Report): boolean | undefined {
   if (isScalar(node) && typeof node.value === 'boolean') return node.value;
-  problem(node, `${key} must be true or false (unquoted), not ${shown(node)}`);
+  problem(node, `${key} must be true or false (unquoted), not ${shown(node, key)}`);
   return undefined;
 }
 
 function string(node: Node, key: string, problem: Report): string | undefined {
   if (isScalar(node) && typeof node.value === 'string') return node.value;
-  problem(node, `${key} must be a string, not ${shown(node)}`);
+  problem(node, `${key} must be a string, not ${shown(node, key)}`);
   return undefined;
 }
 
-/** A value for a message: scalars as written (never a password: the file holds none), else its kind. */
-function shown(node: Node | null | undefined): string {
+// Enough of a value to recognise it; a 10 MB user ID is not printed whole.
+const SHOWN_CHARS = 40;
+
+/** A string for a message: quoted, and shortened with its length when long. */
+function quoted(value: string): string {
+  const chars = [...value];
+  return chars.length > SHOWN_CHARS ? `${JSON.stringify(`${chars.slice(0, SHOWN_CHARS).join('')}…`)} (${chars.length} characters)` : JSON.stringify(value);
+}
+
+/**
+ * A value for a message: a scalar as written, else its kind. Under a key that may hold a secret
+ * (random_password: "the password", password_file: 123456), only the value's type: the file may
+ * have a password in the wrong place, and output is logged.
+ */
+function shown(node: Node | null | undefined, key?: string): string {
   if (isScalar(node)) {
     const value = node.value;
-    return typeof value === 'string' ? `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}` : String(value);
+    if (key !== undefined && isSecretKey(key)) {
+      const kind = typeof value === 'string' ? 'a string' : typeof value === 'number' || typeof value === 'bigint' ? 'a number' : value === null ? 'null' : `a ${typeof value}`;
+      return `${kind} (the value is not shown: it may be a password)`;
+    }
+    return typeof value === 'string' ? `the string ${quoted(value)}` : String(value);
   }
   if (isSeq(node)) return 'a list';
   if (isMap(node)) return 'a mapping';

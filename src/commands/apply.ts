@@ -16,10 +16,11 @@ import { STDIN_ARG } from './cli-options.js';
 import { defineCommand, prepare, warnIfRunning } from './context.js';
 import { heading } from './catalog.js';
 
-async function readInput(file: string, name: string, io: Io): Promise<string> {
+// Bytes, not text: the reader refuses what is not UTF-8 rather than decode it lossily.
+async function readInput(file: string, name: string, io: Io): Promise<Buffer> {
   try {
-    if (file !== STDIN_ARG) return await readFile(resolve(io.cwd, file), 'utf8');
-    return (await readAll(io.stdin)).toString('utf8');
+    if (file !== STDIN_ARG) return await readFile(resolve(io.cwd, file));
+    return await readAll(io.stdin);
   } catch (err) {
     throw new UsageError(`Cannot read ${name} (${(err as NodeJS.ErrnoException).code ?? String(err)}). Check the path, or give - to read the file from stdin.`);
   }
@@ -66,15 +67,16 @@ export function applyCommand(io: Io, out: Output) {
     handler: async (args) => {
       const { config, read, write, mas } = await prepare(args, io, out, { changes: true, masAware: true });
       const name = args.file === STDIN_ARG ? 'stdin' : args.file;
-      const text = await readInput(args.file, name, io);
+      const bytes = await readInput(args.file, name, io);
       const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
       const backendOpts = { ignorePolicy: args.ignorePolicy, randomBytes: io.randomBytes };
       const backend =
         mas === undefined
           ? synapseApplyBackend(config, appServices, { read, write }, backendOpts)
           : masApplyBackend(config, appServices, mas, { read }, backendOpts);
-      const res = await applyFile(text, backend, {
+      const res = await applyFile(bytes, backend, {
         name,
+        piped: args.file === STDIN_ARG,
         cwd: io.cwd,
         concurrency: hashConcurrency(io.env),
         progress: (total) => progressBar(io.stderr, 'hashing', total),

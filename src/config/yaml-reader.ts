@@ -51,6 +51,8 @@ export interface EncodingProblem {
   col: number;
   /** Offset of the first byte that is not UTF-8 (0 when the whole file is in another encoding). */
   byte: number;
+  /** The encoding it seems to be in, when there is a sign of one. */
+  guess?: string;
   /** "not valid UTF-8: line L, column C (byte B of the file): it looks like …" */
   message: string;
 }
@@ -67,6 +69,7 @@ export function decodeYamlBytes(bytes: Buffer): { text: string } | { problem: En
       line,
       col,
       byte,
+      ...(guess === undefined ? {} : { guess }),
       message: `not valid UTF-8: line ${line}, column ${col} (byte ${byte} of the file)${guess === undefined ? '' : `: it looks like ${guess}`}`,
     },
   };

@@ -16,7 +16,7 @@ export interface NewLocalpartOptions {
 
 // synapse/api/constants.py MAX_USERID_LENGTH; check_username compares Python's len(), which
 // counts code points.
-const MAX_USER_ID_LENGTH = 255;
+export const MAX_USER_ID_LENGTH = 255;
 const NEW_LOCALPART_CHARS = /^[a-z0-9._=\-/+]*$/;
 const NOT_NEW_LOCALPART_CHAR = /[^a-z0-9._=\-/+]/gu;
 const ALLOWED_DESCRIPTION = "a-z, 0-9 and the symbols . _ = - / +";
