@@ -17,7 +17,7 @@ const HUNTER2_ARGON2ID = '$argon2id$v=19$m=19456,t=2,p=1$1WdxAF1UChkYSTnJ6NDbKg$
 const PBKDF2_HASH = '$pbkdf2-sha256$i=600000,l=32$MTIzNDU2Nzg5MDEyMzQ1Ng$ajKAfwlUmkbxITSdh55j+Hvoxzppx20ArNUF44oV9Nk';
 
 /** Writes the apply file (and a password file holding `password`) into the world's directory. */
-async function files(world: MasWorld, yaml: string, passwords: Record<string, string> = { 'pw.txt': STRONG }): Promise<void> {
+async function files(world: MasWorld, yaml: string | Buffer, passwords: Record<string, string> = { 'pw.txt': STRONG }): Promise<void> {
   await writeFile(join(world.dir, 'users.yaml'), yaml);
   for (const [name, pw] of Object.entries(passwords)) await writeFile(join(world.dir, name), `${pw}\n`);
 }
@@ -257,6 +257,23 @@ const refusalCases: MasCase[] = [
       expect(message).toMatch(/users\.yaml:6: .*pbkdf2 hash, but no scheme in MAS's passwords\.schemes uses pbkdf2/);
       expect(message).toMatch(/users\.yaml:8: .*not a hash MAS can check/);
       expect(message).not.toContain('nonsense');
+    },
+  },
+  {
+    name: 'apply on MAS refuses a Latin-1 file (nothing reaches MAS) and never prints a value under a password key',
+    seed: async (world) => {
+      await seedRoot(world);
+      await files(world, Buffer.from('users:\n  - user: jm\n    password_file: 918273645\n    displayname: J\u00fcrgen M\u00fcller\n', 'latin1'));
+    },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:4:19: not valid UTF-8 \(byte 67 of the file\)/,
+    check: async (world, run) => {
+      expect(await masUser(world, 'jm')).toMatchObject({ user: undefined });
+      await writeFile(join(world.dir, 'users.yaml'), 'users:\n  - user: jm\n    password_file: 918273645\n');
+      const again = await world.run(['--json', 'apply', 'users.yaml']);
+      expect(again.json().error.message).toMatch(/users\.yaml:3: password_file must be a string, not a number \(the value is not shown/);
+      expect(again.stdout + again.stderr).not.toContain('918273645');
     },
   },
   {
