@@ -268,7 +268,7 @@ const refusalCases: MasCase[] = [
     args: ['apply', 'users.yaml'],
     code: 2,
     message: /users\.yaml:4:19: not valid UTF-8 \(byte 67 of the file\)/,
-    check: async (world, run) => {
+    check: async (world) => {
       expect(await masUser(world, 'jm')).toMatchObject({ user: undefined });
       await writeFile(join(world.dir, 'users.yaml'), 'users:\n  - user: jm\n    password_file: 918273645\n');
       const again = await world.run(['--json', 'apply', 'users.yaml']);
