@@ -26,6 +26,8 @@ interface BadInput {
   input?: string;
   config?: (w: World, db: Db, ports: Ports) => string | Promise<string>;
   env?: Record<string, string>;
+  /** Text the run must not print (a secret typed into the wrong key, a value too long to echo). */
+  mustNotPrint?: string[];
 }
 
 export interface BadInputRow {
@@ -34,8 +36,13 @@ export interface BadInputRow {
   exits: Record<string, number>;
   changed: number;
   exit1: number;
+  /** Runs that printed what they must not, or more than MAX_OUTPUT bytes. */
+  echoed: number;
   notes: string[];
 }
+
+// Every refusal fits on a screen or two: a run that prints more lists what it should have counted.
+const MAX_OUTPUT = 64 * 1024;
 
 const register = (w: World, user = 'carol') => ['register', user, '--no-admin', '--password-file', w.passwordFile];
 
@@ -127,6 +134,8 @@ const INPUTS: BadInput[] = [
     },
   },
 
+  ...applyFiles(),
+
   { cls: 'password sources', name: '--password-file missing', args: () => ['register', 'carol', '--no-admin', '--password-file', '/nonexistent/pw'] },
   { cls: 'password sources', name: '--password-file a directory', args: (w) => ['register', 'carol', '--no-admin', '--password-file', w.dir] },
   { cls: 'password sources', name: '--password-file empty', args: (w) => ['register', 'carol', '--no-admin', '--password-file', file(w, 'pw', '')] },
@@ -186,18 +195,55 @@ const INPUTS: BadInput[] = [
   ),
 ];
 
+/** Issue 16: apply files, held to the config files' rules; each is refused and changes nothing. */
+function applyFiles(): BadInput[] {
+  const apply = (name: string, content: string | Buffer, extra: Partial<BadInput> = {}): BadInput => ({
+    cls: 'apply files',
+    name,
+    args: (w) => ['apply', file(w, 'apply', content)],
+    ...extra,
+  });
+  const secret = 'Tr0ub4dor-S3cret';
+  const secretFile = `users:\n  - {user: carol, random_password: "${secret}"}\n  - {user: dave, password_file: 918273645}\n  - {user: erin, password_hash: 5647382910}\n`;
+  const hidden = [secret, '918273645', '5647382910'];
+  // With a space at the end: refused for the space by a check that once quoted the whole ID.
+  const longId = `${'x'.repeat(10 * 1024 * 1024)} `;
+  return [
+    apply('Latin-1 displayname', Buffer.from('users:\n  - {user: carol, random_password: true, displayname: J\u00fcrgen M\u00fcller}\n', 'latin1')),
+    apply('UTF-16 with a BOM', Buffer.from('\uFEFFusers:\n  - {user: carol, random_password: true}\n', 'utf16le')),
+    apply('UTF-16 without a BOM', Buffer.from('users:\n  - {user: carol, random_password: true}\n', 'utf16le')),
+    apply('UTF-32 with a BOM', Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), ...[...'users: []\n'].map((c) => Buffer.from([c.charCodeAt(0), 0, 0, 0]))])),
+    apply('secrets under password keys', secretFile, { mustNotPrint: hidden }),
+    { ...apply('secrets under password keys, --json', secretFile, { mustNotPrint: hidden }), args: (w) => ['--json', 'apply', file(w, 'apply', secretFile)] },
+    apply('unknown tag (user: !secret carol)', 'users:\n  - user: !secret carol\n    random_password: true\n'),
+    apply('alias without anchor', 'users:\n  - user: *carol\n    random_password: true\n'),
+    apply('nested 20,000 deep', `users: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`),
+    apply('two documents', 'users: []\n---\nusers:\n  - {user: carol, random_password: true}\n'),
+    apply('10 MB user id', `users:\n  - {user: "${longId}", random_password: true}\n`, { mustNotPrint: ['x'.repeat(1000)] }),
+    apply('100,000 bad entries', `users:\n${Array.from({ length: 100_000 }, (_, i) => `  - {user: u${i}, admin: maybe}`).join('\n')}\n`),
+    // An admins: exclusive file cut after its third line: bob (an admin) is no longer listed.
+    {
+      cls: 'apply files',
+      name: 'stdin cut at a line boundary, admins: exclusive',
+      args: () => ['apply', '-'],
+      input: 'admins: exclusive\nusers:\n  - {user: admin, admin: true}\n',
+    },
+  ];
+}
+
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
 }
 
 /** `engines`: where the engine-independent inputs run; each engine's own database failures always run. */
-export async function badInputs(w: World, engines: readonly Engine[], timeoutMs: number): Promise<BadInputRow[]> {
+export async function badInputs(w: World, engines: readonly Engine[], timeoutMs: number, onlyClass?: string): Promise<BadInputRow[]> {
   const http = createHttpServer((_req, res) => res.end('ok'));
   const silent = createTcpServer(() => {});
   const ports = { http: await listen(http), silent: await listen(silent) };
   try {
-    const jobs = INPUTS.flatMap((input) => (input.engines ?? engines).map((engine) => ({ input, engine })));
+    const inputs = INPUTS.filter((i) => onlyClass === undefined || i.cls === onlyClass);
+    const jobs = inputs.flatMap((input) => (input.engines ?? engines).map((engine) => ({ input, engine })));
     // Database failures mostly wait on timeouts, so they may overlap more than CPU-bound runs.
     const results = await inPool(jobs, 4, async ({ input, engine }) => {
       const db = await w.fresh(engine);
@@ -211,7 +257,7 @@ export async function badInputs(w: World, engines: readonly Engine[], timeoutMs:
     });
     const rows = new Map<string, BadInputRow>();
     for (const { input, engine, run, changed } of results) {
-      const row = rows.get(input.cls) ?? { cls: input.cls, tried: 0, exits: {}, changed: 0, exit1: 0, notes: [] };
+      const row = rows.get(input.cls) ?? { cls: input.cls, tried: 0, exits: {}, changed: 0, exit1: 0, echoed: 0, notes: [] };
       rows.set(input.cls, row);
       row.tried += 1;
       row.exits = histogram([...Object.entries(row.exits).flatMap(([k, n]) => Array(n).fill(k)), outcome(run)]);
@@ -219,6 +265,12 @@ export async function badInputs(w: World, engines: readonly Engine[], timeoutMs:
       if (changed.length > 0) {
         row.changed += 1;
         row.notes.push(`${label}, changed ${changed.join(', ')}`);
+      }
+      const printed = run.stdout + run.stderr;
+      const echoed = (input.mustNotPrint ?? []).filter((t) => printed.includes(t));
+      if (echoed.length > 0 || printed.length > MAX_OUTPUT) {
+        row.echoed += 1;
+        row.notes.push(`${label}: printed ${echoed.length > 0 ? `what it must not (${echoed.map((t) => t.slice(0, 20)).join(', ')})` : `${printed.length} bytes`}`);
       }
       if (run.code === 1 || run.timedOut) {
         if (run.code === 1) row.exit1 += 1;

@@ -39,6 +39,7 @@ export function mustBeZero(f: Figures): Record<string, number> {
     'racers: users with missing or doubled rows': sum(f.races, (r) => r.inconsistent),
     'secrets: leaks': f.secrets.leaks.length,
     'bad inputs: database changed': sum(f.badInputs, (r) => r.changed),
+    'bad inputs: secret or flood printed': sum(f.badInputs, (r) => r.echoed),
     ...(f.synapse === undefined
       ? {}
       : {
@@ -77,8 +78,8 @@ export function render(f: Figures): string {
   out.push(
     table(
       'bad inputs',
-      ['class', 'tried', 'exit codes', 'db changed', 'exit 1'],
-      f.badInputs.map((r) => [r.cls, r.tried, hist(r.exits), r.changed, r.exit1]),
+      ['class', 'tried', 'exit codes', 'db changed', 'exit 1', 'echoed'],
+      f.badInputs.map((r) => [r.cls, r.tried, hist(r.exits), r.changed, r.exit1, r.echoed]),
     ),
   );
   for (const r of f.badInputs) for (const n of r.notes) out.push(`  ${r.cls}: ${n}`);
