@@ -8,7 +8,7 @@
 // that is not UTF-8 stops it before YAML is parsed, UTF-16 included; PyYAML's Reader then refuses
 // any character outside its printable set, in comments and quoted values too.
 import { isUtf8 } from 'node:buffer';
-import { Parser, parseDocument, visit, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
+import { Composer, Parser, YAMLParseError, visit, type CST, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
 
 /** PyYAML's reader.Reader.NON_PRINTABLE. */
 const NON_PRINTABLE = /[^\t\n\r\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
@@ -95,19 +95,28 @@ export function linePosition(text: string, index: number): { line: number; col: 
 // PyYAML, also recursive, gives up at Python's recursion limit, well above this.
 export const MAX_NESTING = 100;
 
-const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
+interface CstNode {
+  type?: string;
+  offset?: number;
+  value?: CstNode;
+  items?: Array<{ key?: CstNode | null; value?: CstNode | null }>;
+}
 
 /** Where the first collection nested deeper than MAX_NESTING starts, if any (walked without recursion). */
-export function tooDeepIndex(text: string): number | undefined {
-  const stack: Array<[unknown, number]> = [];
-  for (const token of new Parser().parse(text)) stack.push([token, 0]);
+function tooDeepIndex(tokens: readonly CST.Token[]): number | undefined {
+  const stack: Array<[CstNode, number]> = tokens.map((t) => [t as CstNode, 0]);
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    const token = node as { type?: string; offset?: number };
-    const inner = token.type !== undefined && COLLECTIONS.has(token.type) ? depth + 1 : depth;
-    if (inner > MAX_NESTING) return token.offset ?? 0;
-    for (const value of Object.values(node)) if (value !== null && typeof value === 'object') stack.push([value, inner]);
+    if (node.type === 'document') {
+      if (node.value) stack.push([node.value, depth]);
+      continue;
+    }
+    if (node.type !== 'block-map' && node.type !== 'block-seq' && node.type !== 'flow-collection') continue;
+    if (depth + 1 > MAX_NESTING) return node.offset ?? 0;
+    for (const item of node.items ?? []) {
+      if (item.key) stack.push([item.key, depth + 1]);
+      if (item.value) stack.push([item.value, depth + 1]);
+    }
   }
   return undefined;
 }
@@ -130,9 +139,20 @@ export function parseYaml(
 ): { doc: Document | undefined; problems: YamlProblem[] } {
   const control = nonPrintableIndex(text);
   if (control !== undefined) return { doc: undefined, problems: [{ index: control, code: 'CONTROL' }] };
-  const deep = tooDeepIndex(text);
+  // parseDocument's steps, with the depth checked between them: parsing is most of the time a big
+  // file takes, and is done once.
+  const tokens = [...new Parser(options.lineCounter?.addNewLine).parse(text)];
+  const deep = tooDeepIndex(tokens);
   if (deep !== undefined) return { doc: undefined, problems: [{ index: deep, code: 'TOO_DEEP' }] };
-  const doc = parseDocument(text, { ...options, prettyErrors: false });
+  let doc: Document | undefined;
+  for (const next of new Composer({ ...options, prettyErrors: false }).compose(tokens, true, text.length)) {
+    if (doc !== undefined) {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'a second document'));
+      break;
+    }
+    doc = next;
+  }
+  if (doc === undefined) throw new Error('the yaml package composed no document');
   const problems: YamlProblem[] = [
     ...doc.errors.map((e) => ({ index: e.pos[0], code: e.code })),
     ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED').map((w) => ({ index: w.pos[0], code: w.code })),
