@@ -237,8 +237,7 @@ function readUser(
     return undefined;
   }
   // Checked before the user ID's own rules, whose messages quote it whole.
-  const length = [...userNode.value].length;
-  if (length > MAX_USER_ID_LENGTH) {
+  if (codePoints(userNode.value) > MAX_USER_ID_LENGTH) {
     problem(userNode, `user is ${shown(userNode)}: a user ID has at most ${MAX_USER_ID_LENGTH} characters`);
     return undefined;
   }
@@ -337,10 +336,17 @@ function string(node: Node, key: string, problem: Report): string | undefined {
 // Enough of a value to recognise it; a 10 MB user ID is not printed whole.
 const SHOWN_CHARS = 40;
 
+/** Characters as Synapse counts them (code points), without an array of a 10 MB string's characters. */
+function codePoints(value: string): number {
+  return value.length - (value.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
+}
+
 /** A string for a message: quoted, and shortened with its length when long. */
 function quoted(value: string): string {
-  const chars = [...value];
-  return chars.length > SHOWN_CHARS ? `${JSON.stringify(`${chars.slice(0, SHOWN_CHARS).join('')}…`)} (${chars.length} characters)` : JSON.stringify(value);
+  const length = codePoints(value);
+  if (length <= SHOWN_CHARS) return JSON.stringify(value);
+  const start = Array.from(value.slice(0, 2 * SHOWN_CHARS)).slice(0, SHOWN_CHARS).join('');
+  return `${JSON.stringify(`${start}…`)} (${length} characters)`;
 }
 
 /**
