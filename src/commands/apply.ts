@@ -25,7 +25,8 @@ async function readInput(file: string, name: string, io: Io): Promise<string> {
     new UsageError(`${name} is larger than ${APPLY_FILE_LIMIT / 1024 / 1024} MiB; it was not read further. Check that it is the apply file, or split it.`);
   try {
     if (file !== STDIN_ARG) {
-      const fifo = () => new UsageError(`${name} is a named pipe (FIFO), and nothing wrote to it within ${inSeconds(FIFO_WAIT_MS)}.`);
+      const fifo = () =>
+        new UsageError(`${name} is a named pipe (FIFO), and nothing opened it for writing within ${inSeconds(FIFO_WAIT_MS)}. Start its writer alongside, or give a regular file.`);
       return (await readFileLimited(resolve(io.cwd, file), { limit: APPLY_FILE_LIMIT, tooLarge, fifoWaitMs: FIFO_WAIT_MS, noWriter: fifo })).toString('utf8');
     }
     return (await readAll(io.stdin, APPLY_FILE_LIMIT, tooLarge)).toString('utf8');

@@ -88,8 +88,8 @@ const MAX_PASSWORD_LENGTH = 512;
 
 /**
  * The most a password file or stdin may hold. A password is one line of at most 512 characters,
- * 2 KiB in UTF-8; 64 KiB leaves room for any whitespace around it, and is still read in one step,
- * so a device (/dev/zero) or a wrong file is refused at once instead of filling memory.
+ * 2 KiB in UTF-8; 64 KiB (what a pipe holds) leaves room for any whitespace around it, and a
+ * device (/dev/zero) or a wrong file is refused after one read instead of filling memory.
  */
 export const PASSWORD_INPUT_LIMIT = 64 * 1024;
 
