@@ -1,4 +1,6 @@
 // The outside world a command talks to, passed in so tests can drive the CLI in-process.
+import { constants } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
 
@@ -31,11 +33,77 @@ export function processIo(): Io {
   };
 }
 
-/** Everything a stream gives until it ends (stdin for --password-stdin and `apply -`). */
-export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+/**
+ * Everything a stream gives until it ends (stdin for --password-stdin and `apply -`), but never more
+ * than `limit` bytes: past it, reading stops and `tooLarge` says why, so /dev/zero cannot fill memory.
+ */
+export async function readAll(stream: NodeJS.ReadableStream, limit: number, tooLarge: () => Error): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  let size = 0;
+  // Leaving the loop early (the throw) destroys the stream: nothing more is read.
+  for await (const chunk of stream) {
+    const bytes = Buffer.from(chunk);
+    size += bytes.length;
+    if (size > limit) throw tooLarge();
+    chunks.push(bytes);
+  }
   return Buffer.concat(chunks);
+}
+
+export interface LimitedFileRead {
+  /** Bytes accepted; one more is refused with `tooLarge`. */
+  limit: number;
+  tooLarge: () => Error;
+  /** How long a named FIFO may go without a writer before `noWriter` refuses it. */
+  fifoWaitMs: number;
+  noWriter: () => Error;
+}
+
+// Reads of at most this much at a time: a pipe gives no more at once, a file is read in a few steps.
+const READ_STEP = 64 * 1024;
+
+/**
+ * A file's bytes, read as `readAll` reads a stream: at most `limit` bytes, so a device such as
+ * /dev/zero is refused at once. A pipe (`<(pass show x)`) or named FIFO is read until its writer
+ * closes it; opening a named FIFO waits for a writer, and only `fifoWaitMs` long. Errors of the
+ * file system (ENOENT, EISDIR...) are thrown as Node gives them.
+ */
+export async function readFileLimited(path: string, opts: LimitedFileRead): Promise<Buffer> {
+  const opening = open(path, 'r');
+  // Its failure is awaited below, after the stat: a rejection left unwatched meanwhile would be reported as unhandled.
+  opening.catch(() => undefined);
+  const handle = (await stat(path).catch(() => undefined))?.isFIFO() ? await fifoOpened(path, opening, opts) : await opening;
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(Math.min(READ_STEP, opts.limit + 1 - size)), 0, undefined, null);
+      if (bytesRead === 0) return Buffer.concat(chunks);
+      size += bytesRead;
+      if (size > opts.limit) throw opts.tooLarge();
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Opening a named FIFO blocks until something opens it for writing (an anonymous pipe never
+ * blocks: its writer exists). The open holds one of libuv's threads, and the process cannot end
+ * while it waits, so after the wait this process opens the FIFO for writing itself (without
+ * blocking: the reader is there) and closes it at once, which releases the stuck open.
+ */
+async function fifoOpened(path: string, opening: Promise<FileHandle>, opts: LimitedFileRead): Promise<FileHandle> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), opts.fifoWaitMs);
+  });
+  const handle = await Promise.race([opening, waited]).finally(() => clearTimeout(timer));
+  if (handle !== undefined) return handle;
+  await open(path, constants.O_WRONLY | constants.O_NONBLOCK).then((w) => w.close(), () => undefined);
+  await opening.then((h) => h.close(), () => undefined);
+  throw opts.noWriter();
 }
 
 export function isInteractive(io: Io): boolean {

@@ -1,14 +1,14 @@
 // Reading apply files: every problem with its line, and what each key means.
 import { describe, expect, it } from 'vitest';
 import { ApplyFileError, readApplyFile, type FileRules } from '../src/apply/file.js';
-import { synapseHashProblem } from '../src/synapse/apply-backend.js';
+import { synapseHashRule } from '../src/synapse/apply-backend.js';
 import { makePlan, type Account, type CurrentState, type PlanRules } from '../src/apply/plan.js';
 
 const RULES: FileRules = {
   serverName: 'example.test',
   userTypes: ['support', 'bot'],
   reservedFor: (id) => (id === '@notices:example.test' ? 'it is the server notices user' : undefined),
-  passwordHashProblem: synapseHashProblem,
+  passwordHashProblem: synapseHashRule(12),
 };
 
 const HASH = '$2b$04$abcdefghijklmnopqrstuu5Hs0pMEYh6gbldvQ3d6cTdiEW4nUAMW';
@@ -117,8 +117,8 @@ extra: 1
 `);
     expect(problems).toEqual([
       '4: @a:example.test has password_file and password_hash: give one password source',
-      expect.stringMatching(/^6: password_hash of @b:example\.test is not a bcrypt hash Synapse can check/),
-      expect.stringMatching(/^8: password_hash of @c:example\.test is not a bcrypt hash/),
+      expect.stringMatching(/^6: password_hash of @b:example\.test is not a bcrypt hash as Synapse stores them/),
+      expect.stringMatching(/^8: password_hash of @c:example\.test is a \$2x\$ hash/),
     ]);
     expect(problems.join()).not.toContain('argon2id');
   });
@@ -225,6 +225,37 @@ extra: 1
     expect(piped('{"users": [{"user": "alice", "random_password": true}]')[0]).toMatch(/not valid YAML or JSON/);
     // A file named on the command line is read whole: no marker needed.
     expect(problemsOf(cut)).toEqual([]);
+  });
+
+  // Issue 16: Synapse's login raised "Invalid salt" (HTTP 500) on the first, and would hash for
+  // about 36 hours on the cost-31 one. SALT and DIGEST are a real hash's parts.
+  const SALT = 'abcdefghijklmnopqrstuu';
+  const DIGEST = '5Hs0pMEYh6gbldvQ3d6cTdiEW4nUAMW';
+  it.each([
+    ['a salt bcrypt cannot decode', `$2b$04$${'z'.repeat(53)}`, /has a salt that bcrypt cannot decode .*HTTP 500 \("Invalid salt"\)/],
+    ['a salt whose last character carries stray bits', `$2b$04$${SALT.slice(0, 21)}v${DIGEST}`, /has a salt that bcrypt cannot decode/],
+    ['a hash part bcrypt never writes', `$2b$04$${SALT}${DIGEST.slice(0, 30)}z`, /does not end in the 31 characters bcrypt writes/],
+    ['a trailing newline', `$2b$04$${SALT}${DIGEST}\n`, /does not end in the 31 characters bcrypt writes/],
+    ['cost 31', `$2b$31$${SALT}${DIGEST}`, /has cost 31: each login would take 524288 times as long as at cost 12 .*at most 16/],
+    ['cost 17, above the limit', `$2b$17$${SALT}${DIGEST}`, /has cost 17: .*at most 16 \(16, or the server's own cost when higher\)/],
+    ['cost 03', `$2b$03$${SALT}${DIGEST}`, /has cost 03, but bcrypt takes 4 to 31/],
+    ['cost 32', `$2b$32$${SALT}${DIGEST}`, /has cost 32, but bcrypt takes 4 to 31/],
+    ['a one-digit cost', `$2b$4$${SALT}${DIGEST}`, /is not a bcrypt hash as Synapse stores them/],
+  ])('refuses a password_hash with %s, naming user and key but not the hash', (_, hash, message) => {
+    const problems = problemsOf(`users:\n  - user: a\n    password_hash: ${JSON.stringify(hash)}\n`);
+    expect(problems).toEqual([expect.stringMatching(/^3: password_hash of @a:example\.test /)]);
+    expect(problems[0]).toMatch(message);
+    expect(problems[0]).not.toContain(hash.slice(7, 20));
+  });
+
+  it.each([`$2b$04$${SALT}${DIGEST}`, `$2a$10$${SALT}${DIGEST}`, `$2y$16$${SALT}${DIGEST}`])('accepts %s', (hash) => {
+    expect(problemsOf(`users:\n  - user: a\n    password_hash: "${hash}"\n`)).toEqual([]);
+  });
+
+  it("accepts a cost above 16 when the server's bcrypt_rounds is as high", () => {
+    const hash = `$2b$18$${SALT}${DIGEST}`;
+    expect(readApplyFile(`users:\n  - {user: a, password_hash: "${hash}"}\n`, { ...RULES, passwordHashProblem: synapseHashRule(18) }).problems).toEqual([]);
+    expect(readApplyFile(`users:\n  - {user: a, password_hash: "${hash}"}\n`, { ...RULES, passwordHashProblem: synapseHashRule(17) }).problems).toHaveLength(1);
   });
 
   it('needs a users list', () => {

@@ -161,6 +161,16 @@ describe('the built command', () => {
     expect(run('dist', [...c, 'list-admins'], { UV_THREADPOOL_SIZE: '3' }).pool).toBe('3');
   });
 
+  it('reads --password-file <(…), the pipe the shell hands over for process substitution', () => {
+    const script = 'exec "$0" "$1" -c "$2" set-password alice --password-file <(printf "from a pipe\\n")';
+    const res = spawnSync('bash', ['-c', script, process.execPath, join(dist, 'cli.cjs'), c[1]!], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: dir },
+    });
+    expect(res.status, res.stderr).toBe(0);
+  });
+
   it('loads a native addon only for a command that uses it', () => {
     const list = run('dist', [...c, 'list-admins']);
     expect(list.status, list.stderr).toBe(0);

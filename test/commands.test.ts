@@ -857,14 +857,69 @@ const cases: Case[] = [
       expect(run.json().users[0]).toEqual({ user_id: '@alice:example.test', action: 'unchanged', changes: [] });
     },
   },
+  // Issue 16: a password file is read only when its entry uses it (a secret removed after the
+  // user was created must not stop the next run).
   {
-    name: 'apply reads every password file, also of users that keep their password',
+    name: 'apply reads no password file of a user that keeps its password (update_password: on_create)',
     seed: (db) => seedUser(db, { name: '@Alice:example.test' }),
     files: { 'users.yaml': 'users:\n  - user: alice\n    admin: true\n    password_file: nowhere-needed\n' },
     args: ['apply', 'users.yaml'],
-    code: 2,
-    message: /password_file of @alice:example\.test: it does not exist/,
+    code: 0,
+    check: async ({ db }) => expect(Number((await userRow(db, '@Alice:example.test')).admin)).toBe(1),
   },
+  {
+    name: 'apply with update_password: always reads the password file of an existing user',
+    seed: (db) => seedUser(db, { name: '@Alice:example.test' }),
+    files: { 'users.yaml': 'update_password: always\nusers:\n  - user: alice\n    admin: true\n    password_file: nowhere-needed\n' },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:3: Cannot read the file given with password_file of @alice:example\.test: it does not exist/,
+  },
+  {
+    name: 'apply says an empty password file is empty, and what to do',
+    files: { 'empty.pw': '', 'users.yaml': 'users:\n  - {user: alice, password_file: empty.pw}\n' },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:2: The password file .*empty\.pw is empty, so it holds no password\. Write the password into it \(one line\), or give random_password: true instead of password_file$/m,
+  },
+  {
+    name: 'apply refuses /dev/zero as a password file as too large, quickly',
+    files: { 'users.yaml': 'users:\n  - {user: alice, password_file: /dev/zero}\n' },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:2: The password file \/dev\/zero is larger than 64 KiB/,
+  },
+  {
+    name: 'set-password refuses /dev/zero as --password-file as too large',
+    seed: (db) => seedUser(db, { name: '@alice:example.test' }),
+    args: ['set-password', 'alice', '--password-file', '/dev/zero'],
+    code: 2,
+    message: /The password file \/dev\/zero is larger than 64 KiB, far more than a password/,
+  },
+  {
+    name: 'set-password refuses more than 64 KiB on --password-stdin',
+    seed: (db) => seedUser(db, { name: '@alice:example.test' }),
+    args: ['set-password', 'alice', '--password-stdin'],
+    input: 'x'.repeat(64 * 1024 + 1),
+    code: 2,
+    message: /The password on stdin is larger than 64 KiB/,
+  },
+  // Issue 16: Synapse answered the login of this user with HTTP 500 ("Invalid salt"), and the
+  // file had demoted every admin who could log in.
+  ...[
+    ['a salt bcrypt cannot decode', `$2b$04$${'z'.repeat(53)}`, /has a salt that bcrypt cannot decode/],
+    ['cost 31', '$2b$31$abcdefghijklmnopqrstuu5Hs0pMEYh6gbldvQ3d6cTdiEW4nUAMW', /has cost 31: each login would take 524288 times as long/],
+  ].map(
+    ([what, hash, message]): Case => ({
+      name: `apply refuses a password_hash with ${String(what)} for the only admin under admins: exclusive`,
+      seed: (db) => seedUser(db, { name: '@root:example.test', admin: true }),
+      files: { 'users.yaml': `admins: exclusive\nusers:\n  - user: carol\n    admin: true\n    password_hash: "${String(hash)}"\n` },
+      args: ['apply', 'users.yaml'],
+      code: 2,
+      message: new RegExp(`users\\.yaml:5: password_hash of @carol:example\\.test ${(message as RegExp).source.replace(/^\^/, '')}`),
+      check: async (_env, run) => expect(run.stderr).not.toContain(String(hash).slice(7, 30)),
+    }),
+  ),
   {
     name: 'apply promotes an existing user (legacy case) and leaves its password alone by default',
     seed: (db) => seedUser(db, { name: '@Alice:example.test' }),

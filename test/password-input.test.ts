@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,7 +77,8 @@ describe('readPassword from a file', () => {
   });
 
   it.each([
-    ['empty', '\n  \n', /The password from the file .*empty is empty/],
+    ['empty', '\n  \n', /^The password file .*empty is empty apart from whitespace, so it holds no password\. Write the password into it \(one line\), or use --random-password\.$/],
+    ['nothing', '', /^The password file .*nothing is empty, so it holds no password\./],
     ['two-lines', 'first\nsecond\n', /contains a line break/],
     ['latin1', Buffer.from([0x70, 0xe9, 0x0a]), /latin1 is not valid UTF-8/],
     ['too-long', 'x'.repeat(513), /longer than 512 characters/],
@@ -114,6 +116,58 @@ describe('readPassword from a file', () => {
     expect(await readFailure(join(dir, 'x'.repeat(300)))).toMatch(/--password-file: its name is too long\./);
   });
 
+  // Issue 16: /dev/zero grew until the kernel killed the process, and a file of 1 GB was refused
+  // as "not valid UTF-8 text", the wrong reason.
+  it.each([
+    ['/dev/zero', () => '/dev/zero'],
+    ['a file of 64 KiB and one byte', async () => {
+      const path = join(dir, 'large');
+      await writeFile(path, Buffer.alloc(64 * 1024 + 1, 0xff));
+      return path;
+    }],
+  ])('refuses %s as larger than 64 KiB, naming it, and reads no further', async (_, make) => {
+    const path = await make();
+    await expect(readPassword({ kind: 'file', path }, fakeIO(null, false).io)).rejects.toThrow(
+      new UsageError(
+        `The password file ${path} is larger than 64 KiB, far more than a password (at most 512 characters); it was not read further. ` +
+          'Check that the path names the file holding the password, not a device or another file.',
+      ),
+    );
+  });
+
+  it('reads a file of exactly 64 KiB (whitespace around a password)', async () => {
+    expect(await fromFile('padded', `pw${' '.repeat(64 * 1024 - 3)}\n`)).toBe('pw');
+  });
+
+  it('reads a named FIFO once a writer opens it, and refuses one that none opens', async () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `sleep 0.2; printf "via fifo\\n" > '${fifo}'`], { stdio: 'inherit' });
+    const io = { ...fakeIO(null, false).io, fifoWaitMs: 5000 };
+    expect((await readPassword({ kind: 'file', path: fifo }, io)).password).toBe('via fifo');
+    writer.kill();
+    const started = Date.now();
+    await expect(readPassword({ kind: 'file', path: fifo }, { ...io, fifoWaitMs: 1000 })).rejects.toThrow(
+      new UsageError(
+        `${fifo} is a named pipe (FIFO), and nothing opened it for writing within 1 second, so it gives no password. ` +
+          'Start the program that writes the password to it alongside this one, or give a regular file.',
+      ),
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('says a socket is one', async () => {
+    const path = join(dir, 'sock');
+    const { createServer } = await import('node:net');
+    const server = createServer().listen(path);
+    await new Promise((r) => server.on('listening', r));
+    try {
+      expect(await readFailure(path)).toMatch(/--password-file: it is a socket or a device with nothing behind it\./);
+    } finally {
+      server.close();
+    }
+  });
+
   if (process.getuid?.() === 0) {
     console.warn('password-input.test.ts: skipping "names an unreadable file": root can read any file, so the error cannot happen');
   }
@@ -129,6 +183,21 @@ describe('readPassword from stdin, --password and the generator', () => {
   it('reads all of stdin and strips it', async () => {
     const { io } = fakeIO(' hunter2 \n', false);
     expect(await readPassword({ kind: 'stdin' }, io)).toEqual({ password: 'hunter2', generated: false });
+  });
+
+  it('refuses more than 64 KiB on stdin, reading no further', async () => {
+    const stdin = new PassThrough();
+    let offered = 0;
+    // An endless stdin (< /dev/zero): the read must stop by itself.
+    const feed = () => {
+      while (offered < 1024 * 1024 && stdin.write(Buffer.alloc(16 * 1024))) offered += 16 * 1024;
+    };
+    stdin.on('drain', feed);
+    feed();
+    await expect(readPassword({ kind: 'stdin' }, { stdin, stderr: new PassThrough(), isTTY: false })).rejects.toThrow(
+      /^The password on stdin is larger than 64 KiB, far more than a password \(at most 512 characters\); it was not read further\. Check what is piped in\.$/,
+    );
+    expect(offered).toBeLessThan(1024 * 1024);
   });
 
   it('refuses empty stdin', async () => {
@@ -220,5 +289,13 @@ describe('stripLikePython', () => {
     ['\u200bpw', '\u200bpw'], // zero-width space is not whitespace to Python
   ])('%j', (input, output) => {
     expect(stripLikePython(input)).toBe(output);
+  });
+
+  // Issue 16: an end-anchored regex retried at every inner run (200,000 spaces took minutes).
+  // The outcome is asserted here; `npm run robustness` times it.
+  it('keeps 200,000 inner spaces and strips the outer ones', () => {
+    const inner = `a${' '.repeat(200_000)}b`;
+    expect(stripLikePython(`\u3000 ${inner} \n`)).toBe(inner);
+    expect(stripLikePython(' '.repeat(200_000))).toBe('');
   });
 });

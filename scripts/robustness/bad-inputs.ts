@@ -1,7 +1,8 @@
 // Bad inputs, by class (from issue 7): each run on a fresh copy of the seeded database, which must
 // be unchanged afterwards. A refusal is exit 2 (usage), 3 (config) or 4 (database); exit 1 means
 // the tool treated a user's mistake as its own bug.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -24,10 +25,16 @@ interface BadInput {
   /** Arguments after the global -c CONFIG --yes. */
   args: (w: World) => string[];
   input?: string;
+  /** A file given to the tool as its stdin (/dev/zero). */
+  stdinFile?: string;
   config?: (w: World, db: Db, ports: Ports) => string | Promise<string>;
   env?: Record<string, string>;
   /** Text the run must not print (a secret typed into the wrong key, a value too long to echo). */
   mustNotPrint?: string[];
+  /** Patience beyond the run's usual (a FIFO is waited on for 30 s). */
+  timeoutMs?: number;
+  /** Its time goes into the notes, so that the figure stays measured. */
+  timed?: true;
 }
 
 export interface BadInputRow {
@@ -52,6 +59,29 @@ function file(w: World, name: string, content: string | Buffer): string {
   writeFileSync(path, content);
   return path;
 }
+
+/** A sparse file of `size` bytes: reads as zeros, takes no disk. */
+function sparse(w: World, size: number): string {
+  const path = join(w.dir, `sparse-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(path, '');
+  truncateSync(path, size);
+  return path;
+}
+
+/** A named pipe that nothing writes to. */
+function fifo(w: World): string {
+  const path = join(w.dir, `fifo-${Math.random().toString(36).slice(2)}`);
+  execFileSync('mkfifo', [path]);
+  return path;
+}
+
+function applyFile(w: World, content: Record<string, unknown>): string {
+  return file(w, 'apply', stringify(content));
+}
+
+// A real bcrypt hash's salt and hash parts (of no password worth knowing).
+const REAL_SALT = 'abcdefghijklmnopqrstuu';
+const REAL_DIGEST = '5Hs0pMEYh6gbldvQ3d6cTdiEW4nUAMW';
 
 const usual = (db: Db, extra: Record<string, unknown> = {}) =>
   stringify({ server_name: HS, report_stats: false, database: db.section, bcrypt_rounds: 4, password_config: { pepper: SECRETS.pepper }, ...extra });
@@ -153,6 +183,45 @@ const INPUTS: BadInput[] = [
   },
   { cls: 'password sources', name: 'set-password, deactivated user', args: (w) => ['set-password', 'erin', '--password-file', w.passwordFile] },
 
+  // Issue 16: files that are not password files. Each must be refused (exit 2) quickly, by its
+  // real reason, and not grow the process until the kernel kills it.
+  { cls: 'hostile password files', name: '--password-file /dev/zero', timed: true, args: () => ['register', 'carol', '--no-admin', '--password-file', '/dev/zero'] },
+  { cls: 'hostile password files', name: '--password-stdin < /dev/zero', timed: true, stdinFile: '/dev/zero', args: () => ['register', 'carol', '--no-admin', '--password-stdin'] },
+  { cls: 'hostile password files', name: '--password-file, 1 GiB (sparse)', timed: true, args: (w) => ['register', 'carol', '--no-admin', '--password-file', sparse(w, 2 ** 30)] },
+  { cls: 'hostile password files', name: '--password-file, a FIFO nobody writes', timed: true, timeoutMs: 60_000, args: (w) => ['register', 'carol', '--no-admin', '--password-file', fifo(w)] },
+  {
+    cls: 'hostile password files',
+    name: '--password-file, 60,000 inner spaces',
+    timed: true,
+    args: (w) => ['register', 'carol', '--no-admin', '--password-file', file(w, 'pw', `a${' '.repeat(60_000)}b\n`)],
+  },
+  { cls: 'hostile password files', name: '--password-stdin, 200,000 inner spaces', timed: true, input: `a${' '.repeat(200_000)}b\n`, args: () => ['register', 'carol', '--no-admin', '--password-stdin'] },
+  { cls: 'hostile password files', name: 'apply, password_file: /dev/zero', timed: true, args: (w) => ['apply', applyFile(w, { users: [{ user: 'carol', password_file: '/dev/zero' }] })] },
+  { cls: 'hostile password files', name: 'apply - < /dev/zero', timed: true, stdinFile: '/dev/zero', args: () => ['apply', '-'] },
+  { cls: 'hostile password files', name: 'apply /dev/zero', timed: true, args: () => ['apply', '/dev/zero'] },
+
+  // Issue 16: hashes Synapse's bcrypt cannot check (HTTP 500 at login) or would check for hours,
+  // for the only admin a file keeps under admins: exclusive; applied, they would demote every
+  // admin who can log in.
+  ...(
+    [
+      ['a salt bcrypt cannot decode', `$2b$04$${'z'.repeat(53)}`],
+      ['a salt with stray bits', `$2b$04$${REAL_SALT.slice(0, 21)}v${REAL_DIGEST}`],
+      ['a hash part bcrypt never writes', `$2b$04$${REAL_SALT}${REAL_DIGEST.slice(0, 30)}z`],
+      ['cost 31', `$2b$31$${REAL_SALT}${REAL_DIGEST}`],
+      ['cost 17 (above the limit of 16)', `$2b$17$${REAL_SALT}${REAL_DIGEST}`],
+      ['cost 03', `$2b$03$${REAL_SALT}${REAL_DIGEST}`],
+      ['$2x$', `$2x$04$${REAL_SALT}${REAL_DIGEST}`],
+      ['an argon2id hash', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g'],
+    ] as Array<[string, string]>
+  ).map(
+    ([name, hash]): BadInput => ({
+      cls: 'password hashes',
+      name: `apply, exclusive, only admin's hash has ${name}`,
+      args: (w) => ['apply', applyFile(w, { admins: 'exclusive', users: [{ user: 'carol', admin: true, password_hash: hash }] })],
+    }),
+  ),
+
   ...(
     [
       ['wrong password', async (_w: World, db: Db) => pgWith(db, { password: 'wrong' })],
@@ -251,7 +320,13 @@ export async function badInputs(w: World, engines: readonly Engine[], timeoutMs:
       const config = input.config ? await input.config(w, db, ports) : w.config(db);
       const cwd = join(w.dir, 'cwd');
       mkdirSync(cwd, { recursive: true });
-      const run = await runTool(['-c', config, '--yes', ...input.args(w)], { input: input.input, env: input.env, cwd, timeoutMs });
+      const run = await runTool(['-c', config, '--yes', ...input.args(w)], {
+        input: input.input,
+        stdinFile: input.stdinFile,
+        env: input.env,
+        cwd,
+        timeoutMs: Math.max(timeoutMs, input.timeoutMs ?? 0),
+      });
       const changed = changedTables(before, await snapshot(db));
       return { input, engine, run, changed };
     });
@@ -272,6 +347,7 @@ export async function badInputs(w: World, engines: readonly Engine[], timeoutMs:
         row.echoed += 1;
         row.notes.push(`${label}: printed ${echoed.length > 0 ? `what it must not (${echoed.map((t) => t.slice(0, 20)).join(', ')})` : `${printed.length} bytes`}`);
       }
+      if (input.timed && !run.timedOut && run.code !== 1) row.notes.push(`${label} in ${(run.ms / 1000).toFixed(2)} s: ${firstMessage(run).slice(0, 120)}`);
       if (run.code === 1 || run.timedOut) {
         if (run.code === 1) row.exit1 += 1;
         row.notes.push(`${label} after ${(run.ms / 1000).toFixed(1)} s: ${firstMessage(run)}`);

@@ -1,5 +1,6 @@
 // Runs the built CLI (dist/cli.cjs) as a child process, as scripts and sysadmins run it.
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const CLI = join(import.meta.dirname, '../../dist/cli.cjs');
@@ -18,6 +19,8 @@ export interface Run {
 
 export interface RunOptions {
   input?: string;
+  /** A file the child reads as its stdin (e.g. /dev/zero) instead of `input`. */
+  stdinFile?: string;
   env?: Record<string, string>;
   cwd?: string;
   timeoutMs?: number;
@@ -32,17 +35,19 @@ export function childEnv(extra: Record<string, string> = {}): Record<string, str
 
 export function runTool(args: string[], opts: RunOptions = {}): Promise<Run> {
   const start = performance.now();
+  const stdinFd = opts.stdinFile === undefined ? undefined : openSync(opts.stdinFile, 'r');
   const child = spawn(process.execPath, [CLI, ...args], {
     env: childEnv(opts.env),
     cwd: opts.cwd,
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: [stdinFd ?? 'pipe', 'pipe', 'pipe'],
   });
+  if (stdinFd !== undefined) closeSync(stdinFd);
   let stdout = '';
   let stderr = '';
   let timedOut = false;
   let pausedAt: string | undefined;
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => {
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => {
     stderr += c.toString();
     const m = /paused at (\S+)/.exec(stderr);
     if (opts.killOnPause && m && pausedAt === undefined) {
@@ -50,8 +55,8 @@ export function runTool(args: string[], opts: RunOptions = {}): Promise<Run> {
       child.kill('SIGKILL');
     }
   });
-  child.stdin.on('error', () => {});
-  child.stdin.end(opts.input ?? '');
+  child.stdin?.on('error', () => {});
+  child.stdin?.end(opts.input ?? '');
   const timer = setTimeout(() => {
     timedOut = true;
     child.kill('SIGKILL');

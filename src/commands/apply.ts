@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { applyFile, type ApplyResult } from '../apply/apply.js';
 import { progressBar } from '../apply/progress.js';
 import { loadAppServices } from '../config/appservice.js';
 import { UsageError } from '../errors.js';
-import { readAll, type Io } from '../io.js';
+import { readAll, readFileLimited, type Io } from '../io.js';
 import type { Output } from '../output.js';
 import { masApplyBackend } from '../mas/apply-backend.js';
 import { MAS_CACHE_NOTE } from '../mas/admin-operations.js';
@@ -13,15 +12,27 @@ import { synapseApplyBackend } from '../synapse/apply-backend.js';
 import { passwordLoginWorks } from '../synapse/login.js';
 import { hashConcurrency } from '../threadpool.js';
 import { STDIN_ARG } from './cli-options.js';
+import { FIFO_WAIT_MS, inSeconds } from './password-input.js';
 import { defineCommand, prepare, warnIfRunning } from './context.js';
 import { heading } from './catalog.js';
 
-// Bytes, not text: the reader refuses what is not UTF-8 rather than decode it lossily.
+// An apply file's user is about a hundred bytes: this holds over half a million of them, and stops
+// a device (/dev/zero) or a wrong file before it fills memory. Bytes, not text: the reader refuses
+// what is not UTF-8 rather than decode it lossily.
+const APPLY_FILE_LIMIT = 64 * 1024 * 1024;
+
 async function readInput(file: string, name: string, io: Io): Promise<Buffer> {
+  const tooLarge = () =>
+    new UsageError(`${name} is larger than ${APPLY_FILE_LIMIT / 1024 / 1024} MiB; it was not read further. Check that it is the apply file, or split it.`);
   try {
-    if (file !== STDIN_ARG) return await readFile(resolve(io.cwd, file));
-    return await readAll(io.stdin);
+    if (file !== STDIN_ARG) {
+      const fifo = () =>
+        new UsageError(`${name} is a named pipe (FIFO), and nothing opened it for writing within ${inSeconds(FIFO_WAIT_MS)}. Start its writer alongside, or give a regular file.`);
+      return await readFileLimited(resolve(io.cwd, file), { limit: APPLY_FILE_LIMIT, tooLarge, fifoWaitMs: FIFO_WAIT_MS, noWriter: fifo });
+    }
+    return await readAll(io.stdin, APPLY_FILE_LIMIT, tooLarge);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`Cannot read ${name} (${(err as NodeJS.ErrnoException).code ?? String(err)}). Check the path, or give - to read the file from stdin.`);
   }
 }

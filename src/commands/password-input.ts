@@ -1,10 +1,9 @@
 // Where a new password comes from: a prompt, a file, stdin, a generator or the command line.
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
-import { readAll } from '../io.js';
+import { readAll, readFileLimited } from '../io.js';
 
 export type PasswordSource =
   | { kind: 'prompt' }
@@ -28,6 +27,8 @@ export interface PasswordIO {
   /** Whether stdin is a terminal someone can type at. */
   isTTY: boolean;
   randomBytes?: (size: number) => Buffer;
+  /** How long a named FIFO given with --password-file may go without a writer (default FIFO_WAIT_MS). */
+  fifoWaitMs?: number;
 }
 
 export interface ObtainedPassword {
@@ -62,7 +63,7 @@ export async function readPassword(source: PasswordSource, io: PasswordIO): Prom
       password = await promptWithConfirmation(io);
       break;
     case 'file':
-      return { password: await passwordFromFile(source.path, '--password-file'), generated: false };
+      return { password: await passwordFromFile(source.path, '--password-file', { fifoWaitMs: io.fifoWaitMs }), generated: false };
     case 'stdin':
       if (io.isTTY) {
         throw new UsageError(
@@ -70,7 +71,7 @@ export async function readPassword(source: PasswordSource, io: PasswordIO): Prom
             'Pipe it in (… | synapse-admin-bootstrap …), or leave out --password-stdin to be asked without echo.',
         );
       }
-      password = stripLikePython(decodeUtf8(await readAll(io.stdin), 'The password on stdin'));
+      password = stripLikePython(decodeUtf8(await readAll(io.stdin, PASSWORD_INPUT_LIMIT, () => tooLarge('The password on stdin', 'Check what is piped in')), 'The password on stdin'));
       break;
     case 'random':
       return { password: generatePassword(io.randomBytes ?? cryptoRandomBytes), generated: true };
@@ -84,6 +85,31 @@ export async function readPassword(source: PasswordSource, io: PasswordIO): Prom
 
 // Synapse's admin and registration APIs refuse longer passwords (synapse/rest/admin/users.py).
 const MAX_PASSWORD_LENGTH = 512;
+
+/**
+ * The most a password file or stdin may hold. A password is one line of at most 512 characters,
+ * 2 KiB in UTF-8; 64 KiB (what a pipe holds) leaves room for any whitespace around it, and a
+ * device (/dev/zero) or a wrong file is refused after one read instead of filling memory.
+ */
+export const PASSWORD_INPUT_LIMIT = 64 * 1024;
+
+/**
+ * How long a named FIFO may go without a writer. A writer started alongside (a script, a secrets
+ * agent) opens it within moments; without one, the open would wait forever.
+ */
+export const FIFO_WAIT_MS = 30_000;
+
+export function inSeconds(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return `${s} second${s === 1 ? '' : 's'}`;
+}
+
+function tooLarge(what: string, advice: string): UsageError {
+  return new UsageError(
+    `${what} is larger than ${PASSWORD_INPUT_LIMIT / 1024} KiB, far more than a password (at most ${MAX_PASSWORD_LENGTH} characters); ` +
+      `it was not read further. ${advice}.`,
+  );
+}
 
 function assertUsable(password: string, from: string): void {
   if (password === '') {
@@ -127,6 +153,7 @@ const READ_FAILURES: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'permission denied',
   EISDIR: 'it is a directory',
+  ENXIO: 'it is a socket or a device with nothing behind it',
 };
 
 /**
@@ -134,10 +161,20 @@ const READ_FAILURES: Record<string, string> = {
  * log, so a file that cannot be read is not named: the admin can see the path in the command.
  * Once read, it is known to be a file, and later messages name it.
  */
-async function readPasswordFile(path: string, givenWith: string): Promise<Buffer> {
+async function readPasswordFile(path: string, givenWith: string, fifoWaitMs: number): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readFileLimited(path, {
+      limit: PASSWORD_INPUT_LIMIT,
+      tooLarge: () => tooLarge(`The password file ${path}`, 'Check that the path names the file holding the password, not a device or another file'),
+      fifoWaitMs,
+      noWriter: () =>
+        new UsageError(
+          `${path} is a named pipe (FIFO), and nothing opened it for writing within ${inSeconds(fifoWaitMs)}, so it gives no password. ` +
+            'Start the program that writes the password to it alongside this one, or give a regular file.',
+        ),
+    });
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
     const reason = READ_FAILURES[code] ?? `error ${code}`;
     throw new UsageError(
@@ -147,12 +184,26 @@ async function readPasswordFile(path: string, givenWith: string): Promise<Buffer
   }
 }
 
+export interface PasswordFileOptions {
+  /** What to use instead of an empty file (default --random-password). */
+  insteadOfEmpty?: string;
+  fifoWaitMs?: number | undefined;
+}
+
 /**
  * A password file as Synapse's register_new_matrix_user reads one: UTF-8, surrounding whitespace
  * stripped, one usable line. `givenWith` names the option or key that named the file.
  */
-export async function passwordFromFile(path: string, givenWith: string): Promise<string> {
-  const password = stripLikePython(decodeUtf8(await readPasswordFile(path, givenWith), `The password file ${path}`));
+export async function passwordFromFile(path: string, givenWith: string, opts: PasswordFileOptions = {}): Promise<string> {
+  const bytes = await readPasswordFile(path, givenWith, opts.fifoWaitMs ?? FIFO_WAIT_MS);
+  const password = stripLikePython(decodeUtf8(bytes, `The password file ${path}`));
+  if (password === '') {
+    // Often a secret that was not rendered yet (a template, a mounted secret still empty).
+    throw new UsageError(
+      `The password file ${path} is ${bytes.length === 0 ? 'empty' : 'empty apart from whitespace'}, so it holds no password. ` +
+        `Write the password into it (one line), or ${opts.insteadOfEmpty ?? 'use --random-password'}.`,
+    );
+  }
   assertUsable(password, `the file ${path}`);
   return password;
 }
@@ -167,14 +218,21 @@ function decodeUtf8(bytes: Buffer, what: string): string {
   }
 }
 
-// Python's str.strip(), which Synapse's scripts apply to passwords from files and stdin. Its
-// whitespace set differs from String.prototype.trim (it includes U+001C..U+001F and U+0085,
-// and leaves U+FEFF alone).
-const PYTHON_STRIP =
-  /^[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+// What Python's str.strip() takes for whitespace (str.isspace), which Synapse's scripts strip from
+// passwords from files and stdin. It differs from String.prototype.trim's set (it includes
+// U+001C..U+001F and U+0085, and leaves U+FEFF alone). All of it is in the BMP: one UTF-16 unit.
+const PYTHON_WHITESPACE = /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
 
+/**
+ * Python's str.strip(). Walked from both ends, not a regex anchored at the end: that one retries
+ * at every inner whitespace run, which made 200,000 inner spaces take minutes.
+ */
 export function stripLikePython(text: string): string {
-  return text.replace(PYTHON_STRIP, '');
+  let start = 0;
+  let end = text.length;
+  while (start < end && PYTHON_WHITESPACE.test(text[start]!)) start++;
+  while (end > start && PYTHON_WHITESPACE.test(text[end - 1]!)) end--;
+  return text.slice(start, end);
 }
 
 async function promptWithConfirmation(io: PasswordIO): Promise<string> {

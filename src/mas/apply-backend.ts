@@ -11,6 +11,7 @@ import { masPasswordsForNewPassword } from '../commands/password-options.js';
 import type { MasPrepared } from '../commands/context.js';
 import { readAccounts } from '../synapse/apply-store.js';
 import { reservedUserIds, type SynapseSessions } from '../synapse/apply-backend.js';
+import { costFlaw, loginCostLimit } from '../synapse/bcrypt-hash.js';
 import { localpartOf } from '../synapse/user-store.js';
 import { serializeToolWriters } from '../database/dialect.js';
 import { countAdminSessions, describeSessions, totalOf } from './admin-sessions.js';
@@ -47,13 +48,17 @@ function hashProblem(passwords: MasPasswords | undefined, userId: string, hash: 
       'Give password_file instead'
     );
   }
-  if (schemeFor(passwords, hash) === undefined) {
+  const scheme = schemeFor(passwords, hash);
+  if (scheme === undefined) {
     return (
       `password_hash of ${userId} is a ${algorithm} hash, but no scheme in MAS's passwords.schemes uses ${algorithm} ` +
       `(${passwords.schemes.map((s) => `version ${s.version}: ${s.algorithm}`).join(', ')}), so MAS could never check it. ` +
       'Give password_file instead, or add such a scheme to MAS first'
     );
   }
+  // MAS's bcrypt takes any cost to 31 (masHashAlgorithm), but a login must finish: the limit Synapse's logins have.
+  const flaw = algorithm === 'bcrypt' ? costFlaw(Number(hash.split('$').filter((part) => part !== '')[1]), loginCostLimit(scheme.cost)) : undefined;
+  if (flaw !== undefined) return `password_hash of ${userId} ${flaw} (the hash is not shown here). Give password_file instead`;
   return undefined;
 }
 

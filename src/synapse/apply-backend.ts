@@ -7,6 +7,7 @@ import type { ApplyBackend } from '../apply/backend.js';
 import type { UserContext } from './user-store.js';
 import { serializeToolWriters } from '../database/dialect.js';
 import { readAccounts, writeApply } from './apply-store.js';
+import { bcryptHashFlaw, loginCostLimit } from './bcrypt-hash.js';
 import { checkPassword, checkPolicy, hashPassword } from './password.js';
 import { listedInUserDirectory } from './user-directory.js';
 import { validateNewLocalpart } from './user-id.js';
@@ -16,17 +17,13 @@ export interface SynapseSessions {
   write<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
 }
 
-// What Python's bcrypt (and so Synapse's login) takes: $2a$, $2b$ or $2y$, a cost of 4 to 31, and
-// 22 salt + 31 hash characters of bcrypt's alphabet. $2x$ marks hashes of a buggy old bcrypt.
-const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
-
-/** apply's password_hash rule on Synapse's own logins: a bcrypt hash its login can check. */
-export function synapseHashProblem(userId: string, hash: string): string | undefined {
-  if (BCRYPT_HASH.test(hash)) return undefined;
-  return (
-    `password_hash of ${userId} is not a bcrypt hash Synapse can check ($2b$, $2a$ or $2y$, cost 04 to 31, 53 characters after it; not shown here). ` +
-    'Make one with `hash_password` from Synapse, or give password_file instead'
-  );
+/** apply's password_hash rule on Synapse's own logins: a bcrypt hash its login can check, in a time a login can take. */
+export function synapseHashRule(bcryptRounds: unknown): (userId: string, hash: string) => string | undefined {
+  const maxCost = loginCostLimit(bcryptRounds);
+  return (userId, hash) => {
+    const flaw = bcryptHashFlaw(hash, maxCost);
+    return flaw && `password_hash of ${userId} ${flaw} (the hash is not shown here). Make one with Synapse's hash_password, or give password_file instead`;
+  };
 }
 
 /** The user IDs Synapse keeps for others (server notices, application services), whichever side owns logins. */
@@ -52,7 +49,7 @@ export function synapseApplyBackend(
       userTypes: config.userTypes.allowed,
       defaultUserType: config.userTypes.default,
       reservedFor: reservedUserIds(config, appServices),
-      passwordHashProblem: synapseHashProblem,
+      passwordHashProblem: synapseHashRule(config.password.bcryptRounds),
       newLocalpartProblem(localpart) {
         try {
           validateNewLocalpart(localpart, config.serverName, { allowUnderscorePrefix: config.allowUnderscorePrefixedLocalpart });

@@ -6,7 +6,7 @@ import { AccountStateError } from '../errors.js';
 import type { Account, CurrentState } from '../apply/plan.js';
 import type { NewAccountSpec, Writes } from '../apply/outcome.js';
 import { createUsers, lockWarnings } from './user-operations.js';
-import { REACTIVATE_HINT, assertActiveAccount, selectUsers, toUserRow, type UserContext } from './user-store.js';
+import { REACTIVATE_HINT, assertActiveAccount, isUsable, selectUsers, toUserRow, type UserContext } from './user-store.js';
 
 function accountOf(row: Record<string, unknown>): Account {
   const user = toUserRow(row);
@@ -20,7 +20,7 @@ function accountOf(row: Record<string, unknown>): Account {
   return {
     userId: user.name,
     admin: user.admin,
-    usable: !user.deactivated && !user.locked,
+    usable: isUsable(user),
     ...(refusal === undefined ? {} : { refusal }),
     passwordHash: (row.password_hash as string | null) ?? null,
     warnings: lockWarnings(user),

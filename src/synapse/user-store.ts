@@ -113,10 +113,18 @@ export interface UserCounts {
   usableAdmins: number;
 }
 
+/**
+ * Whether an account can act: not deactivated or locked (a suspended admin can still use the Admin
+ * API). `check`, the warnings after a demotion and apply's no-admin rule all count by this.
+ */
+export function isUsable(user: Pick<UserRow, 'deactivated' | 'locked'>): boolean {
+  return !user.deactivated && !user.locked;
+}
+
 /** Admins that cannot act (deactivated or locked): the ones to repair when no admin can. */
 export async function unusableAdmins(ctx: UserContext): Promise<UserRow[]> {
   const admins = (await selectUsers(ctx).where({ admin: 1 }).orderBy('name')).map(toUserRow);
-  return admins.filter((a) => a.deactivated || a.locked);
+  return admins.filter((a) => !isUsable(a));
 }
 
 /**
@@ -134,7 +142,7 @@ export async function countUsers(ctx: UserContext): Promise<UserCounts> {
   return {
     users: Number(all?.n ?? 0),
     admins: admins.length,
-    usableAdmins: admins.filter((a) => !a.deactivated && !a.locked).length,
+    usableAdmins: admins.filter(isUsable).length,
   };
 }
 

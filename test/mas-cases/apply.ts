@@ -315,6 +315,30 @@ const refusalCases: MasCase[] = [
     code: 2,
     message: /no usable admin/,
   },
+  // Issue 16: MAS's bcrypt takes a cost of 31, and one login at it runs for about 36 hours.
+  {
+    name: 'apply on MAS refuses a bcrypt password_hash of cost 31 for the only admin under admins: exclusive',
+    world: TWO_SCHEMES,
+    seed: async (world) => {
+      await seedRoot(world);
+      await files(world, 'admins: exclusive\nusers:\n  - user: pia\n    admin: true\n    password_hash: "$2b$31$abcdefghijklmnopqrstuu5Hs0pMEYh6gbldvQ3d6cTdiEW4nUAMW"\n');
+    },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:5: password_hash of @pia:example\.test has cost 31: each login would take 524288 times as long/,
+    check: async (_world, run) => expect(run.stderr).not.toContain('abcdefghijklmnopqrstuu'),
+  },
+  {
+    name: 'apply on MAS reads no password file of a user that keeps its password',
+    seed: async (world) => {
+      await seedRoot(world);
+      await seedMasUser(world.mas, { username: 'quinn' });
+      await files(world, 'users:\n  - user: quinn\n    admin: true\n    password_file: removed-secret\n', {});
+    },
+    args: ['apply', 'users.yaml'],
+    code: 0,
+    check: async (world) => expect((await masUser(world, 'quinn')).user.can_request_admin).toBe(true),
+  },
   {
     name: 'apply on MAS refuses a deactivated user, with both databases unchanged',
     world: { variant: '1.22' },
