@@ -1,13 +1,15 @@
 // npm run robustness [-- --quick] [-- --with-synapse]: figures for issue 7, measured by running the
 // built CLI as child processes against real SQLite files and a throwaway PostgreSQL (or
 // SAB_TEST_PG_URL): kill -9 at every write step, lock waits, racers, secrets in output, bad
-// inputs. Prints a table, writes the figures as JSON and ends with whether the must-be-zero
-// figures are zero (exit 0) or not (exit 1). It measures; it does not assume any fix.
+// inputs, a damaged code cache. Prints a table, writes the figures as JSON and ends with whether
+// the must-be-zero figures are zero (exit 0) or not (exit 1). It measures; it does not assume any
+// fix.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { badInputs } from './bad-inputs.js';
+import { cacheDamage } from './cache.js';
 import { WRITING_COMMANDS } from './commands.js';
 import { killAtEveryStep, type KillRow } from './kill.js';
 import { LOCK_KINDS, lockWaits } from './locks.js';
@@ -67,6 +69,10 @@ try {
   // Quick: SQLite for everything but PostgreSQL's own failures, and shorter patience for hangs.
   const bad = await badInputs(world, quick ? ['sqlite'] : ENGINES, quick ? 20_000 : 90_000);
 
+  // Last of the built command's runs but Synapse's: it also counts the cache files they all left.
+  log('code cache damage');
+  const cache = await cacheDamage(world, quick ? { flips: 40, cuts: 5 } : { flips: 150, cuts: 20 }, quick ? 20_000 : 60_000);
+
   let synapse: Figures['synapse'];
   if (withSynapse) {
     log('with a live Synapse');
@@ -84,6 +90,7 @@ try {
     races: raceRows,
     secrets,
     badInputs: bad,
+    cache,
     ...(withSynapse ? { synapse } : {}),
   };
 } finally {
