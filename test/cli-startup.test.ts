@@ -313,6 +313,13 @@ describe('a damaged, foreign or misnamed code cache (issue 16)', () => {
     for (const f of cacheFiles()) expect(readFileSync(join(cacheRoot(), f)).includes(secret), f).toBe(false);
   });
 
+  it("each of the catalog's commands names a cache of its own, and a command line without one gets `none`", () => {
+    rmSync(cacheRoot(), { recursive: true, force: true });
+    for (const { name } of CATALOG) expect(cli([name, '--help']).status, name).toBe(0);
+    expect(cli(['--version']).status).toBe(0);
+    expect(cacheFiles().map((f) => f.split('/')[1]).sort()).toEqual([...CATALOG.map((e) => `${e.name}.bin`), 'none.bin'].sort());
+  });
+
   it('the folder is 0755 and the files 0644 whatever the umask, and a later build prunes the folders of earlier ones', () => {
     rmSync(cacheRoot(), { recursive: true, force: true });
     const stale = join(cacheRoot(), 'v20.0.0-x64-1234-5678');
