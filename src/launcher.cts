@@ -97,7 +97,7 @@ function verifiedCache(file: string, key: string): Buffer | undefined {
   return data;
 }
 
-/** SHA-256, 32 bytes. Loaded here, not at the top: `--help` alone never needs it, and loading it costs about 3 ms. */
+/** SHA-256: 32 bytes. node:crypto loads here, not at the top: `--help` alone never needs its 3 ms. */
 function digest(key: string, data: Buffer): Buffer {
   return (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(key).update(data).digest();
 }
@@ -105,7 +105,7 @@ function digest(key: string, data: Buffer): Buffer {
 /**
  * Written whole or not at all (another run may read it at any moment), and durably before the
  * rename makes it the cache: a crash leaves the old file, the new one or a temporary one, never a
- * part. Folders 0755 and files 0644, whatever the umask allows beyond that: nobody but the owner
+ * part. Folders at most 0755 and files at most 0644, however loose the umask: nobody but the owner
  * of dist/ may write code that the command runs. A read-only install keeps none.
  */
 function writeCache(root: string, dir: string, file: string, key: string, bundleKey: string, data: () => Buffer): void {
