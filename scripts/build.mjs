@@ -6,8 +6,9 @@
 // - dist/cli.cjs: the command itself (src/launcher.cts), which loads main.cjs with that cache.
 // Native addons and the drivers knex names but we do not use stay outside, loaded from
 // node_modules as before.
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -68,6 +69,16 @@ const asciiFastStringWidth = {
   },
 };
 
+/**
+ * The command words of src/commands/catalog.ts. Its imports are types only and it loads each
+ * command's module on use, so the catalog alone, made JavaScript, runs without the rest.
+ */
+async function commandWords() {
+  const { code } = await transform(readFileSync('src/commands/catalog.ts', 'utf8'), { loader: 'ts', format: 'esm' });
+  const { CATALOG } = await import(`data:text/javascript,${encodeURIComponent(code)}`);
+  return CATALOG.map((e) => e.name);
+}
+
 const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning', minifyWhitespace: true };
 const result = await build({
   ...common,
@@ -89,7 +100,17 @@ const result = await build({
 // The launcher reads the bundle as latin1, which is cheaper to decode than UTF-8 and the same for
 // ASCII; esbuild escapes everything else in code and drops the comments where it could remain.
 if (/[^\x00-\x7f]/.test(readFileSync(join(outdir, 'main.cjs'), 'latin1'))) throw new Error(`${outdir}/main.cjs is not ASCII`);
-await build({ ...common, entryPoints: { cli: 'src/launcher.cts' }, outdir, outExtension: { '.js': '.cjs' } });
+await build({
+  ...common,
+  entryPoints: { cli: 'src/launcher.cts' },
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  // What the launcher names and checks its code caches by, known without loading the bundle.
+  define: {
+    SAB_COMMAND_WORDS: JSON.stringify(await commandWords()),
+    SAB_BUNDLE_SHA256: JSON.stringify(createHash('sha256').update(readFileSync(join(outdir, 'main.cjs'))).digest('hex')),
+  },
+});
 // The top-level --help, rendered by yargs itself (no help.txt yet, and stdout a pipe: the width
 // the launcher prints it at), for the built command to print without loading the bundle.
 writeFileSync(join(outdir, 'help.txt'), execFileSync(process.execPath, [join(outdir, 'cli.cjs'), '--help'], { encoding: 'utf8' }));

@@ -235,6 +235,118 @@ describe('the code cache of the built command', () => {
   });
 });
 
+describe('a damaged, foreign or misnamed code cache (issue 16)', () => {
+  const cacheRoot = () => join(dist, 'cache');
+  /** Every file under dist/cache/, as folder/name. */
+  const cacheFiles = (): string[] => {
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(cacheRoot());
+    } catch {
+      return [];
+    }
+    return dirs.flatMap((d) => readdirSync(join(cacheRoot(), d)).map((f) => `${d}/${f}`));
+  };
+  type Ran = Pick<Run, 'status' | 'stdout' | 'stderr'>;
+  /** The built command without the probe, which a process V8 ends never writes. */
+  const cli = (args: string[]): Ran => {
+    const res = spawnSync(process.execPath, [join(dist, 'cli.cjs'), ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+  };
+  /** list-admins's cache after one run on an empty cache folder, and that run. */
+  function freshListAdmins(config = c): { file: string; first: Ran } {
+    rmSync(cacheRoot(), { recursive: true, force: true });
+    const first = cli([...config, 'list-admins']);
+    expect(first.status, first.stderr).toBe(0);
+    const [name] = cacheFiles();
+    expect(name).toMatch(/\/list-admins\.bin$/);
+    return { file: join(cacheRoot(), name!), first };
+  }
+  const same = (r: Ran, first: Ran) =>
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: first.stdout, stderr: first.stderr });
+
+  it('16 bytes XORed at offset 1000: detected before V8 sees them, the run succeeds, and it writes the cache anew', () => {
+    const { file, first } = freshListAdmins();
+    const damaged = readFileSync(file);
+    for (let i = 1000; i < 1016; i++) damaged[i]! ^= 0xff;
+    writeFileSync(file, damaged);
+    same(cli([...c, 'list-admins']), first);
+    expect(readFileSync(file).equals(damaged)).toBe(false);
+    // The rewritten cache is taken as it is: the next run leaves it alone.
+    const rewritten = statSync(file).mtimeMs;
+    same(cli([...c, 'list-admins']), first);
+    expect(statSync(file).mtimeMs).toBe(rewritten);
+  });
+
+  it.each([0, 16, 31, 4096, 'half'] as const)('a cache cut to %s bytes is detected and written anew', (length) => {
+    const { file, first } = freshListAdmins();
+    const whole = readFileSync(file);
+    writeFileSync(file, whole.subarray(0, length === 'half' ? whole.length >> 1 : length));
+    same(cli([...c, 'list-admins']), first);
+    expect(statSync(file).size).toBeGreaterThan(whole.length >> 1);
+  });
+
+  it("another bundle's cache is never handed to V8, even for a bundle of the same length", async () => {
+    mkdirSync(join(dir, 'no-admin'), { recursive: true });
+    const noAdmin = ['-c', (await makeHomeserver(join(dir, 'no-admin'), 'startup.test')).configPath];
+    const { file, first } = freshListAdmins(noAdmin);
+    expect(first.stderr).toContain('There is no server admin');
+    // The same bundle but for one message, of the same length: V8 checks a cache against the
+    // source's length only, and would run the other bundle's compiled code.
+    const other = join(dir, 'dist-other');
+    rmSync(other, { recursive: true, force: true });
+    mkdirSync(other);
+    for (const f of readdirSync(dist)) if (f !== 'cache') copyFileSync(join(dist, f), join(other, f));
+    const bundle = readFileSync(join(other, 'main.cjs'), 'latin1');
+    expect(bundle).toContain('There is no server admin');
+    writeFileSync(join(other, 'main.cjs'), bundle.replaceAll('There is no server admin', 'There is NO server admin'), 'latin1');
+    const otherRun = spawnSync(process.execPath, [join(other, 'cli.cjs'), ...noAdmin, 'list-admins'], { cwd: dir, encoding: 'utf8' });
+    expect(otherRun.stderr).toContain('There is NO server admin');
+    const otherCache = readdirSync(join(other, 'cache')).map((d) => join(other, 'cache', d, 'list-admins.bin'))[0]!;
+    copyFileSync(otherCache, file);
+    same(cli([...noAdmin, 'list-admins']), first);
+    expect(readFileSync(file).equals(readFileSync(otherCache))).toBe(false);
+  });
+
+  it('a cache is named by the command word only, never by an argument; no cache holds a password', () => {
+    rmSync(cacheRoot(), { recursive: true, force: true });
+    const secret = 'correct-horse-battery-staple';
+    for (const user of ['bob', 'carol']) {
+      const r = cli([...c, '--password', `${secret}-${user}`, 'register', user, '--no-admin']);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const r = cli([...c, '--password', `${secret}-x`, 'set-password', 'carol']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(cli(['--version']).status).toBe(0);
+    const names = cacheFiles().map((f) => f.split('/')[1]);
+    expect(names.sort()).toEqual(['none.bin', 'register.bin', 'set-password.bin']);
+    for (const f of cacheFiles()) expect(readFileSync(join(cacheRoot(), f)).includes(secret), f).toBe(false);
+  });
+
+  it("each of the catalog's commands names a cache of its own, and a command line without one gets `none`", () => {
+    rmSync(cacheRoot(), { recursive: true, force: true });
+    for (const { name } of CATALOG) expect(cli([name, '--help']).status, name).toBe(0);
+    expect(cli(['--version']).status).toBe(0);
+    expect(cacheFiles().map((f) => f.split('/')[1]).sort()).toEqual([...CATALOG.map((e) => `${e.name}.bin`), 'none.bin'].sort());
+  });
+
+  it('the folder is 0755 and the files 0644 whatever the umask, and a later build prunes the folders of earlier ones', () => {
+    rmSync(cacheRoot(), { recursive: true, force: true });
+    const stale = join(cacheRoot(), 'v20.0.0-x64-1234-5678');
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, 'correct-horse-battery-staple.bin'), 'old');
+    const res = spawnSync('/bin/sh', ['-c', 'umask 0; exec "$0" "$@"', process.execPath, join(dist, 'cli.cjs'), ...c, 'list-admins'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(res.status, res.stderr).toBe(0);
+    const files = cacheFiles();
+    expect(files.map((f) => f.split('/')[1])).toEqual(['list-admins.bin']);
+    expect(statSync(join(cacheRoot(), files[0]!.split('/')[0]!)).mode & 0o777).toBe(0o755);
+    expect(statSync(join(cacheRoot(), files[0]!)).mode & 0o777).toBe(0o644);
+  });
+});
+
 describe('the command catalog', () => {
   it.each(CATALOG.map((e) => [e.name, e] as const))('lists %s as its module declares it', async (_name, entry) => {
     const module = (await entry.load())(processIo(), new Output(processIo(), false, false));

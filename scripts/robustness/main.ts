@@ -1,13 +1,15 @@
-// npm run robustness [-- --quick] [-- --with-synapse] [-- --only=bad-inputs [--class=NAME]]: figures for issue 7, measured by running the
+// npm run robustness [-- --quick] [-- --with-synapse] [-- --only=bad-inputs [--class=NAME] | --only=cache]: figures for issue 7, measured by running the
 // built CLI as child processes against real SQLite files and a throwaway PostgreSQL (or
 // SAB_TEST_PG_URL): kill -9 at every write step, lock waits, racers, secrets in output, bad
-// inputs. Prints a table, writes the figures as JSON and ends with whether the must-be-zero
-// figures are zero (exit 0) or not (exit 1). It measures; it does not assume any fix.
+// inputs, a damaged code cache. Prints a table, writes the figures as JSON and ends with whether
+// the must-be-zero figures are zero (exit 0) or not (exit 1). It measures; it does not assume any
+// fix.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { badInputs } from './bad-inputs.js';
+import { cacheDamage } from './cache.js';
 import { WRITING_COMMANDS } from './commands.js';
 import { killAtEveryStep, type KillRow } from './kill.js';
 import { LOCK_KINDS, lockWaits } from './locks.js';
@@ -21,7 +23,8 @@ const withSynapse = process.argv.includes('--with-synapse');
 // One part alone, e.g. after changing how a class of bad inputs is read: the other figures are empty.
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const onlyClass = process.argv.find((a) => a.startsWith('--class='))?.slice('--class='.length);
-if (only !== undefined && only !== 'bad-inputs') throw new Error(`--only takes bad-inputs, not ${only}`);
+const PARTS = ['bad-inputs', 'cache'];
+if (only !== undefined && !PARTS.includes(only)) throw new Error(`--only takes ${PARTS.join(' or ')}, not ${only}`);
 const repo = join(import.meta.dirname, '../..');
 const started = performance.now();
 const log = (m: string) => process.stderr.write(`[robustness ${Math.round((performance.now() - started) / 1000)}s] ${m}\n`);
@@ -70,7 +73,11 @@ try {
 
   log('bad inputs');
   // Quick: SQLite for everything but PostgreSQL's own failures, and shorter patience for hangs.
-  const bad = await badInputs(world, quick ? ['sqlite'] : ENGINES, quick ? 20_000 : 90_000, onlyClass);
+  const bad = all || only === 'bad-inputs' ? await badInputs(world, quick ? ['sqlite'] : ENGINES, quick ? 20_000 : 90_000, onlyClass) : [];
+
+  // Last of the built command's runs but Synapse's: it also counts the cache files they all left.
+  log('code cache damage');
+  const cache = all || only === 'cache' ? await cacheDamage(world, quick ? { flips: 40, cuts: 5 } : { flips: 150, cuts: 20 }, quick ? 20_000 : 60_000) : { seed: 0, rows: [], misnamed: [] };
 
   let synapse: Figures['synapse'];
   if (withSynapse && all) {
@@ -89,6 +96,7 @@ try {
     races: raceRows,
     secrets,
     badInputs: bad,
+    cache,
     ...(withSynapse ? { synapse } : {}),
   };
 } finally {

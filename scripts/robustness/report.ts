@@ -1,5 +1,6 @@
 // The printed table and the verdict over the figures that must be zero.
 import type { BadInputRow } from './bad-inputs.js';
+import type { CacheFigures } from './cache.js';
 import type { KillRow } from './kill.js';
 import type { LockRow } from './locks.js';
 import type { RaceRow } from './races.js';
@@ -16,6 +17,7 @@ export interface Figures {
   races: RaceRow[];
   secrets: SecretFigures;
   badInputs: BadInputRow[];
+  cache: CacheFigures;
   synapse?: SynapseFigures[];
 }
 
@@ -40,6 +42,9 @@ export function mustBeZero(f: Figures): Record<string, number> {
     'secrets: leaks': f.secrets.leaks.length,
     'bad inputs: database changed': sum(f.badInputs, (r) => r.changed),
     'bad inputs: secret or flood printed': sum(f.badInputs, (r) => r.echoed),
+    'code cache damaged: runs not as with the intact cache': sum(f.cache.rows, (r) => r.differs),
+    'code cache damaged: left in place': sum(f.cache.rows, (r) => r.leftDamaged),
+    'code cache: files named by anything but a command word': f.cache.misnamed.length,
     ...(f.synapse === undefined
       ? {}
       : {
@@ -83,6 +88,15 @@ export function render(f: Figures): string {
     ),
   );
   for (const r of f.badInputs) for (const n of r.notes) out.push(`  ${r.cls}: ${n}`);
+  out.push(
+    table(
+      "list-admins's code cache damaged, each run against the same intact cache",
+      ['damage', 'tried', 'exit codes', 'result differs', 'damaged cache left'],
+      f.cache.rows.map((r) => [r.kind, r.tried, hist(r.exits), r.differs, r.leftDamaged]),
+    ),
+  );
+  for (const r of f.cache.rows) for (const n of r.notes) out.push(`  ${r.kind}: ${n}`);
+  out.push(`cache files named by anything but a command word: ${f.cache.misnamed.length === 0 ? 'none' : f.cache.misnamed.join(', ')}`);
   for (const s of f.synapse ?? []) {
     out.push(
       table(
