@@ -162,6 +162,8 @@ function postgresError(
       'database_unavailable',
     );
   }
+  const pooler = code === '08P01' ? poolerRefusal(err, where, owner) : undefined;
+  if (pooler !== undefined) return pooler;
   if (code.startsWith('08')) {
     return new DatabaseError(
       `The connection to PostgreSQL at ${where} failed (${code}: ${pgMessage(err)}). ${NOTHING_CHANGED} Try again; check the server's log if it persists.`,
@@ -185,6 +187,40 @@ function postgresError(
     return new DatabaseError(
       `The connection to PostgreSQL at ${where} was lost: ${err.message}. ${NOTHING_CHANGED} Try again.`,
       'database_unreachable',
+    );
+  }
+  return undefined;
+}
+
+/**
+ * pgbouncer answers what it will not pass on with 08P01 and its own message. Both refusals happen
+ * before anything is written: the startup packet, or the BEGIN of the command's transaction.
+ */
+function poolerRefusal(err: Error, where: string, owner: DatabaseOwner): DatabaseError | undefined {
+  const message = pgMessage(err);
+  const parameter = /^unsupported startup parameter: (\S+)/.exec(message)?.[1];
+  if (parameter === 'options') {
+    return new DatabaseError(
+      `A connection pooler (pgbouncer) at ${where} refused the connection: ${message}. The options come from ${owner.settings} ` +
+        `(or ${owner.urlOption}, or PGOPTIONS), and pgbouncer does not pass them on to PostgreSQL. ${NOTHING_CHANGED} Remove the options ` +
+        'and set them on the database user instead (ALTER ROLE ... SET search_path = ...), which works through any pooler; ' +
+        "pgbouncer's ignore_startup_parameters = options lets the connection in but drops them, for the tool as for the service.",
+      'database_unreachable',
+    );
+  }
+  if (parameter !== undefined) {
+    return new DatabaseError(
+      `A connection pooler (pgbouncer) at ${where} refused the connection: ${message}. ${NOTHING_CHANGED} ` +
+        `Add ${parameter} to ignore_startup_parameters in pgbouncer.ini, or connect to PostgreSQL directly.`,
+      'database_unreachable',
+    );
+  }
+  if (/statement pooling mode/.test(message)) {
+    return new DatabaseError(
+      `A connection pooler (pgbouncer) at ${where} runs in statement pooling mode (pool_mode = statement), which refuses ` +
+        `transactions: ${message}. ${NOTHING_CHANGED} This tool does each command in one transaction, as ${owner.service} does its work: ` +
+        'point it at a pool in transaction or session mode, or at PostgreSQL directly.',
+      'database',
     );
   }
   return undefined;

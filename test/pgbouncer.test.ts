@@ -1,0 +1,227 @@
+// The tool behind a real pgbouncer, as Synapse itself runs behind one: every command in
+// transaction pooling, with and without the usual ignore_startup_parameters; the time limits and
+// the read-only guard holding there as on a direct connection; copies racing through the pooler;
+// and clear refusals of what a pooler cannot carry (statement pooling, startup options).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inTransaction, withDatabase } from '../src/database/connection.js';
+import type { DatabaseSettings } from '../src/database/settings.js';
+import type { PostgresConnection } from '../src/libpq/settings.js';
+import { freshDatabase, synapseDatabaseConfig, writeHomeserverYaml, type FreshDatabase } from './helpers/databases.js';
+import { pgbouncerBinary, startPgbouncer, type Pgbouncer, type PgbouncerOptions } from './helpers/pgbouncer.js';
+import { cli } from './helpers/run-cli.js';
+import { seedUser, snapshot } from './helpers/seed.js';
+import { tempDir } from './helpers/temp-tree.js';
+
+const binary = pgbouncerBinary();
+if (binary === undefined) {
+  console.warn('test/pgbouncer.test.ts: SKIPPED, no pgbouncer binary on this machine (apt-get install pgbouncer; scripts/e2e/install-deps.sh installs it for CI)');
+}
+
+const HS = 'example.test';
+const TRANSACTION_POOLS = [
+  { name: 'no ignore list', ignoreStartupParameters: undefined },
+  { name: 'ignore_startup_parameters = extra_float_digits,options', ignoreStartupParameters: 'extra_float_digits,options' },
+] as const;
+
+function connectionOf(db: FreshDatabase): PostgresConnection {
+  if (db.settings.engine !== 'postgres') throw new Error('expected postgres');
+  return db.settings.connection;
+}
+
+/** The same database, reached through the pooler. */
+function through(pool: Pgbouncer, db: FreshDatabase, extra: Partial<PostgresConnection> = {}): DatabaseSettings {
+  return { engine: 'postgres', connection: { ...connectionOf(db), host: pool.host, port: pool.port, ...extra } };
+}
+
+async function homeserver(database: DatabaseSettings): Promise<string> {
+  const options = database.engine === 'postgres' ? database.connection.options : undefined;
+  const section = synapseDatabaseConfig(database) as { name: string; args: Record<string, unknown> };
+  return writeHomeserverYaml(tempDir('sab-pgbouncer-hs-'), {
+    serverName: HS,
+    database,
+    extra: {
+      listeners: [],
+      bcrypt_rounds: 4,
+      report_stats: false,
+      ...(options === undefined ? {} : { database: { ...section, args: { ...section.args, options } } }),
+    },
+  });
+}
+
+/** Another connection holds a row lock on every user until the returned release() is called. */
+async function holdUsersLocked(db: FreshDatabase): Promise<{ release(): Promise<void> }> {
+  let locked!: () => void;
+  let release!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const released = new Promise<void>((r) => (release = r));
+  const done = db.knex.transaction(async (trx) => {
+    await trx.raw('SELECT * FROM users FOR UPDATE');
+    locked();
+    await released;
+  });
+  await isLocked;
+  return {
+    release: async () => {
+      release();
+      await done;
+    },
+  };
+}
+
+describe.skipIf(binary === undefined)('behind pgbouncer', () => {
+  const pools: Pgbouncer[] = [];
+  let db: FreshDatabase;
+  const start = async (opts: Omit<PgbouncerOptions, 'upstream' | 'user' | 'password'>) => {
+    const { host, port, user, password } = connectionOf(db);
+    const pool = await startPgbouncer(binary!, { upstream: { host: host!, port: port! }, user: user!, password: password!, ...opts });
+    pools.push(pool);
+    return pool;
+  };
+
+  beforeAll(async () => {
+    db = await freshDatabase('postgres');
+  });
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.stop()));
+    await db?.cleanup();
+  });
+
+  describe.each(TRANSACTION_POOLS)('in transaction pooling, $name', ({ ignoreStartupParameters }) => {
+    let pool: Pgbouncer;
+    let fresh: FreshDatabase;
+    let config: string;
+    beforeAll(async () => {
+      pool = await start({ poolMode: 'transaction', ignoreStartupParameters });
+    });
+    const fresher = async () => {
+      fresh = await freshDatabase('postgres');
+      config = await homeserver(through(pool, fresh));
+      return fresh;
+    };
+    const run = (args: string[], input?: string) => cli(['-c', config, '--json', ...args], { input });
+
+    it('every command works', async () => {
+      await fresher();
+      try {
+        const ok = async (args: string[], input?: string) => {
+          const result = await run(args, input);
+          expect(result.code, `${args.join(' ')}: ${result.stdout}${result.stderr}\n${pool.log()}`).toBe(0);
+          return result.json();
+        };
+        await ok(['register', 'alice', '--admin', '--password-stdin'], 'alice-long-password');
+        await ok(['register', 'bob', '--no-admin', '--password-stdin'], 'bob-long-password');
+        await ok(['promote', 'bob']);
+        expect(Number((await fresh.knex('users').where({ name: '@bob:example.test' }).first('admin')).admin)).toBe(1);
+        await ok(['demote', 'bob']);
+        expect(Number((await fresh.knex('users').where({ name: '@bob:example.test' }).first('admin')).admin)).toBe(0);
+        await ok(['set-password', 'bob', '--password-stdin'], 'bob-other-long-password');
+        await fresh.knex('users').where({ name: '@bob:example.test' }).update({ locked: true });
+        await ok(['unlock', 'bob']);
+        expect((await fresh.knex('users').where({ name: '@bob:example.test' }).first('locked')).locked).toBe(false);
+        const token = await ok(['issue-token', 'alice']);
+        expect(await fresh.knex('access_tokens').where({ token: token.access_token }).first('user_id')).toEqual({ user_id: '@alice:example.test' });
+        expect(JSON.stringify(await ok(['list-admins']))).toContain('@alice:example.test');
+        expect(await ok(['check'])).toMatchObject({ connected: true, usable_admins: 1 });
+        const file = join(tempDir('sab-pgbouncer-apply-'), 'users.yaml');
+        writeFileSync(file, 'users:\n  - {user: carol, admin: true, random_password: true}\n');
+        expect(await ok(['apply', file])).toMatchObject({ created: 1 });
+        expect(await fresh.knex('users').where({ name: '@carol:example.test' }).first('admin')).toEqual({ admin: 1 });
+      } finally {
+        await fresh.cleanup();
+      }
+    });
+
+    it('sets the time limits inside the transaction, and a read cannot write', async () => {
+      const settings = through(pool, db);
+      const limits = await withDatabase(settings, 'write', (handle) =>
+        inTransaction(handle, true, async (trx) => (await trx.raw("SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement")).rows[0]),
+      );
+      expect(limits).toEqual({ lock: '10s', statement: '1min' });
+      const before = await snapshot(db.knex);
+      const write = withDatabase(settings, 'read', (handle) => handle('users').insert({ name: '@mallory:example.test', creation_ts: 1, admin: 1, is_guest: 0 }));
+      await expect(write).rejects.toThrow(/read-only transaction/);
+      expect(await snapshot(db.knex)).toEqual(before);
+    });
+
+    it('ten register --exists-ok and ten issue-token at once are all correct', async () => {
+      await fresher();
+      try {
+        await seedUser(fresh.knex, { name: '@alice:example.test', admin: true });
+        const runs = await Promise.all([
+          ...Array.from({ length: 10 }, () => run(['register', 'dave', '--exists-ok', '--admin', '--password-stdin'], 'dave-long-password')),
+          ...Array.from({ length: 10 }, () => run(['issue-token', 'alice'])),
+        ]);
+        expect(runs.filter((r) => r.code !== 0).map((r) => r.stdout + r.stderr)).toEqual([]);
+        const registers = runs.slice(0, 10).map((r) => r.json());
+        expect(registers.filter((j) => j.created)).toHaveLength(1);
+        expect(await fresh.knex('users').where({ name: '@dave:example.test' }).select('admin')).toEqual([{ admin: 1 }]);
+        const tokens = runs.slice(10).map((r) => r.json().access_token);
+        expect(new Set(tokens).size).toBe(10);
+        const rows = await fresh.knex('access_tokens').where({ user_id: '@alice:example.test' }).select('id', 'token');
+        expect(rows).toHaveLength(10);
+        expect(new Set(rows.map((r) => String(r.id))).size).toBe(10);
+        expect(new Set(rows.map((r) => r.token))).toEqual(new Set(tokens));
+      } finally {
+        await fresh.cleanup();
+      }
+    });
+  });
+
+  it('a promote behind a row lock stops after the same 10 s through pgbouncer as directly, exit 4, nothing changed', async () => {
+    const fresh = await freshDatabase('postgres');
+    try {
+      const routes: Record<string, DatabaseSettings> = { direct: fresh.settings };
+      for (const { name, ignoreStartupParameters } of TRANSACTION_POOLS) {
+        routes[`pgbouncer, ${name}`] = through(await start({ poolMode: 'transaction', ignoreStartupParameters }), fresh);
+      }
+      // One user each: waiting behind another waiter's row lock would be a second wait, with its own lock_timeout.
+      const users = Object.keys(routes).map((_, i) => `user${i}`);
+      for (const user of users) await seedUser(fresh.knex, { name: `@${user}:example.test` });
+      const configs = await Promise.all(Object.values(routes).map(homeserver));
+      const lock = await holdUsersLocked(fresh);
+      const timed = async (config: string, i: number) => {
+        const started = Date.now();
+        const run = await cli(['-c', config, '--json', 'promote', users[i]!]);
+        return { code: run.code, kind: run.code === 0 ? undefined : run.json().error.kind, seconds: (Date.now() - started) / 1000 };
+      };
+      // Past the bound, the holder lets go: a run that ignored the bound would then succeed.
+      const letGo = setTimeout(() => void lock.release(), 16_000);
+      const outcomes = await Promise.all(configs.map(timed));
+      clearTimeout(letGo);
+      await lock.release();
+      const byRoute = Object.fromEntries(Object.keys(routes).map((route, i) => [route, outcomes[i]]));
+      for (const outcome of Object.values(byRoute)) {
+        expect(outcome, JSON.stringify(byRoute)).toMatchObject({ code: 4, kind: 'database_busy' });
+        expect(outcome!.seconds, JSON.stringify(byRoute)).toBeGreaterThanOrEqual(9.5);
+        expect(outcome!.seconds, JSON.stringify(byRoute)).toBeLessThan(15);
+      }
+      expect(await fresh.knex('users').where({ admin: 1 }).select('name')).toEqual([]);
+    } finally {
+      await fresh.cleanup();
+    }
+  }, 60_000);
+
+  it('statement pooling is refused as unsupported, exit 4, nothing changed', async () => {
+    const pool = await start({ poolMode: 'statement', ignoreStartupParameters: 'extra_float_digits,options' });
+    await seedUser(db.knex, { name: '@erin:example.test' });
+    const before = await snapshot(db.knex);
+    const config = await homeserver(through(pool, db));
+    for (const args of [['promote', 'erin'], ['list-admins']]) {
+      const run = await cli(['-c', config, '--json', ...args]);
+      expect(run.code, run.stdout + run.stderr).toBe(4);
+      expect(run.json().error.message).toMatch(/statement pooling mode \(pool_mode = statement\).*Nothing was changed.*transaction or session mode/);
+    }
+    expect(await snapshot(db.knex)).toEqual(before);
+  });
+
+  it('options that pgbouncer refuses are named, with where they come from and what to do instead', async () => {
+    const pool = await start({ poolMode: 'transaction' });
+    const config = await homeserver(through(pool, db, { options: '-c search_path=public' }));
+    const run = await cli(['-c', config, '--json', 'list-admins']);
+    expect(run.code, run.stdout + run.stderr).toBe(4);
+    expect(run.json().error).toMatchObject({ kind: 'database_unreachable' });
+    expect(run.json().error.message).toMatch(/pgbouncer.*unsupported startup parameter: options.*database args.*ALTER ROLE/);
+  });
+});
