@@ -3,6 +3,8 @@
 // the read-only guard holding there as on a direct connection; copies racing through the pooler;
 // and clear refusals of what a pooler cannot carry (statement pooling, startup options).
 import { writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction, withDatabase } from '../src/database/connection.js';
@@ -23,6 +25,8 @@ const HS = 'example.test';
 const TRANSACTION_POOLS = [
   { name: 'no ignore list', ignoreStartupParameters: undefined },
   { name: 'ignore_startup_parameters = extra_float_digits,options', ignoreStartupParameters: 'extra_float_digits,options' },
+  // What people add when a client sends these: pgbouncer then drops them without a word.
+  { name: 'also ignoring statement_timeout,lock_timeout', ignoreStartupParameters: 'extra_float_digits,options,statement_timeout,lock_timeout' },
 ] as const;
 
 function connectionOf(db: FreshDatabase): PostgresConnection {
@@ -35,10 +39,10 @@ function through(pool: Pgbouncer, db: FreshDatabase, extra: Partial<PostgresConn
   return { engine: 'postgres', connection: { ...connectionOf(db), host: pool.host, port: pool.port, ...extra } };
 }
 
-async function homeserver(database: DatabaseSettings): Promise<string> {
+async function homeserver(database: DatabaseSettings, dir = tempDir('sab-pgbouncer-hs-')): Promise<string> {
   const options = database.engine === 'postgres' ? database.connection.options : undefined;
   const section = synapseDatabaseConfig(database) as { name: string; args: Record<string, unknown> };
-  return writeHomeserverYaml(tempDir('sab-pgbouncer-hs-'), {
+  return writeHomeserverYaml(dir, {
     serverName: HS,
     database,
     extra: {
@@ -70,6 +74,41 @@ async function holdUsersLocked(db: FreshDatabase): Promise<{ release(): Promise<
   };
 }
 
+type Outcome = { code: number; kind?: string; seconds: number };
+
+/**
+ * `promote` of a user whose row another transaction holds, once directly and once through each
+ * pool, all at once; past the bound the holder lets go, so a run that ignored it would succeed.
+ */
+async function promotesBehindRowLock(routes: Record<string, DatabaseSettings>, db: FreshDatabase): Promise<Record<string, Outcome>> {
+  const dir = await mkdtemp(join(tmpdir(), 'sab-pgbouncer-lock-'));
+  try {
+    // One user each: waiting behind another waiter's row lock would be a second wait, with its own lock_timeout.
+    const users = Object.keys(routes).map((_, i) => `user${i}`);
+    for (const user of users) await seedUser(db.knex, { name: `@${user}:example.test` });
+    const configs = await Promise.all(
+      Object.values(routes).map(async (settings, i) => {
+        const home = join(dir, String(i));
+        await mkdir(home);
+        return homeserver(settings, home);
+      }),
+    );
+    const lock = await holdUsersLocked(db);
+    const timed = async (config: string, i: number): Promise<Outcome> => {
+      const started = Date.now();
+      const run = await cli(['-c', config, '--json', 'promote', users[i]!]);
+      return { code: run.code, kind: run.code === 0 ? undefined : run.json().error.kind, seconds: (Date.now() - started) / 1000 };
+    };
+    const letGo = setTimeout(() => void lock.release(), 16_000);
+    const outcomes = await Promise.all(configs.map(timed));
+    clearTimeout(letGo);
+    await lock.release();
+    return Object.fromEntries(Object.keys(routes).map((route, i) => [route, outcomes[i]!]));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe.skipIf(binary === undefined)('behind pgbouncer', () => {
   const pools: Pgbouncer[] = [];
   let db: FreshDatabase;
@@ -80,12 +119,26 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
     return pool;
   };
 
+  // The lock wait takes its 10 s in the background while the other tests run; its test, the last,
+  // awaits it.
+  let lockDb: FreshDatabase | undefined;
+  let lockWait: Promise<Record<string, Outcome>>;
+
   beforeAll(async () => {
     db = await freshDatabase('postgres');
+    lockDb = await freshDatabase('postgres');
+    const routes: Record<string, DatabaseSettings> = { direct: lockDb.settings };
+    for (const { name, ignoreStartupParameters } of TRANSACTION_POOLS) {
+      routes[`pgbouncer, ${name}`] = through(await start({ poolMode: 'transaction', ignoreStartupParameters }), lockDb);
+    }
+    lockWait = promotesBehindRowLock(routes, lockDb);
+    lockWait.catch(() => {});
   });
   afterAll(async () => {
+    await lockWait?.catch(() => {});
     await Promise.all(pools.map((p) => p.stop()));
     await db?.cleanup();
+    await lockDb?.cleanup();
   });
 
   describe.each(TRANSACTION_POOLS)('in transaction pooling, $name', ({ ignoreStartupParameters }) => {
@@ -133,14 +186,16 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
       }
     });
 
-    it('sets the time limits inside the transaction, and a read cannot write', async () => {
-      const settings = through(pool, db);
-      const limits = await withDatabase(settings, 'write', (handle) =>
+    it('sets the time limits inside the transaction', async () => {
+      const limits = await withDatabase(through(pool, db), 'write', (handle) =>
         inTransaction(handle, true, async (trx) => (await trx.raw("SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement")).rows[0]),
       );
       expect(limits).toEqual({ lock: '10s', statement: '1min' });
+    });
+
+    it('a read cannot write', async () => {
       const before = await snapshot(db.knex);
-      const write = withDatabase(settings, 'read', (handle) => handle('users').insert({ name: '@mallory:example.test', creation_ts: 1, admin: 1, is_guest: 0 }));
+      const write = withDatabase(through(pool, db), 'read', (handle) => handle('users').insert({ name: '@mallory:example.test', creation_ts: 1, admin: 1, is_guest: 0 }));
       await expect(write).rejects.toThrow(/read-only transaction/);
       expect(await snapshot(db.knex)).toEqual(before);
     });
@@ -169,40 +224,6 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
     });
   });
 
-  it('a promote behind a row lock stops after the same 10 s through pgbouncer as directly, exit 4, nothing changed', async () => {
-    const fresh = await freshDatabase('postgres');
-    try {
-      const routes: Record<string, DatabaseSettings> = { direct: fresh.settings };
-      for (const { name, ignoreStartupParameters } of TRANSACTION_POOLS) {
-        routes[`pgbouncer, ${name}`] = through(await start({ poolMode: 'transaction', ignoreStartupParameters }), fresh);
-      }
-      // One user each: waiting behind another waiter's row lock would be a second wait, with its own lock_timeout.
-      const users = Object.keys(routes).map((_, i) => `user${i}`);
-      for (const user of users) await seedUser(fresh.knex, { name: `@${user}:example.test` });
-      const configs = await Promise.all(Object.values(routes).map(homeserver));
-      const lock = await holdUsersLocked(fresh);
-      const timed = async (config: string, i: number) => {
-        const started = Date.now();
-        const run = await cli(['-c', config, '--json', 'promote', users[i]!]);
-        return { code: run.code, kind: run.code === 0 ? undefined : run.json().error.kind, seconds: (Date.now() - started) / 1000 };
-      };
-      // Past the bound, the holder lets go: a run that ignored the bound would then succeed.
-      const letGo = setTimeout(() => void lock.release(), 16_000);
-      const outcomes = await Promise.all(configs.map(timed));
-      clearTimeout(letGo);
-      await lock.release();
-      const byRoute = Object.fromEntries(Object.keys(routes).map((route, i) => [route, outcomes[i]]));
-      for (const outcome of Object.values(byRoute)) {
-        expect(outcome, JSON.stringify(byRoute)).toMatchObject({ code: 4, kind: 'database_busy' });
-        expect(outcome!.seconds, JSON.stringify(byRoute)).toBeGreaterThanOrEqual(9.5);
-        expect(outcome!.seconds, JSON.stringify(byRoute)).toBeLessThan(15);
-      }
-      expect(await fresh.knex('users').where({ admin: 1 }).select('name')).toEqual([]);
-    } finally {
-      await fresh.cleanup();
-    }
-  }, 60_000);
-
   it('statement pooling is refused as unsupported, exit 4, nothing changed', async () => {
     const pool = await start({ poolMode: 'statement', ignoreStartupParameters: 'extra_float_digits,options' });
     await seedUser(db.knex, { name: '@erin:example.test' });
@@ -224,4 +245,14 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
     expect(run.json().error).toMatchObject({ kind: 'database_unreachable' });
     expect(run.json().error.message).toMatch(/pgbouncer.*unsupported startup parameter: options.*database args.*ALTER ROLE/);
   });
+
+  it('a promote behind a row lock stops after the same 10 s through pgbouncer as directly, exit 4, nothing changed', async () => {
+    const byRoute = await lockWait;
+    for (const outcome of Object.values(byRoute)) {
+      expect(outcome, JSON.stringify(byRoute)).toMatchObject({ code: 4, kind: 'database_busy' });
+      expect(outcome.seconds, JSON.stringify(byRoute)).toBeGreaterThanOrEqual(9.5);
+      expect(outcome.seconds, JSON.stringify(byRoute)).toBeLessThan(15);
+    }
+    expect(await lockDb!.knex('users').where({ admin: 1 }).select('name')).toEqual([]);
+  }, 60_000);
 });
