@@ -22,11 +22,20 @@ if (binary === undefined) {
 }
 
 const HS = 'example.test';
-const TRANSACTION_POOLS = [
-  { name: 'no ignore list', ignoreStartupParameters: undefined },
-  { name: 'ignore_startup_parameters = extra_float_digits,options', ignoreStartupParameters: 'extra_float_digits,options' },
+const POOLS = [
+  { name: 'transaction pooling, no ignore list', poolMode: 'transaction', ignoreStartupParameters: undefined },
+  {
+    name: 'transaction pooling, ignore_startup_parameters = extra_float_digits,options',
+    poolMode: 'transaction',
+    ignoreStartupParameters: 'extra_float_digits,options',
+  },
   // What people add when a client sends these: pgbouncer then drops them without a word.
-  { name: 'also ignoring statement_timeout,lock_timeout', ignoreStartupParameters: 'extra_float_digits,options,statement_timeout,lock_timeout' },
+  {
+    name: 'transaction pooling, also ignoring statement_timeout,lock_timeout',
+    poolMode: 'transaction',
+    ignoreStartupParameters: 'extra_float_digits,options,statement_timeout,lock_timeout',
+  },
+  { name: 'session pooling, no ignore list', poolMode: 'session', ignoreStartupParameters: undefined },
 ] as const;
 
 function connectionOf(db: FreshDatabase): PostgresConnection {
@@ -128,8 +137,8 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
     db = await freshDatabase('postgres');
     lockDb = await freshDatabase('postgres');
     const routes: Record<string, DatabaseSettings> = { direct: lockDb.settings };
-    for (const { name, ignoreStartupParameters } of TRANSACTION_POOLS) {
-      routes[`pgbouncer, ${name}`] = through(await start({ poolMode: 'transaction', ignoreStartupParameters }), lockDb);
+    for (const { name, poolMode, ignoreStartupParameters } of POOLS) {
+      routes[`pgbouncer, ${name}`] = through(await start({ poolMode, ignoreStartupParameters }), lockDb);
     }
     lockWait = promotesBehindRowLock(routes, lockDb);
     lockWait.catch(() => {});
@@ -141,12 +150,12 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
     await lockDb?.cleanup();
   });
 
-  describe.each(TRANSACTION_POOLS)('in transaction pooling, $name', ({ ignoreStartupParameters }) => {
+  describe.each(POOLS)('in $name', ({ poolMode, ignoreStartupParameters }) => {
     let pool: Pgbouncer;
     let fresh: FreshDatabase;
     let config: string;
     beforeAll(async () => {
-      pool = await start({ poolMode: 'transaction', ignoreStartupParameters });
+      pool = await start({ poolMode, ignoreStartupParameters });
     });
     const fresher = async () => {
       fresh = await freshDatabase('postgres');
@@ -199,29 +208,33 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
       await expect(write).rejects.toThrow(/read-only transaction/);
       expect(await snapshot(db.knex)).toEqual(before);
     });
+  });
 
-    it('ten register --exists-ok and ten issue-token at once are all correct', async () => {
-      await fresher();
-      try {
-        await seedUser(fresh.knex, { name: '@alice:example.test', admin: true });
-        const runs = await Promise.all([
-          ...Array.from({ length: 10 }, () => run(['register', 'dave', '--exists-ok', '--admin', '--password-stdin'], 'dave-long-password')),
-          ...Array.from({ length: 10 }, () => run(['issue-token', 'alice'])),
-        ]);
-        expect(runs.filter((r) => r.code !== 0).map((r) => r.stdout + r.stderr)).toEqual([]);
-        const registers = runs.slice(0, 10).map((r) => r.json());
-        expect(registers.filter((j) => j.created)).toHaveLength(1);
-        expect(await fresh.knex('users').where({ name: '@dave:example.test' }).select('admin')).toEqual([{ admin: 1 }]);
-        const tokens = runs.slice(10).map((r) => r.json().access_token);
-        expect(new Set(tokens).size).toBe(10);
-        const rows = await fresh.knex('access_tokens').where({ user_id: '@alice:example.test' }).select('id', 'token');
-        expect(rows).toHaveLength(10);
-        expect(new Set(rows.map((r) => String(r.id))).size).toBe(10);
-        expect(new Set(rows.map((r) => r.token))).toEqual(new Set(tokens));
-      } finally {
-        await fresh.cleanup();
-      }
-    });
+  // Twenty racers on four server connections: each transaction lands on whichever is free.
+  it('ten register --exists-ok and ten issue-token at once through transaction pooling are all correct', async () => {
+    const pool = await start({ poolMode: 'transaction', poolSize: 4 });
+    const fresh = await freshDatabase('postgres');
+    const config = await homeserver(through(pool, fresh));
+    const run = (args: string[], input?: string) => cli(['-c', config, '--json', ...args], { input });
+    try {
+      await seedUser(fresh.knex, { name: '@alice:example.test', admin: true });
+      const runs = await Promise.all([
+        ...Array.from({ length: 10 }, () => run(['register', 'dave', '--exists-ok', '--admin', '--password-stdin'], 'dave-long-password')),
+        ...Array.from({ length: 10 }, () => run(['issue-token', 'alice'])),
+      ]);
+      expect(runs.filter((r) => r.code !== 0).map((r) => r.stdout + r.stderr)).toEqual([]);
+      const registers = runs.slice(0, 10).map((r) => r.json());
+      expect(registers.filter((j) => j.created)).toHaveLength(1);
+      expect(await fresh.knex('users').where({ name: '@dave:example.test' }).select('admin')).toEqual([{ admin: 1 }]);
+      const tokens = runs.slice(10).map((r) => r.json().access_token);
+      expect(new Set(tokens).size).toBe(10);
+      const rows = await fresh.knex('access_tokens').where({ user_id: '@alice:example.test' }).select('id', 'token');
+      expect(rows).toHaveLength(10);
+      expect(new Set(rows.map((r) => String(r.id))).size).toBe(10);
+      expect(new Set(rows.map((r) => r.token))).toEqual(new Set(tokens));
+    } finally {
+      await fresh.cleanup();
+    }
   });
 
   it('statement pooling is refused as unsupported, exit 4, nothing changed', async () => {

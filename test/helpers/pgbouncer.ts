@@ -20,6 +20,8 @@ export interface PgbouncerOptions {
   poolMode: PoolMode;
   /** pgbouncer.ini's ignore_startup_parameters; unset as in pgbouncer's own default. */
   ignoreStartupParameters?: string;
+  /** Server connections per database and user (pgbouncer's default_pool_size); 20 unless set. */
+  poolSize?: number;
 }
 
 export interface Pgbouncer {
@@ -85,7 +87,7 @@ export async function startPgbouncer(binary: string, opts: PgbouncerOptions): Pr
     `pool_mode = ${opts.poolMode}`,
     ...(opts.ignoreStartupParameters === undefined ? [] : [`ignore_startup_parameters = ${opts.ignoreStartupParameters}`]),
     'max_client_conn = 200',
-    'default_pool_size = 20',
+    `default_pool_size = ${opts.poolSize ?? 20}`,
     '',
   ].join('\n');
   await writeFile(join(dir, 'pgbouncer.ini'), ini);
