@@ -12,6 +12,7 @@ import type { DatabaseSettings } from '../src/database/settings.js';
 import type { PostgresConnection } from '../src/libpq/settings.js';
 import { freshDatabase, synapseDatabaseConfig, writeHomeserverYaml, type FreshDatabase } from './helpers/databases.js';
 import { pgbouncerBinary, startPgbouncer, type Pgbouncer, type PgbouncerOptions } from './helpers/pgbouncer.js';
+import { masWorld, seedWorker } from './helpers/mas-world.js';
 import { cli } from './helpers/run-cli.js';
 import { seedUser, snapshot } from './helpers/seed.js';
 import { tempDir } from './helpers/temp-tree.js';
@@ -38,14 +39,20 @@ const POOLS = [
   { name: 'session pooling, no ignore list', poolMode: 'session', ignoreStartupParameters: undefined },
 ] as const;
 
-function connectionOf(db: FreshDatabase): PostgresConnection {
-  if (db.settings.engine !== 'postgres') throw new Error('expected postgres');
-  return db.settings.connection;
+function connectionOf(settings: DatabaseSettings): PostgresConnection {
+  if (settings.engine !== 'postgres') throw new Error('expected postgres');
+  return settings.connection;
 }
 
 /** The same database, reached through the pooler. */
-function through(pool: Pgbouncer, db: FreshDatabase, extra: Partial<PostgresConnection> = {}): DatabaseSettings {
-  return { engine: 'postgres', connection: { ...connectionOf(db), host: pool.host, port: pool.port, ...extra } };
+function through(pool: Pgbouncer, settings: DatabaseSettings, extra: Partial<PostgresConnection> = {}): DatabaseSettings {
+  return { engine: 'postgres', connection: { ...connectionOf(settings), host: pool.host, port: pool.port, ...extra } };
+}
+
+/** The same, as a postgresql:// URL for --database-url and --mas-database-url. */
+function urlThrough(pool: Pgbouncer, settings: DatabaseSettings): string {
+  const { user, password, database } = connectionOf(settings);
+  return `postgresql://${encodeURIComponent(user!)}:${encodeURIComponent(password!)}@${pool.host}:${pool.port}/${encodeURIComponent(database!)}`;
 }
 
 async function homeserver(database: DatabaseSettings, dir = tempDir('sab-pgbouncer-hs-')): Promise<string> {
@@ -122,7 +129,7 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
   const pools: Pgbouncer[] = [];
   let db: FreshDatabase;
   const start = async (opts: Omit<PgbouncerOptions, 'upstream' | 'user' | 'password'>) => {
-    const { host, port, user, password } = connectionOf(db);
+    const { host, port, user, password } = connectionOf(db.settings);
     const pool = await startPgbouncer(binary!, { upstream: { host: host!, port: port! }, user: user!, password: password!, ...opts });
     pools.push(pool);
     return pool;
@@ -138,7 +145,7 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
     lockDb = await freshDatabase('postgres');
     const routes: Record<string, DatabaseSettings> = { direct: lockDb.settings };
     for (const { name, poolMode, ignoreStartupParameters } of POOLS) {
-      routes[`pgbouncer, ${name}`] = through(await start({ poolMode, ignoreStartupParameters }), lockDb);
+      routes[`pgbouncer, ${name}`] = through(await start({ poolMode, ignoreStartupParameters }), lockDb.settings);
     }
     lockWait = promotesBehindRowLock(routes, lockDb);
     lockWait.catch(() => {});
@@ -159,7 +166,7 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
     });
     const fresher = async () => {
       fresh = await freshDatabase('postgres');
-      config = await homeserver(through(pool, fresh));
+      config = await homeserver(through(pool, fresh.settings));
       return fresh;
     };
     const run = (args: string[], input?: string) => cli(['-c', config, '--json', ...args], { input });
@@ -196,7 +203,7 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
     });
 
     it('sets the time limits inside the transaction', async () => {
-      const limits = await withDatabase(through(pool, db), 'write', (handle) =>
+      const limits = await withDatabase(through(pool, db.settings), 'write', (handle) =>
         inTransaction(handle, true, async (trx) => (await trx.raw("SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement")).rows[0]),
       );
       expect(limits).toEqual({ lock: '10s', statement: '1min' });
@@ -204,17 +211,41 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
 
     it('a read cannot write', async () => {
       const before = await snapshot(db.knex);
-      const write = withDatabase(through(pool, db), 'read', (handle) => handle('users').insert({ name: '@mallory:example.test', creation_ts: 1, admin: 1, is_guest: 0 }));
+      const write = withDatabase(through(pool, db.settings), 'read', (handle) => handle('users').insert({ name: '@mallory:example.test', creation_ts: 1, admin: 1, is_guest: 0 }));
       await expect(write).rejects.toThrow(/read-only transaction/);
       expect(await snapshot(db.knex)).toEqual(before);
     });
+  });
+
+  it("MAS's database behind the same pgbouncer: its commands work in transaction pooling", async () => {
+    const pool = await start({ poolMode: 'transaction' });
+    const world = await masWorld();
+    try {
+      await seedWorker(world.mas);
+      const urls = ['--database-url', urlThrough(pool, world.synapseSettings), '--mas-database-url', urlThrough(pool, world.masSettings)];
+      for (const [args, input] of [
+        [['register', 'bob', '--admin', '--password-stdin'], 'bob-long-password-1'],
+        [['demote', 'bob']],
+        [['promote', 'bob']],
+        [['set-password', 'bob', '--password-stdin'], 'bob-long-password-2'],
+        [['issue-token', 'bob']],
+        [['list-admins']],
+        [['check']],
+      ] as [string[], string?][]) {
+        const run = await world.run([...urls, '--json', ...args], input);
+        expect(run.code, `${args.join(' ')}: ${run.stdout}${run.stderr}`).toBe(0);
+      }
+      expect(await world.mas('users').where({ username: 'bob' }).first('can_request_admin')).toEqual({ can_request_admin: true });
+    } finally {
+      await world.cleanup();
+    }
   });
 
   // Twenty racers on four server connections: each transaction lands on whichever is free.
   it('ten register --exists-ok and ten issue-token at once through transaction pooling are all correct', async () => {
     const pool = await start({ poolMode: 'transaction', poolSize: 4 });
     const fresh = await freshDatabase('postgres');
-    const config = await homeserver(through(pool, fresh));
+    const config = await homeserver(through(pool, fresh.settings));
     const run = (args: string[], input?: string) => cli(['-c', config, '--json', ...args], { input });
     try {
       await seedUser(fresh.knex, { name: '@alice:example.test', admin: true });
@@ -241,7 +272,7 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
     const pool = await start({ poolMode: 'statement', ignoreStartupParameters: 'extra_float_digits,options' });
     await seedUser(db.knex, { name: '@erin:example.test' });
     const before = await snapshot(db.knex);
-    const config = await homeserver(through(pool, db));
+    const config = await homeserver(through(pool, db.settings));
     for (const args of [['promote', 'erin'], ['list-admins']]) {
       const run = await cli(['-c', config, '--json', ...args]);
       expect(run.code, run.stdout + run.stderr).toBe(4);
@@ -252,7 +283,7 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
 
   it('options that pgbouncer refuses are named, with where they come from and what to do instead', async () => {
     const pool = await start({ poolMode: 'transaction' });
-    const config = await homeserver(through(pool, db, { options: '-c search_path=public' }));
+    const config = await homeserver(through(pool, db.settings, { options: '-c search_path=public' }));
     const run = await cli(['-c', config, '--json', 'list-admins']);
     expect(run.code, run.stdout + run.stderr).toBe(4);
     expect(run.json().error).toMatchObject({ kind: 'database_unreachable' });
