@@ -281,6 +281,17 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
     expect(await snapshot(db.knex)).toEqual(before);
   });
 
+  it("pgbouncer's refusal of a wrong password or an unknown database is said as PostgreSQL's would be, not as 'try again'", async () => {
+    const pool = await start({ poolMode: 'transaction' });
+    const wrong = await cli(['-c', await homeserver(through(pool, db.settings, { password: 'Wr0ng-Password-Value' })), '--json', 'list-admins']);
+    expect(wrong.code, wrong.stdout + wrong.stderr).toBe(4);
+    expect(wrong.json().error.message).toMatch(/refused the login.*authentication failed.*auth_file/);
+    expect(wrong.stdout + wrong.stderr).not.toContain('Wr0ng-Password-Value');
+    const missing = await cli(['-c', await homeserver(through(pool, db.settings, { database: 'sab_no_such_database' })), '--json', 'list-admins']);
+    expect(missing.code, missing.stdout + missing.stderr).toBe(4);
+    expect(missing.json().error.message).toMatch(/no database as named.*sab_no_such_database.*\[databases\]/);
+  });
+
   it('options that pgbouncer refuses are named, with where they come from and what to do instead', async () => {
     const pool = await start({ poolMode: 'transaction' });
     const config = await homeserver(through(pool, db.settings, { options: '-c search_path=public' }));

@@ -120,15 +120,19 @@ function postgresError(
       : `Connect as ${owner.service} does (same host, user and sslmode), or allow this connection in pg_hba.conf.`;
     return new DatabaseError(`PostgreSQL's pg_hba.conf does not let ${where} in: ${err.message}. ${hint}`, 'database_unreachable');
   }
-  if (PG_AUTH_CODES.has(code)) {
+  // pgbouncer sends every refusal as 08P01, its own login checks and the server's alike.
+  const pooled = code === '08P01' ? pgbouncerLoginCode(pgMessage(err)) : undefined;
+  if (PG_AUTH_CODES.has(pooled ?? code)) {
     return new DatabaseError(
-      `PostgreSQL refused the login for ${where}: ${err.message}. Check the user and password in ${owner.settings} (or PGUSER/PGPASSWORD).`,
+      `PostgreSQL refused the login for ${where}: ${err.message}. Check the user and password in ${owner.settings} (or PGUSER/PGPASSWORD)` +
+        `${pooled ? "; through pgbouncer, its auth_file (or auth_query) must know them as well" : ''}.`,
       'database_unreachable',
     );
   }
-  if (code === '3D000') {
+  if ((pooled ?? code) === '3D000') {
     return new DatabaseError(
-      `PostgreSQL has no database as named in ${where}. Check the database name in ${owner.settings} (or ${owner.urlOption}).`,
+      `PostgreSQL has no database as named in ${where}${pooled ? ` (pgbouncer: ${pgMessage(err)})` : ''}. ` +
+        `Check the database name in ${owner.settings} (or ${owner.urlOption})${pooled ? ", and pgbouncer's [databases] section" : ''}.`,
       'database_unreachable',
     );
   }
@@ -223,6 +227,13 @@ function poolerRefusal(err: Error, where: string, owner: DatabaseOwner): Databas
       'database',
     );
   }
+  return undefined;
+}
+
+/** The SQLSTATE PostgreSQL itself would have given for a login that pgbouncer refused as 08P01. */
+function pgbouncerLoginCode(message: string): string | undefined {
+  if (/authentication failed/.test(message)) return '28P01';
+  if (/^(?:no such database: |database "[^"]*" does not exist)/.test(message)) return '3D000';
   return undefined;
 }
 
