@@ -60,8 +60,8 @@ export async function tableColumns(db: Knex, table: string): Promise<Set<string>
 
 // How long one statement may wait for a lock, and run, on PostgreSQL: a busy database ends the
 // command with "try again" (exit 4) instead of leaving it hanging.
-export const PG_LOCK_TIMEOUT_MS = 10_000;
-export const PG_STATEMENT_TIMEOUT_MS = 60_000;
+const PG_LOCK_TIMEOUT_MS = 10_000;
+const PG_STATEMENT_TIMEOUT_MS = 60_000;
 
 /**
  * The limits go into each transaction, not the session: a pooler such as pgbouncer refuses them as

@@ -222,8 +222,8 @@ function poolerRefusal(err: Error, where: string, owner: DatabaseOwner): Databas
   if (/statement pooling mode/.test(message)) {
     return new DatabaseError(
       `A connection pooler (pgbouncer) at ${where} runs in statement pooling mode (pool_mode = statement), which refuses ` +
-        `transactions: ${message}. ${NOTHING_CHANGED} This tool does each command in one transaction, as ${owner.service} does its work: ` +
-        'point it at a pool in transaction or session mode, or at PostgreSQL directly.',
+        `transactions: ${message}. ${NOTHING_CHANGED} Each command of this tool is one transaction, and ${owner.service} needs ` +
+        'transactions too: point the tool at a pool in transaction or session mode, or at PostgreSQL directly.',
       'database',
     );
   }
