@@ -1,7 +1,8 @@
-// The tool behind a real pgbouncer, as Synapse itself runs behind one: every command in
-// transaction pooling, with and without the usual ignore_startup_parameters; the time limits and
-// the read-only guard holding there as on a direct connection; copies racing through the pooler;
-// and clear refusals of what a pooler cannot carry (statement pooling, startup options).
+// The tool behind a real pgbouncer, as Synapse (and MAS) run behind one: every command in
+// transaction pooling, with and without the usual ignore_startup_parameters, and in session
+// pooling; the time limits and the read-only guard holding there as on a direct connection; copies
+// racing through the pooler; and clear refusals of what a pooler cannot carry (statement pooling,
+// startup options) or will not let in (a wrong password, an unknown database).
 import { writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction, withDatabase } from '../src/database/connection.js';
 import type { DatabaseSettings } from '../src/database/settings.js';
-import type { PostgresConnection } from '../src/libpq/settings.js';
+import { DEFAULT_PG_PORT, DEFAULT_PG_SOCKET_DIR, type PostgresConnection } from '../src/libpq/settings.js';
 import { freshDatabase, synapseDatabaseConfig, writeHomeserverYaml, type FreshDatabase } from './helpers/databases.js';
 import { pgbouncerBinary, startPgbouncer, type Pgbouncer, type PgbouncerOptions } from './helpers/pgbouncer.js';
 import { masWorld, seedWorker } from './helpers/mas-world.js';
@@ -130,7 +131,7 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
   let db: FreshDatabase;
   const start = async (opts: Omit<PgbouncerOptions, 'upstream' | 'user' | 'password'>) => {
     const { host, port, user, password } = connectionOf(db.settings);
-    const pool = await startPgbouncer(binary!, { upstream: { host: host!, port: port! }, user: user!, password: password!, ...opts });
+    const pool = await startPgbouncer(binary!, { upstream: { host: host ?? DEFAULT_PG_SOCKET_DIR, port: port ?? DEFAULT_PG_PORT }, user: user!, password: password!, ...opts });
     pools.push(pool);
     return pool;
   };
