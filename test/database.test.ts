@@ -3,7 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { inTransaction, withDatabase } from '../src/database/connection.js';
+import type { Knex } from 'knex';
+import { inSessionTransaction, inTransaction, withDatabase } from '../src/database/connection.js';
 import { freshDatabase, type FreshDatabase } from './helpers/databases.js';
 import { tempDir } from './helpers/temp-tree.js';
 
@@ -41,6 +42,31 @@ describe('PostgreSQL connections', () => {
   it('a read-only session cannot write', async () => {
     fresh = await freshDatabase('postgres');
     const attempt = withDatabase(fresh.settings, 'read', (db) => db('users').insert(ALICE));
+    await expect(attempt).rejects.toThrow(/read-only/);
+    expect(await fresh.knex('users').select()).toEqual([]);
+  });
+
+  it('sets the time limits and the read-only guard in the transaction, where a pooler keeps them, not in the session', async () => {
+    fresh = await freshDatabase('postgres');
+    const settingsSql =
+      "SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement, " +
+      "current_setting('transaction_read_only') AS read_only, current_setting('default_transaction_read_only') AS session_read_only";
+    const settingsOf = async (handle: Knex) => (await handle.raw(settingsSql)).rows[0];
+    const write = await withDatabase(fresh.settings, 'write', async (db) => ({
+      session: await settingsOf(db),
+      transaction: await inTransaction(db, true, settingsOf),
+    }));
+    expect(write.session).toEqual({ lock: '0', statement: '0', read_only: 'off', session_read_only: 'off' });
+    expect(write.transaction).toEqual({ lock: '10s', statement: '1min', read_only: 'off', session_read_only: 'off' });
+    const read = await withDatabase(fresh.settings, 'read', settingsOf);
+    expect(read).toEqual({ lock: '10s', statement: '1min', read_only: 'on', session_read_only: 'off' });
+  });
+
+  it('a write session that only looks reads in a transaction that cannot write', async () => {
+    fresh = await freshDatabase('postgres');
+    const attempt = withDatabase(fresh.settings, 'write', (db) =>
+      inSessionTransaction(db, { transaction: false, dryRun: false, env: {} }, (trx) => trx('users').insert(ALICE)),
+    );
     await expect(attempt).rejects.toThrow(/read-only/);
     expect(await fresh.knex('users').select()).toEqual([]);
   });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Host packages the end-to-end suite needs: Debian's PostgreSQL server (started by the suite
 # itself on a free port), openssl (its TLS certificates) and debootstrap (for the Synapse
-# chroot). Idempotent; run as root.
+# chroot); and pgbouncer, which test/pgbouncer.test.ts starts in front of the test server.
+# Idempotent; run as root.
 set -euo pipefail
 
 missing=()
@@ -9,9 +10,10 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v unshare >/dev/null || missing+=(util-linux)
 command -v openssl >/dev/null || missing+=(openssl)
+[ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null || missing+=(pgbouncer)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps.sh: postgresql, debootstrap, unshare and openssl are present" >&2
+  echo "install-deps.sh: postgresql, debootstrap, unshare, openssl and pgbouncer are present" >&2
   exit 0
 fi
 [ "$(id -u)" = 0 ] || { echo "install-deps.sh: need root to apt-get install ${missing[*]}" >&2; exit 1; }

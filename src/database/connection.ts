@@ -17,20 +17,20 @@ import {
   type AccessMode,
   type DatabaseOwner,
 } from './errors.js';
-import { KNEX_CLIENT, transaction } from './dialect.js';
+import { KNEX_CLIENT, reading, transaction } from './dialect.js';
 import { ConfigError, DatabaseError } from '../errors.js';
 import { passwordFromPassfile } from '../libpq/passfile.js';
 import { testPause } from './test-pause.js';
 
 const PG_CONNECT_TIMEOUT_MS = 10_000;
-const PG_LOCK_TIMEOUT_MS = 10_000;
-const PG_STATEMENT_TIMEOUT_MS = 60_000;
 
 export type { AccessMode, DatabaseOwner };
 
 /**
  * Opens the database, checks that it answers, runs `fn`, and always closes it again. `owner`
- * names whose database it is in error messages (Synapse's unless said otherwise).
+ * names whose database it is in error messages (Synapse's unless said otherwise). With `read`,
+ * `fn` runs where it cannot write (see reading()); with `write`, `fn` puts its statements in
+ * inTransaction() or inSessionTransaction().
  */
 export async function withDatabase<T>(
   settings: DatabaseSettings,
@@ -40,7 +40,7 @@ export async function withDatabase<T>(
 ): Promise<T> {
   const db = await open(settings, mode, owner);
   try {
-    return await fn(db);
+    return await (mode === 'read' ? reading(db, fn) : fn(db));
   } catch (err) {
     throw translateError(err, settings, mode, owner);
   } finally {
@@ -65,6 +65,19 @@ export async function inTransaction<T>(
   return result;
 }
 
+/**
+ * All of a session's statements in one transaction, so that each gets the time limits (and a read
+ * the read-only guard) also behind a connection pooler: the command's transaction when it writes,
+ * rolled back on a dry run; else one that cannot write.
+ */
+export function inSessionTransaction<T>(
+  db: Knex,
+  opts: { transaction: boolean; dryRun: boolean; env: NodeJS.ProcessEnv },
+  fn: (trx: Knex) => Promise<T>,
+): Promise<T> {
+  return opts.transaction ? inTransaction(db, opts.dryRun, fn, opts.env) : reading(db, fn);
+}
+
 function open(settings: DatabaseSettings, mode: AccessMode, owner: DatabaseOwner): Promise<Knex> {
   switch (settings.engine) {
     case 'sqlite':
@@ -79,13 +92,13 @@ function open(settings: DatabaseSettings, mode: AccessMode, owner: DatabaseOwner
 async function openPostgres(settings: DatabaseSettings, c: PostgresConnection, mode: AccessMode, owner: DatabaseOwner): Promise<Knex> {
   const password = passwordSource(settings, c, owner);
   try {
-    return await checked(await connectPostgres(c, password, mode, sslFor(c)), settings, mode, owner);
+    return await checked(await connectPostgres(c, password, sslFor(c)), settings, mode, owner);
   } catch (err) {
     if (!(prefersSslWithFallback(c) && err instanceof DatabaseError && err.cause !== undefined && isNoSslSupport(err.cause))) {
       throw err;
     }
     // libpq's default sslmode "prefer": try TLS first, then plain, as psycopg2 would.
-    return checked(await connectPostgres(c, password, mode, false), settings, mode, owner);
+    return checked(await connectPostgres(c, password, false), settings, mode, owner);
   }
 }
 
@@ -155,10 +168,10 @@ async function openSqlite(path: string, mode: AccessMode): Promise<Knex> {
 
 type PasswordSource = (this: Client) => Promise<string>;
 
-function connectPostgres(c: PostgresConnection, password: PasswordSource, mode: AccessMode, ssl: false | ConnectionOptions): Promise<Knex> {
+function connectPostgres(c: PostgresConnection, password: PasswordSource, ssl: false | ConnectionOptions): Promise<Knex> {
   const connectTimeoutMs = (c.connectTimeoutSeconds ?? PG_CONNECT_TIMEOUT_MS / 1000) * 1000;
-  // libpq's options are one string of -c settings; ours goes last so that it wins.
-  const options = [c.options, mode === 'read' ? '-c default_transaction_read_only=on' : undefined].filter(Boolean).join(' ');
+  // Nothing of ours in the startup packet beyond what every pooler passes on: the time limits and
+  // the read-only guard are set in each transaction (dialect.ts), where pgbouncer keeps them.
   const connection: ClientConfig = {
     host: c.host,
     port: c.port,
@@ -167,12 +180,10 @@ function connectPostgres(c: PostgresConnection, password: PasswordSource, mode: 
     database: c.database,
     ssl,
     connectionTimeoutMillis: connectTimeoutMs,
-    lock_timeout: PG_LOCK_TIMEOUT_MS,
-    statement_timeout: PG_STATEMENT_TIMEOUT_MS,
     application_name: 'synapse-admin-bootstrap',
-    // In the startup packet, as libpq sends it: "-c search_path=matrix" is how deployments keep
-    // Synapse's tables outside public. A command that only reads cannot write, whatever goes wrong.
-    ...(options ? { options } : {}),
+    // As libpq sends it: "-c search_path=matrix" is how deployments keep Synapse's tables outside
+    // public. A pooler may refuse it; then the error names the setting (errors.ts).
+    ...(c.options ? { options: c.options } : {}),
   };
   return knexFactory({
     client: KNEX_CLIENT.postgres,

@@ -58,6 +58,35 @@ export async function tableColumns(db: Knex, table: string): Promise<Set<string>
   return new Set(rows.map((r) => r.name));
 }
 
+// How long one statement may wait for a lock, and run, on PostgreSQL: a busy database ends the
+// command with "try again" (exit 4) instead of leaving it hanging.
+const PG_LOCK_TIMEOUT_MS = 10_000;
+const PG_STATEMENT_TIMEOUT_MS = 60_000;
+
+/**
+ * The limits go into each transaction, not the session: a pooler such as pgbouncer refuses them as
+ * startup parameters or silently drops them, and in transaction pooling a session-level SET would
+ * land on whichever server connection the pooler picked, then stay there for its next client.
+ * SET LOCAL ends with the transaction, through any pooler.
+ */
+async function limitTransaction(trx: Knex): Promise<void> {
+  await trx.raw("SELECT set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true)", [
+    `${PG_LOCK_TIMEOUT_MS}ms`,
+    `${PG_STATEMENT_TIMEOUT_MS}ms`,
+  ]);
+}
+
+/**
+ * When BEGIN itself fails (a pooler that refuses transactions, a dropped connection), knex still
+ * hands over the transaction, already finished, and keeps the server's error aside: without this,
+ * the next statement would fail with knex's "Transaction query already complete" instead.
+ */
+async function begin(db: Knex, config?: Knex.TransactionConfig): Promise<Knex.Transaction> {
+  const trx = await db.transaction(config);
+  if (trx.isCompleted()) await trx.executionPromise;
+  return trx;
+}
+
 type Transaction = <T>(db: Knex, dryRun: boolean, fn: (trx: Knex) => Promise<T>) => Promise<T>;
 
 const TRANSACTION: Record<Dialect, Transaction> = {
@@ -77,8 +106,9 @@ const TRANSACTION: Record<Dialect, Transaction> = {
   // A knex transaction pins its connection: if the connection drops, the statements after it fail
   // instead of running, and committing, outside the transaction.
   postgres: async (db, dryRun, fn) => {
-    const trx = await db.transaction();
+    const trx = await begin(db);
     try {
+      await limitTransaction(trx);
       const result = await fn(trx);
       await (dryRun ? trx.rollback() : trx.commit());
       return result;
@@ -92,6 +122,30 @@ const TRANSACTION: Record<Dialect, Transaction> = {
 /** Runs `fn` in one transaction, committed, or rolled back when `dryRun`. */
 export function transaction<T>(db: Knex, dryRun: boolean, fn: (trx: Knex) => Promise<T>): Promise<T> {
   return TRANSACTION[dialectOf(db)](db, dryRun, fn);
+}
+
+type Reading = <T>(db: Knex, fn: (trx: Knex) => Promise<T>) => Promise<T>;
+
+const READING: Record<Dialect, Reading> = {
+  // Reads take no lock up front: BEGIN IMMEDIATE would make them wait for Synapse's writers.
+  sqlite: (db, fn) => fn(db),
+  // READ ONLY in the transaction itself, not default_transaction_read_only in the startup packet,
+  // which a pooler refuses or drops: then a read could write. Inside one already, it is that one's.
+  postgres: async (db, fn) => {
+    if (db.isTransaction) return fn(db);
+    const trx = await begin(db, { readOnly: true });
+    try {
+      await limitTransaction(trx);
+      return await fn(trx);
+    } finally {
+      await trx.rollback().catch(() => undefined);
+    }
+  },
+};
+
+/** Runs `fn` where it can only read: on PostgreSQL a READ ONLY transaction, rolled back at the end. */
+export function reading<T>(db: Knex, fn: (trx: Knex) => Promise<T>): Promise<T> {
+  return READING[dialectOf(db)](db, fn);
 }
 
 // A fixed key of our own ("sab" and a 1); any other program that picks it would only wait on us.

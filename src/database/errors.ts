@@ -120,15 +120,19 @@ function postgresError(
       : `Connect as ${owner.service} does (same host, user and sslmode), or allow this connection in pg_hba.conf.`;
     return new DatabaseError(`PostgreSQL's pg_hba.conf does not let ${where} in: ${err.message}. ${hint}`, 'database_unreachable');
   }
-  if (PG_AUTH_CODES.has(code)) {
+  // pgbouncer sends every refusal as 08P01, its own login checks and the server's alike.
+  const pooled = code === '08P01' ? pgbouncerLoginCode(pgMessage(err)) : undefined;
+  if (PG_AUTH_CODES.has(pooled ?? code)) {
     return new DatabaseError(
-      `PostgreSQL refused the login for ${where}: ${err.message}. Check the user and password in ${owner.settings} (or PGUSER/PGPASSWORD).`,
+      `PostgreSQL refused the login for ${where}: ${err.message}. Check the user and password in ${owner.settings} (or PGUSER/PGPASSWORD)` +
+        `${pooled ? "; through pgbouncer, its auth_file (or auth_query) must know them as well" : ''}.`,
       'database_unreachable',
     );
   }
-  if (code === '3D000') {
+  if ((pooled ?? code) === '3D000') {
     return new DatabaseError(
-      `PostgreSQL has no database as named in ${where}. Check the database name in ${owner.settings} (or ${owner.urlOption}).`,
+      `PostgreSQL has no database as named in ${where}${pooled ? ` (pgbouncer: ${pgMessage(err)})` : ''}. ` +
+        `Check the database name in ${owner.settings} (or ${owner.urlOption})${pooled ? ", and pgbouncer's [databases] section" : ''}.`,
       'database_unreachable',
     );
   }
@@ -162,6 +166,8 @@ function postgresError(
       'database_unavailable',
     );
   }
+  const pooler = code === '08P01' ? poolerRefusal(err, where, owner) : undefined;
+  if (pooler !== undefined) return pooler;
   if (code.startsWith('08')) {
     return new DatabaseError(
       `The connection to PostgreSQL at ${where} failed (${code}: ${pgMessage(err)}). ${NOTHING_CHANGED} Try again; check the server's log if it persists.`,
@@ -187,6 +193,47 @@ function postgresError(
       'database_unreachable',
     );
   }
+  return undefined;
+}
+
+/**
+ * pgbouncer answers what it will not pass on with 08P01 and its own message. Both refusals happen
+ * before anything is written: the startup packet, or the BEGIN of the command's transaction.
+ */
+function poolerRefusal(err: Error, where: string, owner: DatabaseOwner): DatabaseError | undefined {
+  const message = pgMessage(err);
+  const parameter = /^unsupported startup parameter: (\S+)/.exec(message)?.[1];
+  if (parameter === 'options') {
+    return new DatabaseError(
+      `A connection pooler (pgbouncer) at ${where} refused the connection: ${message}. The options come from ${owner.settings} ` +
+        `(or ${owner.urlOption}, or PGOPTIONS), and pgbouncer does not pass them on to PostgreSQL. ${NOTHING_CHANGED} Remove the options ` +
+        'and set them on the database user instead (ALTER ROLE ... SET search_path = ...), which works through any pooler; ' +
+        "pgbouncer's ignore_startup_parameters = options lets the connection in but drops them, for the tool as for the service.",
+      'database_unreachable',
+    );
+  }
+  if (parameter !== undefined) {
+    return new DatabaseError(
+      `A connection pooler (pgbouncer) at ${where} refused the connection: ${message}. ${NOTHING_CHANGED} ` +
+        `Add ${parameter} to ignore_startup_parameters in pgbouncer.ini, or connect to PostgreSQL directly.`,
+      'database_unreachable',
+    );
+  }
+  if (/statement pooling mode/.test(message)) {
+    return new DatabaseError(
+      `A connection pooler (pgbouncer) at ${where} runs in statement pooling mode (pool_mode = statement), which refuses ` +
+        `transactions: ${message}. ${NOTHING_CHANGED} Each command of this tool is one transaction, and ${owner.service} needs ` +
+        'transactions too: point the tool at a pool in transaction or session mode, or at PostgreSQL directly.',
+      'database',
+    );
+  }
+  return undefined;
+}
+
+/** The SQLSTATE PostgreSQL itself would have given for a login that pgbouncer refused as 08P01. */
+function pgbouncerLoginCode(message: string): string | undefined {
+  if (/authentication failed/.test(message)) return '28P01';
+  if (/^(?:no such database: |database "[^"]*" does not exist)/.test(message)) return '3D000';
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 // Opening MAS's database for one command: check its schema, then run the command's work read-only
 // or in its one transaction, exactly as Synapse's side does.
 import type { Knex } from 'knex';
-import { inTransaction, withDatabase, type DatabaseOwner } from '../database/connection.js';
+import { inSessionTransaction, withDatabase, type DatabaseOwner } from '../database/connection.js';
 import { describeDatabase } from '../database/settings.js';
 import type { SessionOptions } from '../synapse/session.js';
 import type { MasConfig } from './config.js';
@@ -29,14 +29,13 @@ export function withMas<T>(config: MasConfig, serverName: string, opts: SessionO
   return withDatabase(
     config.database,
     opts.access,
-    async (db) => {
-      const schema = await inspectMasSchema(db, describeDatabase(config.database));
-      opts.report.detail(`MAS schema: newest migration ${schema.newestMigration}`);
-      for (const w of schema.warnings) opts.report.warn(w);
-      const ctx: MasContext = { db, schema, config, serverName, now: opts.now };
-      if (!opts.transaction) return fn(ctx);
-      return inTransaction(db, opts.dryRun, (trx) => fn({ ...ctx, db: trx }), opts.env);
-    },
+    (handle) =>
+      inSessionTransaction(handle, opts, async (db) => {
+        const schema = await inspectMasSchema(db, describeDatabase(config.database));
+        opts.report.detail(`MAS schema: newest migration ${schema.newestMigration}`);
+        for (const w of schema.warnings) opts.report.warn(w);
+        return fn({ db, schema, config, serverName, now: opts.now });
+      }),
     MAS_DATABASE,
   );
 }

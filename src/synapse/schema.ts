@@ -22,9 +22,9 @@ export interface SchemaInfo {
 
 export async function inspectSchema(db: Knex, where: string): Promise<SchemaInfo> {
   const dialect = dialectOf(db);
-  const columns = Object.fromEntries(
-    await Promise.all(TOOL_TABLES.map(async (t) => [t, await tableColumns(db, t)] as const)),
-  ) as Record<ToolTable, Set<string>>;
+  // One after another: `db` is a transaction, one connection, which takes one query at a time.
+  const columns = {} as Record<ToolTable, Set<string>>;
+  for (const t of TOOL_TABLES) columns[t] = await tableColumns(db, t);
   const versionColumns = await tableColumns(db, 'schema_version');
   if (!versionColumns.has('version') || columns.users.size === 0) {
     throw new SchemaError(

@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import type { SynapseConfig } from '../config/types.js';
 import { describeDatabase } from '../database/settings.js';
-import { inTransaction, withDatabase, type AccessMode } from '../database/connection.js';
+import { inSessionTransaction, withDatabase, type AccessMode } from '../database/connection.js';
 import { dialectOf } from '../database/dialect.js';
 import { ConfigError } from '../errors.js';
 import { inspectSchema } from './schema.js';
@@ -18,7 +18,7 @@ export interface Reporter {
 export interface SessionOptions {
   /** What the connection may do: read opens it read-only. */
   access: AccessMode;
-  /** Run `fn` in one transaction (rolled back on dryRun), or outside any, for reads only. */
+  /** Run `fn` in the command's transaction (rolled back on dryRun), or, for reads only, in one that cannot write. */
   transaction: boolean;
   dryRun: boolean;
   /** Milliseconds since the epoch. */
@@ -44,15 +44,15 @@ async function refuseForeignDatabase(db: Knex, config: SynapseConfig): Promise<v
   );
 }
 
-/** Opens Synapse's database, checks it, runs `fn` (in one transaction when asked), and closes it. */
+/** Opens Synapse's database, checks it and runs `fn` in one transaction (see inSessionTransaction), and closes it. */
 export function withSynapse<T>(config: SynapseConfig, opts: SessionOptions, fn: (ctx: UserContext) => Promise<T>): Promise<T> {
-  return withDatabase(config.database, opts.access, async (db) => {
-    const schema = await inspectSchema(db, describeDatabase(config.database));
-    opts.report.detail(`Synapse schema version ${schema.version} (compat ${schema.compatVersion ?? 'n/a'})`);
-    for (const w of schema.warnings) opts.report.warn(w);
-    await refuseForeignDatabase(db, config);
-    const ctx: UserContext = { db, dialect: dialectOf(db), schema, serverName: config.serverName, now: opts.now };
-    if (!opts.transaction) return fn(ctx);
-    return inTransaction(db, opts.dryRun, (trx) => fn({ ...ctx, db: trx }), opts.env);
-  });
+  return withDatabase(config.database, opts.access, (handle) =>
+    inSessionTransaction(handle, opts, async (db) => {
+      const schema = await inspectSchema(db, describeDatabase(config.database));
+      opts.report.detail(`Synapse schema version ${schema.version} (compat ${schema.compatVersion ?? 'n/a'})`);
+      for (const w of schema.warnings) opts.report.warn(w);
+      await refuseForeignDatabase(db, config);
+      return fn({ db, dialect: dialectOf(db), schema, serverName: config.serverName, now: opts.now });
+    }),
+  );
 }
