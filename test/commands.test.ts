@@ -91,6 +91,43 @@ const cases: Case[] = [
     code: 7,
     message: /deactivated.*--reactivate/,
   },
+  // The reactivation advice names the user, never a literal <user>, on every path that gives it.
+  {
+    name: 'promote of a deactivated user names it in the reactivation advice',
+    seed: (db) => seedUser(db, { name: '@gone:example.test', deactivated: true, passwordHash: null }),
+    args: ['promote', 'gone'],
+    code: 7,
+    message: /Bring it back with `set-password @gone:example\.test --reactivate`/,
+  },
+  {
+    name: 'issue-token for a deactivated user names it in the reactivation advice',
+    seed: (db) => seedUser(db, { name: '@gone:example.test', deactivated: true, passwordHash: null }),
+    args: ['issue-token', 'gone'],
+    code: 7,
+    message: /Bring it back with `set-password @gone:example\.test --reactivate`/,
+  },
+  {
+    name: 'register --exists-ok of a deactivated user names it in the reactivation advice',
+    seed: (db) => seedUser(db, { name: '@gone:example.test', deactivated: true, passwordHash: null }),
+    args: ['register', 'gone', '--admin', '--exists-ok'],
+    code: 7,
+    message: /Bring it back with `set-password @gone:example\.test --reactivate`/,
+  },
+  {
+    name: 'apply to a deactivated user names it in the reactivation advice',
+    seed: (db) => seedUser(db, { name: '@gone:example.test', deactivated: true, passwordHash: null }),
+    files: { 'users.yaml': 'users:\n  - {user: gone}\n' },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /Bring it back with `set-password @gone:example\.test --reactivate`/,
+  },
+  {
+    name: 'unlock of a deactivated user names it in the reactivation advice',
+    seed: (db) => seedUser(db, { name: '@gone:example.test', deactivated: true, locked: true, passwordHash: null }),
+    args: ['unlock', 'gone'],
+    code: 0,
+    check: async (_env, run) => expect(run.json().warnings.join('\n')).toMatch(/Bring it back with `set-password @gone:example\.test --reactivate`/),
+  },
   {
     name: 'promote of a guest',
     seed: (db) => seedUser(db, { name: '@123:example.test', isGuest: true }),

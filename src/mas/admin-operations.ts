@@ -1,12 +1,11 @@
 // promote, demote, unlock and list-admins on MAS's database. Each runs in the caller's transaction
 // and says in words what it changed, so a dry run shows exactly what a real run would do.
 import type { OperationResult } from '../synapse/user-operations.js';
-import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
+import { MAKE_AN_ADMIN, reactivateHint } from '../synapse/user-store.js';
 import { countAdminSessions, describeSessions, endAdminSessions, totalOf, type AdminSessions } from './admin-sessions.js';
 import { provisionUser, scheduleJob, syncDevices, workerWarnings, type MasJob } from './jobs.js';
 import type { MasContext } from './session.js';
 import {
-  MAS_REACTIVATE_HINT,
   assertActiveMasUser,
   isUsable,
   requireMasUser,
@@ -140,7 +139,7 @@ export async function unlock(ctx: MasContext, localpart: string, opts: RequireOp
   const warnings =
     user.deactivatedAt === null
       ? []
-      : [`${user.username} is deactivated in MAS; unlocking does not bring it back. ${MAS_REACTIVATE_HINT.replace('<user>', user.username)}`];
+      : [`${user.username} is deactivated in MAS; unlocking does not bring it back. ${reactivateHint(user.username)}`];
   return result(ctx, user, changes, { warnings, jobs });
 }
 

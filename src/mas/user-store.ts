@@ -1,5 +1,6 @@
 // Reading MAS's users the way MAS finds them, and the account-state rules its commands share.
 import { AccountStateError, UsageError, UserNotFoundError } from '../errors.js';
+import { reactivateHint } from '../synapse/user-store.js';
 import type { MasContext } from './session.js';
 import { ulidOf } from './ids.js';
 
@@ -99,14 +100,11 @@ export function masUserNotFound(userId: string, localpart: string, inSynapse: bo
   );
 }
 
-/** The reactivation advice, said the same way by every MAS command. */
-export const MAS_REACTIVATE_HINT = 'Bring it back with `set-password <user> --reactivate`.';
-
 /** Refuses what the action cannot apply to: a deactivated account, or a guest. */
 export function assertActiveMasUser(user: MasUser, action: string): void {
   if (user.deactivatedAt !== null) {
     throw new AccountStateError(
-      `Cannot ${action} ${user.username}: the account is deactivated in MAS. ${MAS_REACTIVATE_HINT.replace('<user>', user.username)}`,
+      `Cannot ${action} ${user.username}: the account is deactivated in MAS. ${reactivateHint(user.username)}`,
     );
   }
   if (user.isGuest) {

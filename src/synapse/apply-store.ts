@@ -6,13 +6,13 @@ import { AccountStateError } from '../errors.js';
 import type { Account, CurrentState } from '../apply/plan.js';
 import type { NewAccountSpec, Writes } from '../apply/outcome.js';
 import { createUsers, lockWarnings } from './user-operations.js';
-import { REACTIVATE_HINT, assertActiveAccount, isUsable, selectUsers, toUserRow, type UserContext } from './user-store.js';
+import { assertActiveAccount, isUsable, reactivateHint, selectUsers, toUserRow, type UserContext } from './user-store.js';
 
 function accountOf(row: Record<string, unknown>): Account {
   const user = toUserRow(row);
   let refusal: string | undefined;
   try {
-    assertActiveAccount(user, 'apply a file to', REACTIVATE_HINT);
+    assertActiveAccount(user, 'apply a file to', reactivateHint(user.name));
   } catch (err) {
     if (!(err instanceof AccountStateError)) throw err;
     refusal = err.message.replace(/\.$/, '');

@@ -3,7 +3,7 @@
 import { crc32 } from 'node:zlib';
 import { serializeToolWriters, sqlBool } from '../database/dialect.js';
 import { AccountStateError, UsageError } from '../errors.js';
-import { REACTIVATE_HINT, assertActiveAccount, localpartOf, requireUser, type UserContext } from './user-store.js';
+import { assertActiveAccount, reactivateHint, localpartOf, requireUser, type UserContext } from './user-store.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -75,7 +75,7 @@ export interface IssuedToken {
 
 export async function issueToken(ctx: UserContext, userId: string, opts: IssueTokenOptions): Promise<IssuedToken> {
   const user = await requireUser(ctx, userId);
-  assertActiveAccount(user, 'issue a token for', REACTIVATE_HINT);
+  assertActiveAccount(user, 'issue a token for', reactivateHint(user.name));
   // Synapse refuses a locked user's token (synapse/api/auth/internal.py); a suspended user's works.
   if (user.locked) {
     throw new AccountStateError(`${user.name} is locked, so Synapse would refuse a token for it. Run \`unlock ${user.name}\` first.`);

@@ -6,11 +6,11 @@ import type { AppServiceUsers } from '../config/appservice.js';
 import { INSERT_BATCH, slices } from '../database/batches.js';
 import { addToUserDirectory, ensureProfiles, listedInUserDirectory, readProfile } from './user-directory.js';
 import {
-  REACTIVATE_HINT,
   assertActiveAccount,
   findUser,
   localpartOf,
   noAdminLeftWarnings,
+  reactivateHint,
   requireUser,
   selectUsers,
   toUserRow,
@@ -40,7 +40,7 @@ export function lockWarnings(user: UserRow): string[] {
 
 export async function promote(ctx: UserContext, userId: string): Promise<OperationResult> {
   const user = await requireUser(ctx, userId);
-  assertActiveAccount(user, 'make an admin of', REACTIVATE_HINT);
+  assertActiveAccount(user, 'make an admin of', reactivateHint(user.name));
   return result(user.name, await setAdminFlag(ctx, user, true), lockWarnings(user));
 }
 
@@ -93,7 +93,7 @@ export async function existingForRegister(ctx: UserContext, input: RegisterInput
         : `Synapse treats user IDs case-insensitively and ${existing.name} is taken. Choose another name, or pass --exists-ok to keep ${existing.name}.`,
     );
   }
-  assertActiveAccount(existing, 'apply --exists-ok to', REACTIVATE_HINT);
+  assertActiveAccount(existing, 'apply --exists-ok to', reactivateHint(existing.name));
   return existing;
 }
 
@@ -309,7 +309,7 @@ export async function unlock(ctx: UserContext, userId: string, opts: UnlockOptio
       .where({ name: user.name })
       .update(Object.fromEntries(toClear.map((c) => [c, sqlBool(ctx.dialect, false)])));
   }
-  const warnings = user.deactivated ? [`${user.name} is deactivated; unlocking does not bring it back. ${REACTIVATE_HINT}`] : [];
+  const warnings = user.deactivated ? [`${user.name} is deactivated; unlocking does not bring it back. ${reactivateHint(user.name)}`] : [];
   return result(user.name, toClear.map((c) => `${user.name}: ${c} true -> false`), warnings);
 }
 

@@ -100,7 +100,10 @@ export function assertActiveAccount(user: UserRow, action: string, deactivatedHi
 /** How to get out of having no admin, for every message that reports it. */
 export const MAKE_AN_ADMIN = 'Make one with `promote <user>` or `register <user> --admin`.';
 
-export const REACTIVATE_HINT = 'Bring it back with `set-password <user> --reactivate`.';
+/** How to bring a deactivated user back, said the same way by every command on Synapse and MAS alike. */
+export function reactivateHint(user: string): string {
+  return `Bring it back with \`set-password ${user} --reactivate\`.`;
+}
 
 export function localpartOf(userId: string): string {
   return userId.slice(1, userId.indexOf(':'));
