@@ -322,7 +322,7 @@ describe('through the command context', () => {
     const stderr: string[] = [];
     const io = { ...processIo(), cwd: dir, env: {}, stderr: { write: (s: string) => stderr.push(s) } } as unknown as Io;
     // Commands opt in to MAS one by one (other helpers wire them); prepare() is where every one reads the config.
-    const result = await prepare(options as unknown as GlobalArgs, io, new Output(io, false, true), { changes: false, masAware: true }).catch((e: Error) => e);
+    const result = await prepare(options as unknown as GlobalArgs, io, new Output(io, false, true), { changes: false }).catch((e: Error) => e);
     return { result, stderr: stderr.join('') };
   }
 

@@ -16,7 +16,7 @@ function withLogout<T>(y: Argv<T>) {
 }
 
 async function handle(admin: boolean, args: UserArgs & { logout?: boolean }, io: Io, out: Output): Promise<void> {
-  const prepared = await prepareForUser(args, io, out, { changes: true, masAware: true });
+  const prepared = await prepareForUser(args, io, out, { changes: true });
   if (prepared.mas !== undefined) return (await import('./mas-admin.js')).masAdminFlag({ ...prepared, mas: prepared.mas }, admin, args, out);
   const { config, user, write } = prepared;
   // Synapse reads users.admin on every request: no session keeps rights the flag no longer gives.

@@ -76,7 +76,7 @@ export function applyCommand(io: Io, out: Output) {
         .positional('file', { type: 'string', demandOption: true, describe: 'the file declaring the users (YAML or JSON), or - for stdin' })
         .option('ignore-policy', { type: 'boolean', default: false, describe: "skip the config's password_config.policy" }),
     handler: async (args) => {
-      const { config, read, write, mas } = await prepare(args, io, out, { changes: true, masAware: true });
+      const { config, read, write, mas } = await prepare(args, io, out, { changes: true });
       const name = args.file === STDIN_ARG ? 'stdin' : args.file;
       const bytes = await readInput(args.file, name, io);
       const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);

@@ -16,7 +16,7 @@ export function checkCommand(io: Io, out: Output) {
     builder: (y) =>
       y.positional('users', { type: 'string', array: true, default: [] as string[], describe: 'users to look up in Synapse (and MAS)' }),
     handler: async (args) => {
-      const prepared = await prepare(args, io, out, { changes: false, masAware: true, masOptional: true });
+      const prepared = await prepare(args, io, out, { changes: false, masOptional: true });
       const { config, read, mas } = prepared;
       const named = args.users.map((u) => parseUserArg(String(u), config.serverName));
       const live = await detectRunningSynapse(config, {});

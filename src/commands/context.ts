@@ -6,7 +6,6 @@ import { describeDatabase } from '../database/settings.js';
 import { ConfigError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { delegatedAuthMessage } from '../synapse/login.js';
 import type { MasConfig } from '../mas/config.js';
 import type { MasContext } from '../mas/session.js';
 import { parseUserArg, type ParsedUser } from '../synapse/user-id.js';
@@ -115,24 +114,14 @@ async function readConfig(args: GlobalArgs, io: Io, out: Output): Promise<Synaps
   return config;
 }
 
-/** Changing users in Synapse's tables is pointless when matrix-authentication-service owns logins. */
-function refuseDelegatedAuth(config: SynapseConfig): void {
-  if (config.delegatedAuth) {
-    throw new ConfigError(delegatedAuthMessage(config.files));
-  }
-}
-
 interface PrepareOptions {
   changes: boolean;
-  /** The command has its own path for servers whose logins belong to MAS. */
-  masAware?: boolean;
   /** A MAS config that cannot be found or read is reported in `masProblem` instead of thrown. */
   masOptional?: boolean;
 }
 
 async function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Output, opts: PrepareOptions): Promise<Prepared> {
   const delegated = config.delegatedAuth;
-  if (opts.changes && delegated && !opts.masAware) refuseDelegatedAuth(config);
   const session = (transaction: boolean, changes: boolean) => ({
     // A command that will write opens even its first look with write access, so that a database it
     // cannot change (an SQLite file it may only read) is refused before anyone types a password.
@@ -151,7 +140,7 @@ async function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Outp
     read: (fn) => withSynapse(config, session(false, synapseChanges), fn),
     write: (fn) => withSynapse(config, session(true, synapseChanges), fn),
   };
-  if (!delegated || !opts.masAware) return prepared;
+  if (!delegated) return prepared;
   const [{ loadMasConfig }, { withMas }] = await Promise.all([import('../mas/config.js'), import('../mas/session.js')]);
   let mas: MasConfig;
   try {
@@ -180,7 +169,7 @@ async function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Outp
   };
 }
 
-/** Reads the config; a command that changes users is refused here when Synapse does not own them. */
+/** Reads the config and opens Synapse's database on demand, and MAS's too when MAS owns logins. */
 export async function prepare(args: GlobalArgs, io: Io, out: Output, opts: PrepareOptions): Promise<Prepared> {
   return opened(await readConfig(args, io, out), args, io, out, opts);
 }

@@ -32,7 +32,7 @@ export function issueTokenCommand(io: Io, out: Output) {
     handler: async (args) => {
       const expiresInMs = parseDuration(args.expiresIn);
       if (args.deviceId !== undefined) checkDeviceId(args.deviceId);
-      const prepared = await prepareForUser(args, io, out, { changes: true, masAware: true });
+      const prepared = await prepareForUser(args, io, out, { changes: true });
       if (prepared.mas !== undefined) return issueMasTokenCommand(args, io, out, prepared, prepared.mas, expiresInMs);
       const { config, user, write } = prepared;
       const issued = await write((ctx) =>

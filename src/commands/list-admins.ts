@@ -21,7 +21,7 @@ export function listAdminsCommand(io: Io, out: Output) {
     ...heading('list-admins'),
     builder: (y) => y,
     handler: async (args) => {
-      const { read, mas } = await prepare(args, io, out, { changes: false, masAware: true });
+      const { read, mas } = await prepare(args, io, out, { changes: false });
       if (mas !== undefined) return (await import('./mas-admin.js')).masListAdmins(mas, out);
       const admins = await read(listAdmins);
       if (admins.length === 0) out.warn(`There is no server admin. ${MAKE_AN_ADMIN}`);

@@ -84,7 +84,7 @@ export function registerCommand(io: Io, out: Output) {
     builder: registerOptions,
     handler: async (args) => {
       if (args.displayname !== undefined) checkDisplayname(args.displayname);
-      const prepared = await prepareForUser(args, io, out, { changes: true, masAware: true });
+      const prepared = await prepareForUser(args, io, out, { changes: true });
       const { config, user, read, write } = prepared;
       const { userId, localpart } = user;
       const appServices = await refuseReservedName(config, userId, localpart);

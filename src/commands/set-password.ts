@@ -30,7 +30,7 @@ export function setPasswordCommand(io: Io, out: Output) {
     ...heading('set-password'),
     builder: setPasswordOptions,
     handler: async (args) => {
-      const prepared = await prepareForUser(args, io, out, { changes: true, masAware: true });
+      const prepared = await prepareForUser(args, io, out, { changes: true });
       if (prepared.mas !== undefined) return setPasswordInMas(args, io, out, prepared, prepared.mas);
       const { config, user, read, write } = prepared;
       const { userId } = user;

@@ -15,7 +15,7 @@ export function unlockCommand(io: Io, out: Output) {
         describe: 'also lift a shadow ban',
       }),
     handler: async (args) => {
-      const prepared = await prepareForUser(args, io, out, { changes: true, masAware: true });
+      const prepared = await prepareForUser(args, io, out, { changes: true });
       if (prepared.mas !== undefined) {
         // MAS has no shadow ban or suspension of its own: only the lock is its to clear.
         if (args.unshadowban) out.warn('--unshadowban does not apply with matrix-authentication-service: MAS has no shadow ban.');
