@@ -1,7 +1,7 @@
 // Reading apply files: every problem with its line, and what each key means.
 import { describe, expect, it } from 'vitest';
 import { ApplyFileError, readApplyFile, type FileRules } from '../src/apply/file.js';
-import { synapseHashRule } from '../src/synapse/apply-backend.js';
+import { synapseHashRule } from '../src/apply/synapse-backend.js';
 import { makePlan, type Account, type CurrentState, type PlanRules } from '../src/apply/plan.js';
 
 const RULES: FileRules = {

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { applyFile } from '../src/apply/apply.js';
 import { loadConfig } from '../src/config/load.js';
 import type { UserExistsError } from '../src/errors.js';
-import { synapseApplyBackend } from '../src/synapse/apply-backend.js';
+import { synapseApplyBackend } from '../src/apply/synapse-backend.js';
 import { withSynapse } from '../src/synapse/session.js';
 import { TOKEN_ID_GAP } from '../src/synapse/tokens.js';
 import { DIALECTS, freshDatabase, writeHomeserverYaml, type FreshDatabase, type TestDialect } from './helpers/databases.js';

@@ -11,7 +11,7 @@ import {
   stripLikePython,
   type PasswordIO,
   type PasswordSource,
-} from '../src/commands/password-input.js';
+} from '../src/passwords/input.js';
 
 function fakeIO(input: string | null, isTTY: boolean, randomBytes?: PasswordIO['randomBytes']) {
   const stdin = new PassThrough();

@@ -3,7 +3,7 @@
 // user apply creates, or for every user with update_password: always; an existing user under
 // on_create keeps its password, so its file (perhaps a secret since removed) is never opened.
 import { resolve } from 'node:path';
-import { passwordFromFile } from '../commands/password-input.js';
+import { passwordFromFile } from '../passwords/input.js';
 import type { DesiredState, Problem } from './file.js';
 import { forEachConcurrently } from './work-pool.js';
 

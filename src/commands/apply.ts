@@ -5,14 +5,14 @@ import { loadAppServices } from '../config/appservice.js';
 import { UsageError } from '../errors.js';
 import { readAll, readFileLimited, type Io } from '../io.js';
 import type { Output } from '../output.js';
-import { masApplyBackend } from '../mas/apply-backend.js';
+import { masApplyBackend } from '../apply/mas-backend.js';
 import { MAS_CACHE_NOTE } from '../mas/admin-operations.js';
 import { workerWarnings } from '../mas/jobs.js';
-import { synapseApplyBackend } from '../synapse/apply-backend.js';
+import { synapseApplyBackend } from '../apply/synapse-backend.js';
 import { passwordLoginWorks } from '../synapse/login.js';
 import { hashConcurrency } from '../threadpool.js';
 import { STDIN_ARG } from './cli-options.js';
-import { FIFO_WAIT_MS, inSeconds } from './password-input.js';
+import { FIFO_WAIT_MS, inSeconds } from '../passwords/input.js';
 import { defineCommand, prepare, warnIfRunning } from './context.js';
 import { heading } from './catalog.js';
 

@@ -7,7 +7,7 @@ import { ConfigError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
 import type { MasConfig } from '../mas/config.js';
-import type { MasContext } from '../mas/session.js';
+import type { MasPrepared } from '../mas/session.js';
 import { parseUserArg, type ParsedUser } from '../synapse/user-id.js';
 import type { UserContext } from '../synapse/user-store.js';
 import { singleValue } from './cli-options.js';
@@ -78,15 +78,6 @@ export function withUserPositional<T>(y: Argv<T>) {
 }
 
 export type UserArgs = ArgsOf<typeof withUserPositional<GlobalOptions>>;
-
-/** matrix-authentication-service's side, present when Synapse's config hands logins to it. */
-export interface MasPrepared {
-  config: MasConfig;
-  /** A look at MAS's database that only reads, outside any transaction. */
-  read<T>(fn: (ctx: MasContext) => Promise<T>): Promise<T>;
-  /** The command's one transaction on MAS's database, rolled back on --dry-run. */
-  write<T>(fn: (ctx: MasContext) => Promise<T>): Promise<T>;
-}
 
 export interface Prepared {
   config: SynapseConfig;

@@ -8,7 +8,8 @@ import { findMasUser } from '../mas/user-store.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import type { MasAdminEntry } from '../mas/admin-operations.js';
 import { MAKE_AN_ADMIN, findUser } from '../synapse/user-store.js';
-import type { MasPrepared, Prepared } from './context.js';
+import type { MasPrepared } from '../mas/session.js';
+import type { Prepared } from './context.js';
 import { adminMarks } from './mas-admin.js';
 
 export interface MasCheck {

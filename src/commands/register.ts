@@ -12,9 +12,9 @@ import {
   withUserPositional,
   type ArgsOf,
   type GlobalOptions,
-  type MasPrepared,
   type Prepared,
 } from './context.js';
+import type { MasPrepared } from '../mas/session.js';
 import { checkDisplayname } from '../synapse/limits.js';
 import { validateNewLocalpart, type ParsedUser } from '../synapse/user-id.js';
 import { findUser } from '../synapse/user-store.js';
@@ -26,9 +26,9 @@ import {
   obtainMasPasswordHash,
   obtainPasswordHash,
   passwordSourceGiven,
-  withPasswordOptions,
   type MasHashedPassword,
-} from './password-options.js';
+} from '../passwords/new-password.js';
+import { withPasswordOptions } from './password-options.js';
 import { reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
 import { heading } from './catalog.js';

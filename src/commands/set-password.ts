@@ -1,10 +1,12 @@
 import { loadAppServices } from '../config/appservice.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { defineCommand, prepareForUser, withUserPositional, type ArgsOf, type GlobalOptions, type MasPrepared, type Prepared } from './context.js';
+import { defineCommand, prepareForUser, withUserPositional, type ArgsOf, type GlobalOptions, type Prepared } from './context.js';
+import type { MasPrepared } from '../mas/session.js';
 import { setPassword, userForSetPassword } from '../synapse/user-operations.js';
 import type { ParsedUser } from '../synapse/user-id.js';
-import { masPasswordsForNewPassword, obtainMasPasswordHash, obtainPasswordHash, passwordSourceGiven, withPasswordOptions } from './password-options.js';
+import { masPasswordsForNewPassword, obtainMasPasswordHash, obtainPasswordHash, passwordSourceGiven } from '../passwords/new-password.js';
+import { withPasswordOptions } from './password-options.js';
 import { inSynapse, reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
 import { heading } from './catalog.js';

@@ -16,6 +16,15 @@ export interface MasContext {
   now: () => number;
 }
 
+/** matrix-authentication-service's side, present when Synapse's config hands logins to it. */
+export interface MasPrepared {
+  config: MasConfig;
+  /** A look at MAS's database that only reads, outside any transaction. */
+  read<T>(fn: (ctx: MasContext) => Promise<T>): Promise<T>;
+  /** The command's one transaction on MAS's database, rolled back on --dry-run. */
+  write<T>(fn: (ctx: MasContext) => Promise<T>): Promise<T>;
+}
+
 /** How driver errors name MAS's database and where to fix its settings. */
 export const MAS_DATABASE: DatabaseOwner = {
   service: 'MAS',

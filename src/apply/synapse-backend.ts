@@ -2,15 +2,15 @@
 // its bcrypt hashes with pepper, and its database through the command's read/write sessions.
 import { appServiceClaiming, type AppServiceUsers } from '../config/appservice.js';
 import type { SynapseConfig } from '../config/types.js';
-import { generatePassword } from '../commands/password-input.js';
-import type { ApplyBackend } from '../apply/backend.js';
-import type { UserContext } from './user-store.js';
+import { generatePassword } from '../passwords/input.js';
+import type { ApplyBackend } from './backend.js';
+import type { UserContext } from '../synapse/user-store.js';
 import { serializeToolWriters } from '../database/dialect.js';
-import { readAccounts, writeApply } from './apply-store.js';
-import { bcryptHashFlaw, loginCostLimit } from './bcrypt-hash.js';
-import { checkPassword, checkPolicy, hashPassword } from './password.js';
-import { listedInUserDirectory } from './user-directory.js';
-import { validateNewLocalpart } from './user-id.js';
+import { readAccounts, writeApply } from './synapse-store.js';
+import { bcryptHashFlaw, loginCostLimit } from '../synapse/bcrypt-hash.js';
+import { checkPassword, checkPolicy, hashPassword } from '../synapse/password.js';
+import { listedInUserDirectory } from '../synapse/user-directory.js';
+import { validateNewLocalpart } from '../synapse/user-id.js';
 
 export interface SynapseSessions {
   read<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;

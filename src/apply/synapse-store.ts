@@ -3,10 +3,10 @@
 // one transaction.
 import { LOOKUP_BATCH, INSERT_BATCH, slices } from '../database/batches.js';
 import { AccountStateError } from '../errors.js';
-import type { Account, CurrentState } from '../apply/plan.js';
-import type { NewAccountSpec, Writes } from '../apply/outcome.js';
-import { createUsers, lockWarnings } from './user-operations.js';
-import { assertActiveAccount, isUsable, reactivateHint, selectUsers, toUserRow, type UserContext } from './user-store.js';
+import type { Account, CurrentState } from './plan.js';
+import type { NewAccountSpec, Writes } from './outcome.js';
+import { createUsers, lockWarnings } from '../synapse/user-operations.js';
+import { assertActiveAccount, isUsable, reactivateHint, selectUsers, toUserRow, type UserContext } from '../synapse/user-store.js';
 
 function accountOf(row: Record<string, unknown>): Account {
   const user = toUserRow(row);

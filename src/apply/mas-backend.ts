@@ -4,23 +4,23 @@
 import type { AppServiceUsers } from '../config/appservice.js';
 import type { SynapseConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
-import type { ApplyBackend } from '../apply/backend.js';
-import type { Plan } from '../apply/plan.js';
-import { generatePassword } from '../commands/password-input.js';
-import { masPasswordsForNewPassword } from '../commands/password-options.js';
-import type { MasPrepared } from '../commands/context.js';
-import { readAccounts } from '../synapse/apply-store.js';
-import { reservedUserIds, type SynapseSessions } from '../synapse/apply-backend.js';
+import type { ApplyBackend } from './backend.js';
+import type { Plan } from './plan.js';
+import { generatePassword } from '../passwords/input.js';
+import { masPasswordsForNewPassword } from '../passwords/new-password.js';
+import type { MasPrepared } from '../mas/session.js';
+import { readAccounts } from './synapse-store.js';
+import { reservedUserIds, type SynapseSessions } from './synapse-backend.js';
 import { costFlaw, loginCostLimit } from '../synapse/bcrypt-hash.js';
 import { localpartOf } from '../synapse/user-store.js';
 import { serializeToolWriters } from '../database/dialect.js';
-import { countAdminSessions, describeSessions, totalOf } from './admin-sessions.js';
-import { readMasAccounts, writeMasApply } from './apply-store.js';
-import type { MasPasswordScheme, MasPasswords } from './config.js';
-import { currentScheme, hashMasPassword, masHashAlgorithm, passwordScore, verifyMasPassword } from './password.js';
-import { takenInSynapseError, validateMasUsername } from './register.js';
-import type { MasContext } from './session.js';
-import { findMasUser } from './user-store.js';
+import { countAdminSessions, describeSessions, totalOf } from '../mas/admin-sessions.js';
+import { readMasAccounts, writeMasApply } from './mas-store.js';
+import type { MasPasswordScheme, MasPasswords } from '../mas/config.js';
+import { currentScheme, hashMasPassword, masHashAlgorithm, passwordScore, verifyMasPassword } from '../mas/password.js';
+import { takenInSynapseError, validateMasUsername } from '../mas/register.js';
+import type { MasContext } from '../mas/session.js';
+import { findMasUser } from '../mas/user-store.js';
 
 /** Why MAS takes no passwords from this run (none configured, or turned off), if it takes none. */
 function passwordsRefusal(prepared: MasPrepared): string | undefined {

@@ -2,12 +2,12 @@
 // (never one per user), and the outcome written inside the caller's one MAS transaction.
 import { INSERT_BATCH, LOOKUP_BATCH, slices } from '../database/batches.js';
 import { AccountStateError } from '../errors.js';
-import type { Account, CurrentState } from '../apply/plan.js';
-import type { Writes } from '../apply/outcome.js';
-import { newMasId, ulidOf } from './ids.js';
-import { scheduleJob } from './jobs.js';
-import type { MasContext } from './session.js';
-import { assertActiveMasUser, isUsable, selectMasUsers, toMasUser, type MasUser } from './user-store.js';
+import type { Account, CurrentState } from './plan.js';
+import type { Writes } from './outcome.js';
+import { newMasId, ulidOf } from '../mas/ids.js';
+import { scheduleJob } from '../mas/jobs.js';
+import type { MasContext } from '../mas/session.js';
+import { assertActiveMasUser, isUsable, selectMasUsers, toMasUser, type MasUser } from '../mas/user-store.js';
 
 /** What apply compares: the account, and the version of its current password row. */
 export interface MasAccounts extends CurrentState {
