@@ -348,8 +348,12 @@ describe('a damaged, foreign or misnamed code cache (issue 16)', () => {
 });
 
 describe('the command catalog', () => {
-  it.each(CATALOG.map((e) => [e.name, e] as const))('lists %s as its module declares it', async (_name, entry) => {
+  // The heading is said in the catalog only: a module that gave its own would override it.
+  it.each(CATALOG.map((e) => [e.name, e] as const))('heads %s with its own name, and its module adds no heading', async (name, entry) => {
+    expect(entry.command.split(' ')[0]).toBe(name);
     const module = (await entry.load())(processIo(), new Output(processIo(), false, false));
-    expect({ command: module.command, describe: module.describe }).toEqual({ command: entry.command, describe: entry.describe });
+    expect(module).not.toHaveProperty('command');
+    expect(module).not.toHaveProperty('describe');
+    expect(typeof module.handler).toBe('function');
   });
 });

@@ -5,7 +5,6 @@ import type { Output } from '../output.js';
 import { defineCommand, prepareForUser, withUserPositional, type GlobalOptions, type UserArgs } from './context.js';
 import { demote, promote } from '../synapse/user-operations.js';
 import { reportOperation } from './report.js';
-import { heading } from './catalog.js';
 
 function withLogout<T>(y: Argv<T>) {
   return y.option('logout', {
@@ -38,14 +37,12 @@ async function handle(admin: boolean, args: UserArgs & { logout?: boolean }, io:
 
 export const promoteCommand = (io: Io, out: Output) =>
   defineCommand({
-    ...heading('promote'),
     builder: (y: Argv<GlobalOptions>) => withUserPositional(y),
     handler: (args) => handle(true, args, io, out),
   });
 
 export const demoteCommand = (io: Io, out: Output) =>
   defineCommand({
-    ...heading('demote'),
     builder: (y: Argv<GlobalOptions>) => withLogout(withUserPositional(y)),
     handler: (args) => handle(false, args, io, out),
   });

@@ -14,7 +14,6 @@ import { hashConcurrency } from '../threadpool.js';
 import { STDIN_ARG } from './cli-options.js';
 import { FIFO_WAIT_MS, inSeconds } from '../passwords/input.js';
 import { defineCommand, prepare, warnIfRunning } from './context.js';
-import { heading } from './catalog.js';
 
 // An apply file's user is about a hundred bytes: this holds over half a million of them, and stops
 // a device (/dev/zero) or a wrong file before it fills memory. Bytes, not text: the reader refuses
@@ -70,7 +69,6 @@ function masNotes(res: ApplyResult): string[] {
 
 export function applyCommand(io: Io, out: Output) {
   return defineCommand({
-    ...heading('apply'),
     builder: (y) =>
       y
         .positional('file', { type: 'string', demandOption: true, describe: 'the file declaring the users (YAML or JSON), or - for stdin' })

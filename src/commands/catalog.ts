@@ -1,16 +1,19 @@
 // Every command by name, with what `--help` says about it, and how to load it. The CLI loads only
 // the modules of the commands named on the command line: a command's module is where its
-// libraries come in, and `--help` or one command should not pay for all of them.
+// libraries come in, and `--help` or one command should not pay for all of them. Each module
+// gives its builder and handler; the heading (`command`, `describe`) is said here only, so that
+// --help knows it without loading the module, and the module need not import this file.
 import type { CommandModule } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
+import type { CommandBody } from './context.js';
 
-type Make = (io: Io, out: Output) => CommandModule;
+type Make = (io: Io, out: Output) => CommandBody;
 
 export interface CatalogEntry {
   /** The command word. */
   name: string;
-  /** What yargs takes as the command's `command`; the module takes it from here (heading). */
+  /** What yargs takes as the command's `command`. */
   command: string;
   describe: string;
   load(): Promise<Make>;
@@ -75,13 +78,6 @@ export const CATALOG: readonly CatalogEntry[] = [
   },
 ];
 
-/** A command's `command` and `describe`, for its module: said once, here, where --help reads them too. */
-export function heading(name: string): Pick<CatalogEntry, 'command' | 'describe'> {
-  const entry = CATALOG.find((e) => e.name === name);
-  if (entry === undefined) throw new Error(`no command ${name} in the catalog`);
-  return { command: entry.command, describe: entry.describe };
-}
-
 /**
  * The commands as yargs takes them: the real module for every command word on the command line
  * (yargs decides which of them is the command), the others by name and description only, so that
@@ -93,7 +89,7 @@ export async function commandsFor(argv: readonly string[], io: Io, out: Output):
   const words = new Set(argv);
   return Promise.all(
     CATALOG.map(async (entry): Promise<CommandModule> => {
-      if (words.has(entry.name)) return (await entry.load())(io, out);
+      if (words.has(entry.name)) return { command: entry.command, describe: entry.describe, ...(await entry.load())(io, out) };
       return {
         command: entry.command,
         describe: entry.describe,

@@ -8,11 +8,9 @@ import { defineCommand, prepare } from './context.js';
 import { MAKE_AN_ADMIN, countUsers, unusableAdmins, type UserRow } from '../synapse/user-store.js';
 import { parseUserArg } from '../synapse/user-id.js';
 import { checkMas, checkUsers } from './mas-check.js';
-import { heading } from './catalog.js';
 
 export function checkCommand(io: Io, out: Output) {
   return defineCommand({
-    ...heading('check'),
     builder: (y) =>
       y.positional('users', { type: 'string', array: true, default: [] as string[], describe: 'users to look up in Synapse (and MAS)' }),
     handler: async (args) => {

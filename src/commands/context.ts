@@ -53,19 +53,21 @@ export type GlobalOptions = OptionsOf<typeof withGlobalOptions<object>>;
 export type ArgsOf<B> = ArgumentsCamelCase<OptionsOf<B>>;
 export type GlobalArgs = ArgumentsCamelCase<GlobalOptions>;
 
+/** A command as its module gives it: the catalog adds its heading (`command` and `describe`). */
 export interface CommandSpec<A> {
-  command: string;
-  describe: string;
   builder: (y: Argv<GlobalOptions>) => Argv<A>;
   handler: (args: ArgumentsCamelCase<A>) => Promise<void>;
 }
+
+/** A yargs command without its heading, which the catalog adds. */
+export type CommandBody = Omit<CommandModule, 'command' | 'describe'>;
 
 /**
  * A yargs command whose handler's argument type is inferred from its builder, so the two cannot
  * disagree. yargs types a command list as one module type for all; the one cast is here.
  */
-export function defineCommand<A>(spec: CommandSpec<A>): CommandModule {
-  return spec as unknown as CommandModule;
+export function defineCommand<A>(spec: CommandSpec<A>): CommandBody {
+  return spec as unknown as CommandBody;
 }
 
 /** The `<user>` positional of every command about one user. */

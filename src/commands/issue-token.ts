@@ -12,7 +12,6 @@ import { defineCommand, prepareForUser, withUserPositional, type ArgsOf, type Gl
 import type { MasPrepared } from '../mas/session.js';
 import { checkDeviceId } from '../synapse/limits.js';
 import { issueToken, parseDuration } from '../synapse/tokens.js';
-import { heading } from './catalog.js';
 
 function issueTokenOptions(y: Argv<GlobalOptions>) {
   return withUserPositional(y)
@@ -28,7 +27,6 @@ type IssueTokenArgs = ArgsOf<typeof issueTokenOptions>;
 
 export function issueTokenCommand(io: Io, out: Output) {
   return defineCommand({
-    ...heading('issue-token'),
     builder: issueTokenOptions,
     handler: async (args) => {
       const expiresInMs = parseDuration(args.expiresIn);

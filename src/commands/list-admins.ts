@@ -3,7 +3,6 @@ import type { Output } from '../output.js';
 import { defineCommand, prepare } from './context.js';
 import { listAdmins, type AdminEntry } from '../synapse/user-operations.js';
 import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
-import { heading } from './catalog.js';
 
 function marks(a: AdminEntry): string {
   const m = [
@@ -18,7 +17,6 @@ function marks(a: AdminEntry): string {
 
 export function listAdminsCommand(io: Io, out: Output) {
   return defineCommand({
-    ...heading('list-admins'),
     builder: (y) => y,
     handler: async (args) => {
       const { read, mas } = await prepare(args, io, out, { changes: false });

@@ -31,7 +31,6 @@ import {
 import { withPasswordOptions } from './password-options.js';
 import { reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
-import { heading } from './catalog.js';
 
 function registerOptions(y: Argv<GlobalOptions>) {
   return withPasswordOptions(withUserPositional(y))
@@ -80,7 +79,6 @@ async function refuseReservedName(config: SynapseConfig, userId: string, localpa
 
 export function registerCommand(io: Io, out: Output) {
   return defineCommand({
-    ...heading('register'),
     builder: registerOptions,
     handler: async (args) => {
       if (args.displayname !== undefined) checkDisplayname(args.displayname);

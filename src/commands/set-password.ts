@@ -9,7 +9,6 @@ import { masPasswordsForNewPassword, obtainMasPasswordHash, obtainPasswordHash, 
 import { withPasswordOptions } from './password-options.js';
 import { inSynapse, reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
-import { heading } from './catalog.js';
 
 function setPasswordOptions(y: import('yargs').Argv<GlobalOptions>) {
   return withPasswordOptions(withUserPositional(y))
@@ -29,7 +28,6 @@ type SetPasswordArgs = ArgsOf<typeof setPasswordOptions>;
 
 export function setPasswordCommand(io: Io, out: Output) {
   return defineCommand({
-    ...heading('set-password'),
     builder: setPasswordOptions,
     handler: async (args) => {
       const prepared = await prepareForUser(args, io, out, { changes: true });

@@ -3,11 +3,9 @@ import type { Output } from '../output.js';
 import { defineCommand, prepareForUser, withUserPositional } from './context.js';
 import { unlock } from '../synapse/user-operations.js';
 import { reportOperation } from './report.js';
-import { heading } from './catalog.js';
 
 export function unlockCommand(io: Io, out: Output) {
   return defineCommand({
-    ...heading('unlock'),
     builder: (y) =>
       withUserPositional(y).option('unshadowban', {
         type: 'boolean',
