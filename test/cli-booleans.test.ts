@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { BOOLEAN_OPTIONS } from '../src/cli.js';
+import { BOOLEAN_OPTIONS } from '../src/command-line.js';
 import { readBooleanOptions } from '../src/commands/cli-options.js';
 import { cli } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-tree.js';

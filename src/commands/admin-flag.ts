@@ -2,7 +2,9 @@
 import type { Argv } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { defineCommand, prepareForUser, withUserPositional, type GlobalOptions, type UserArgs } from './context.js';
+import { defineCommand, withUserPositional, type UserArgs } from './define-command.js';
+import type { GlobalOptions } from './global-options.js';
+import { prepareForUser } from './prepare.js';
 import { demote, promote } from '../synapse/user-operations.js';
 import { reportOperation } from './report.js';
 

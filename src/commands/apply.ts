@@ -13,7 +13,9 @@ import { passwordLoginWorks } from '../synapse/login.js';
 import { hashConcurrency } from '../threadpool.js';
 import { STDIN_ARG } from './cli-options.js';
 import { FIFO_WAIT_MS, inSeconds } from '../passwords/input.js';
-import { defineCommand, prepare, warnIfRunning } from './context.js';
+import { defineCommand } from './define-command.js';
+import { prepare } from './prepare.js';
+import { warnIfRunning } from './running-server.js';
 
 // An apply file's user is about a hundred bytes: this holds over half a million of them, and stops
 // a device (/dev/zero) or a wrong file before it fills memory. Bytes, not text: the reader refuses

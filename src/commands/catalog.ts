@@ -6,7 +6,7 @@
 import type { CommandModule } from 'yargs';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import type { CommandBody } from './context.js';
+import type { CommandBody } from './define-command.js';
 
 type Make = (io: Io, out: Output) => CommandBody;
 

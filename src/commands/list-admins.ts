@@ -1,6 +1,7 @@
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { defineCommand, prepare } from './context.js';
+import { defineCommand } from './define-command.js';
+import { prepare } from './prepare.js';
 import { listAdmins, type AdminEntry } from '../synapse/user-operations.js';
 import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
 

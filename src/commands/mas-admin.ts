@@ -4,7 +4,8 @@ import { demote, listAdmins, promote, unlock, type MasAdminEntry } from '../mas/
 import { totalOf } from '../mas/admin-sessions.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
-import type { GlobalArgs, Prepared } from './context.js';
+import type { GlobalArgs } from './global-options.js';
+import type { Prepared } from './prepare.js';
 import type { MasPrepared } from '../mas/session.js';
 import { inSynapse, reportMasOperation } from './mas-report.js';
 

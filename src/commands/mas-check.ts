@@ -9,7 +9,7 @@ import type { ParsedUser } from '../synapse/user-id.js';
 import type { MasAdminEntry } from '../mas/admin-operations.js';
 import { MAKE_AN_ADMIN, findUser } from '../synapse/user-store.js';
 import type { MasPrepared } from '../mas/session.js';
-import type { Prepared } from './context.js';
+import type { Prepared } from './prepare.js';
 import { adminMarks } from './mas-admin.js';
 
 export interface MasCheck {

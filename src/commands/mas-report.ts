@@ -4,7 +4,8 @@
 import type { Output } from '../output.js';
 import type { MasOperationResult } from '../mas/admin-operations.js';
 import { findUser } from '../synapse/user-store.js';
-import type { GlobalArgs, Prepared } from './context.js';
+import type { GlobalArgs } from './global-options.js';
+import type { Prepared } from './prepare.js';
 
 export async function reportMasOperation(
   out: Output,

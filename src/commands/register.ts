@@ -6,14 +6,9 @@ import type { SynapseConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { askYesNo, isInteractive, type Io } from '../io.js';
 import type { Output } from '../output.js';
-import {
-  defineCommand,
-  prepareForUser,
-  withUserPositional,
-  type ArgsOf,
-  type GlobalOptions,
-  type Prepared,
-} from './context.js';
+import { defineCommand, withUserPositional, type ArgsOf } from './define-command.js';
+import type { GlobalOptions } from './global-options.js';
+import { prepareForUser, type Prepared } from './prepare.js';
 import type { MasPrepared } from '../mas/session.js';
 import { checkDisplayname } from '../synapse/limits.js';
 import { validateNewLocalpart, type ParsedUser } from '../synapse/user-id.js';

@@ -1,7 +1,8 @@
 // How every command reports an operation's outcome, defined once.
 import type { SynapseConfig } from '../config/types.js';
 import type { Output } from '../output.js';
-import { warnIfRunning, type GlobalArgs } from './context.js';
+import type { GlobalArgs } from './global-options.js';
+import { warnIfRunning } from './running-server.js';
 import type { OperationResult } from '../synapse/user-operations.js';
 
 /**

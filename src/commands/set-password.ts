@@ -1,7 +1,9 @@
 import { loadAppServices } from '../config/appservice.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { defineCommand, prepareForUser, withUserPositional, type ArgsOf, type GlobalOptions, type Prepared } from './context.js';
+import { defineCommand, withUserPositional, type ArgsOf } from './define-command.js';
+import type { GlobalOptions } from './global-options.js';
+import { prepareForUser, type Prepared } from './prepare.js';
 import type { MasPrepared } from '../mas/session.js';
 import { setPassword, userForSetPassword } from '../synapse/user-operations.js';
 import type { ParsedUser } from '../synapse/user-id.js';

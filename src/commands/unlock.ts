@@ -1,6 +1,7 @@
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { defineCommand, prepareForUser, withUserPositional } from './context.js';
+import { defineCommand, withUserPositional } from './define-command.js';
+import { prepareForUser } from './prepare.js';
 import { unlock } from '../synapse/user-operations.js';
 import { reportOperation } from './report.js';
 

@@ -1,7 +1,8 @@
 // Drives the CLI in-process, with captured streams, a fixed clock and seeded randomness.
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import { parseCommandLine, runCli, type ParsedCommandLine } from '../../src/cli.js';
+import { runCli } from '../../src/cli.js';
+import { parseCommandLine, type ParsedCommandLine } from '../../src/parse-command-line.js';
 import type { Io } from '../../src/io.js';
 
 export interface CliRun {

@@ -1,6 +1,7 @@
 // What every command does before its own work, said once: read the config (and say what was
-// read), name the user, refuse what needs no database, and open Synapse's database on demand.
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+// read), name the user, and open Synapse's database on demand, and MAS's too when MAS owns logins.
+// What only a running command needs (the YAML parser, the database layer, MAS) is imported where
+// it is used.
 import type { SynapseConfig } from '../config/types.js';
 import { describeDatabase } from '../database/settings.js';
 import { ConfigError } from '../errors.js';
@@ -10,76 +11,8 @@ import type { MasConfig } from '../mas/config.js';
 import type { MasPrepared } from '../mas/session.js';
 import { parseUserArg, type ParsedUser } from '../synapse/user-id.js';
 import type { UserContext } from '../synapse/user-store.js';
-import { singleValue } from './cli-options.js';
-
-// The parser (cli.ts) loads this module for every command line, --help included; what only a
-// running command needs (the YAML parser, the database layer, MAS) is imported where it is used.
-
-/** The options every command takes, declared once on the top-level parser (cli.ts). */
-export function withGlobalOptions<T>(y: Argv<T>) {
-  return y
-    .option('config', {
-      alias: 'c',
-      type: 'string',
-      requiresArg: true,
-      // Not `array: true`: that would swallow the command name in `-c FILE promote`.
-      coerce: (v: string | string[]) => [v].flat(),
-      describe: 'homeserver.yaml or a directory of *.yaml (repeatable, merged as Synapse does)',
-    })
-    .option('database-url', {
-      ...singleValue('database-url'),
-      describe: "a postgres:// URL or an SQLite path; overrides the config's database",
-    })
-    .option('mas-config', {
-      type: 'string',
-      requiresArg: true,
-      coerce: (v: string | string[]) => [v].flat(),
-      describe: "matrix-authentication-service's config.yaml (repeatable, merged as MAS does; default $MAS_CONFIG)",
-    })
-    .option('mas-database-url', {
-      ...singleValue('mas-database-url'),
-      describe: "a postgres:// URL for matrix-authentication-service's database; overrides its config",
-    })
-    .option('json', { type: 'boolean', default: false, describe: 'print exactly one JSON object on stdout' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'show what would change, write nothing' })
-    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'never prompt' })
-    .option('verbose', { type: 'boolean', default: false, describe: 'say which files and database were used' });
-}
-
-type OptionsOf<B> = B extends (...args: never[]) => Argv<infer A> ? A : never;
-export type GlobalOptions = OptionsOf<typeof withGlobalOptions<object>>;
-
-/** What a handler receives, as its builder declares it: the global options and the command's own. */
-export type ArgsOf<B> = ArgumentsCamelCase<OptionsOf<B>>;
-export type GlobalArgs = ArgumentsCamelCase<GlobalOptions>;
-
-/** A command as its module gives it: the catalog adds its heading (`command` and `describe`). */
-export interface CommandSpec<A> {
-  builder: (y: Argv<GlobalOptions>) => Argv<A>;
-  handler: (args: ArgumentsCamelCase<A>) => Promise<void>;
-}
-
-/** A yargs command without its heading, which the catalog adds. */
-export type CommandBody = Omit<CommandModule, 'command' | 'describe'>;
-
-/**
- * A yargs command whose handler's argument type is inferred from its builder, so the two cannot
- * disagree. yargs types a command list as one module type for all; the one cast is here.
- */
-export function defineCommand<A>(spec: CommandSpec<A>): CommandBody {
-  return spec as unknown as CommandBody;
-}
-
-/** The `<user>` positional of every command about one user. */
-export function withUserPositional<T>(y: Argv<T>) {
-  return y.positional('user', {
-    describe: 'a localpart (alice) or a full user ID (@alice:example.org) of this server',
-    type: 'string',
-    demandOption: true,
-  });
-}
-
-export type UserArgs = ArgsOf<typeof withUserPositional<GlobalOptions>>;
+import type { UserArgs } from './define-command.js';
+import type { GlobalArgs } from './global-options.js';
 
 export interface Prepared {
   config: SynapseConfig;
@@ -177,17 +110,4 @@ export async function prepareForUser(
   const config = await readConfig(args, io, out);
   const user = parseUserArg(args.user, config.serverName);
   return { ...(await opened(config, args, io, out, opts)), user };
-}
-
-/**
- * A running Synapse caches what we just changed (admin flag, account state, tokens); tell the
- * user what it will not see until it restarts.
- */
-export async function warnIfRunning(config: SynapseConfig, out: Output, changed: boolean, what: string): Promise<boolean> {
-  const { detectRunningSynapse } = await import('../synapse/live-server.js');
-  const live = await detectRunningSynapse(config, {});
-  if (live.running && changed) {
-    out.warn(`Synapse looks like it is running (${live.evidence.join('; ')}). ${what} Restart Synapse for the change to show.`);
-  }
-  return live.running;
 }
