@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { CATALOG } from './commands/catalog.js';
-import { BOOLEAN_SPELLINGS, STDIN_ARG, parseBoolean, readBooleanOptions, type BooleanOption } from './commands/cli-options.js';
+import { BOOLEAN_OPTIONS } from './commands/boolean-options.js';
+import { BOOLEAN_SPELLINGS, STDIN_ARG, parseBoolean, readBooleanOptions } from './commands/cli-options.js';
 import { withGlobalOptions } from './commands/global-options.js';
 import { HELP_WIDTH } from './help-width.cjs';
 import { EXIT_CODE_HELP, ToolError, UsageError } from './errors.js';
@@ -24,22 +25,6 @@ const EPILOGUE = [
 const PATH_OPTIONS = new Set(['-c', '--config', '--password-file', '--database-url', '--mas-config']);
 
 const COMMAND_NAMES = new Set(CATALOG.map((c) => c.name));
-
-/** Every boolean option of every command, read by readBooleanOptions before yargs parses. */
-export const BOOLEAN_OPTIONS: readonly BooleanOption[] = [
-  { name: 'json' },
-  { name: 'dry-run' },
-  { name: 'yes', alias: 'y' },
-  { name: 'verbose' },
-  { name: 'admin' },
-  { name: 'exists-ok' },
-  { name: 'password-stdin' },
-  { name: 'random-password' },
-  { name: 'ignore-policy' },
-  { name: 'logout' },
-  { name: 'reactivate' },
-  { name: 'unshadowban' },
-];
 
 // As readBooleanOptions writes them.
 const BOOLEAN_FLAGS = new Set(BOOLEAN_OPTIONS.flatMap((o) => [`--${o.name}`, `--no-${o.name}`]));

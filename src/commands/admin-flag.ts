@@ -7,13 +7,10 @@ import type { GlobalOptions } from './global-options.js';
 import { prepareForUser } from './prepare.js';
 import { demote, promote } from '../synapse/user-operations.js';
 import { reportOperation } from './report.js';
+import { booleanOption } from './boolean-options.js';
 
 function withLogout<T>(y: Argv<T>) {
-  return y.option('logout', {
-    type: 'boolean',
-    default: false,
-    describe: 'with matrix-authentication-service: also end the admin sessions the user holds',
-  });
+  return y.option(...booleanOption('logout', 'with matrix-authentication-service: also end the admin sessions the user holds'));
 }
 
 async function handle(admin: boolean, args: UserArgs & { logout?: boolean }, io: Io, out: Output): Promise<void> {

@@ -16,6 +16,7 @@ import { FIFO_WAIT_MS, inSeconds } from '../passwords/input.js';
 import { defineCommand } from './define-command.js';
 import { prepare } from './prepare.js';
 import { warnIfRunning } from './running-server.js';
+import { booleanOption } from './boolean-options.js';
 
 // An apply file's user is about a hundred bytes: this holds over half a million of them, and stops
 // a device (/dev/zero) or a wrong file before it fills memory. Bytes, not text: the reader refuses
@@ -74,7 +75,7 @@ export function applyCommand(io: Io, out: Output) {
     builder: (y) =>
       y
         .positional('file', { type: 'string', demandOption: true, describe: 'the file declaring the users (YAML or JSON), or - for stdin' })
-        .option('ignore-policy', { type: 'boolean', default: false, describe: "skip the config's password_config.policy" }),
+        .option(...booleanOption('ignore-policy', "skip the config's password_config.policy")),
     handler: async (args) => {
       const { config, read, write, mas } = await prepare(args, io, out, { changes: true });
       const name = args.file === STDIN_ARG ? 'stdin' : args.file;

@@ -1,6 +1,7 @@
 // The options every command takes, declared on the top-level parser (cli.ts). The parser loads
 // this module for every command line, --help included: it holds declarations only.
 import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { booleanOption } from './boolean-options.js';
 import { singleValue } from './cli-options.js';
 
 /** The options a builder declares, read from its return type. */
@@ -31,10 +32,10 @@ export function withGlobalOptions<T>(y: Argv<T>) {
       ...singleValue('mas-database-url'),
       describe: "a postgres:// URL for matrix-authentication-service's database; overrides its config",
     })
-    .option('json', { type: 'boolean', default: false, describe: 'print exactly one JSON object on stdout' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'show what would change, write nothing' })
-    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'never prompt' })
-    .option('verbose', { type: 'boolean', default: false, describe: 'say which files and database were used' });
+    .option(...booleanOption('json', 'print exactly one JSON object on stdout'))
+    .option(...booleanOption('dry-run', 'show what would change, write nothing'))
+    .option(...booleanOption('yes', 'never prompt'))
+    .option(...booleanOption('verbose', 'say which files and database were used'));
 }
 
 export type GlobalOptions = OptionsOf<typeof withGlobalOptions<object>>;

@@ -2,16 +2,13 @@
 // password is in src/passwords/.
 import type { Argv } from 'yargs';
 import { singleValue } from './cli-options.js';
+import { booleanOption } from './boolean-options.js';
 
 export function withPasswordOptions<T>(y: Argv<T>) {
   return y
     .option('password-file', { ...singleValue('password-file'), describe: 'read the password from this file (surrounding whitespace stripped)' })
-    .option('password-stdin', { type: 'boolean', describe: 'read the password from standard input' })
-    .option('random-password', { type: 'boolean', describe: 'generate a strong password and print it once' })
+    .option(...booleanOption('password-stdin', 'read the password from standard input'))
+    .option(...booleanOption('random-password', 'generate a strong password and print it once'))
     .option('password', { ...singleValue('password'), describe: 'the password itself (visible in the process list: avoid)' })
-    .option('ignore-policy', {
-      type: 'boolean',
-      default: false,
-      describe: "skip the config's password_config.policy (with MAS: its passwords.minimum_complexity)",
-    });
+    .option(...booleanOption('ignore-policy', "skip the config's password_config.policy (with MAS: its passwords.minimum_complexity)"));
 }

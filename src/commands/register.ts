@@ -26,17 +26,14 @@ import {
 import { withPasswordOptions } from './password-options.js';
 import { reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
+import { booleanOption } from './boolean-options.js';
 
 function registerOptions(y: Argv<GlobalOptions>) {
   return withPasswordOptions(withUserPositional(y))
-    .option('admin', { type: 'boolean', describe: 'make the user a server admin (--no-admin: not)' })
+    .option(...booleanOption('admin', 'make the user a server admin (--no-admin: not)'))
     .option('displayname', { ...singleValue('displayname'), describe: 'display name (default: the localpart, as Synapse does)' })
     .option('user-type', { ...singleValue('user-type'), describe: "Synapse's user_type: bot, support, or one of user_types.extra_user_types" })
-    .option('exists-ok', {
-      type: 'boolean',
-      default: false,
-      describe: 'an existing user is not an error: apply --admin/--no-admin to it, leave its password alone',
-    });
+    .option(...booleanOption('exists-ok', 'an existing user is not an error: apply --admin/--no-admin to it, leave its password alone'));
 }
 
 type RegisterArgs = ArgsOf<typeof registerOptions>;

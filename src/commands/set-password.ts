@@ -11,19 +11,12 @@ import { masPasswordsForNewPassword, obtainMasPasswordHash, obtainPasswordHash, 
 import { withPasswordOptions } from './password-options.js';
 import { inSynapse, reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
+import { booleanOption } from './boolean-options.js';
 
 function setPasswordOptions(y: import('yargs').Argv<GlobalOptions>) {
   return withPasswordOptions(withUserPositional(y))
-    .option('logout', {
-      type: 'boolean',
-      default: false,
-      describe: "also delete the user's access and refresh tokens and its pushers (with MAS: end its sessions)",
-    })
-    .option('reactivate', {
-      type: 'boolean',
-      default: false,
-      describe: 'bring back a deactivated user as Synapse reactivation does (with MAS: as MAS does)',
-    });
+    .option(...booleanOption('logout', "also delete the user's access and refresh tokens and its pushers (with MAS: end its sessions)"))
+    .option(...booleanOption('reactivate', 'bring back a deactivated user as Synapse reactivation does (with MAS: as MAS does)'));
 }
 
 type SetPasswordArgs = ArgsOf<typeof setPasswordOptions>;

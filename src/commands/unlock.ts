@@ -4,15 +4,12 @@ import { defineCommand, withUserPositional } from './define-command.js';
 import { prepareForUser } from './prepare.js';
 import { unlock } from '../synapse/user-operations.js';
 import { reportOperation } from './report.js';
+import { booleanOption } from './boolean-options.js';
 
 export function unlockCommand(io: Io, out: Output) {
   return defineCommand({
     builder: (y) =>
-      withUserPositional(y).option('unshadowban', {
-        type: 'boolean',
-        default: false,
-        describe: 'also lift a shadow ban',
-      }),
+      withUserPositional(y).option(...booleanOption('unshadowban', 'also lift a shadow ban')),
     handler: async (args) => {
       const prepared = await prepareForUser(args, io, out, { changes: true });
       if (prepared.mas !== undefined) {
