@@ -1,5 +1,5 @@
 // What apply needs from the place logins live. Synapse's users table is one backend
-// (synapse/apply-backend.ts); matrix-authentication-service's users can be another.
+// (synapse-backend.ts), matrix-authentication-service's users the other (mas-backend.ts).
 import type { FileRules } from './file.js';
 import type { Hasher } from './hashing.js';
 import type { Writes } from './outcome.js';

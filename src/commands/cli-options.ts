@@ -130,5 +130,5 @@ export function singleValue(name: string) {
   } as const;
 }
 
-/** `apply -` means stdin, but yargs drops a lone `-`: cli.ts passes it on as this instead. */
+/** `apply -` means stdin, but yargs drops a lone `-`: command-line.ts passes it on as this instead. */
 export const STDIN_ARG = '\0stdin';

@@ -1,5 +1,5 @@
-// The options every command takes, declared on the top-level parser (cli.ts). The parser loads
-// this module for every command line, --help included: it holds declarations only.
+// The options every command takes, declared on the top-level parser (command-line.ts). The
+// parser loads this module for every command line, --help included: it holds declarations only.
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { booleanOption } from './boolean-options.js';
 import { singleValue } from './cli-options.js';
@@ -7,7 +7,7 @@ import { singleValue } from './cli-options.js';
 /** The options a builder declares, read from its return type. */
 export type OptionsOf<B> = B extends (...args: never[]) => Argv<infer A> ? A : never;
 
-/** The options every command takes, declared once on the top-level parser (cli.ts). */
+/** The options every command takes, declared once on the top-level parser (command-line.ts). */
 export function withGlobalOptions<T>(y: Argv<T>) {
   return y
     .option('config', {
