@@ -3,6 +3,7 @@
 // directory (./embedded-postgres.ts).
 // Template databases, migrated once per schema variant, make each test's database a cheap copy.
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import knexFactory from 'knex';
 import type { TestProject } from 'vitest/node';
@@ -28,20 +29,44 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Also used by scripts/robustness/ for its throwaway server. */
-export async function startEmbedded(): Promise<Server> {
+/**
+ * What a throwaway server needs no durability for, as test clusters are set up: nothing is synced,
+ * a commit does not wait for its WAL, and pages are not logged whole after a checkpoint.
+ * scripts/ci/debian-postgres.sh starts Debian's server with the same settings.
+ */
+export const THROWAWAY_SETTINGS = ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'];
+
+/**
+ * A directory in memory, where the platform has one: each test case creates and drops databases,
+ * and on a disk that is mostly the kernel writing files that are deleted moments later.
+ */
+function memoryDir(): string | undefined {
+  try {
+    accessSync('/dev/shm', constants.W_OK | constants.X_OK);
+    return '/dev/shm';
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Also used by scripts/ for their throwaway servers; `inMemory` puts the cluster in /dev/shm
+ * when there is one (the tests do; a benchmark comparing with SQLite on disk should not).
+ */
+export async function startEmbedded(options: { inMemory?: boolean } = {}): Promise<Server> {
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   const cluster = await startCluster({
     port,
     password,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...THROWAWAY_SETTINGS.flatMap((s) => ['-c', s])],
+    parentDir: options.inMemory ? memoryDir() : undefined,
   });
   return {
     adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     socketDir: cluster.socketDir,
-    description: `embedded PostgreSQL on 127.0.0.1:${port} (set SAB_TEST_PG_URL to use another server)`,
+    description: `embedded PostgreSQL on 127.0.0.1:${port}, data in ${cluster.socketDir} (set SAB_TEST_PG_URL to use another server)`,
     stop: () => cluster.stop(),
   };
 }
@@ -79,7 +104,7 @@ async function createTemplate(adminUrl: string, name: string, variant: SchemaVar
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env.SAB_TEST_PG_URL;
-  const server = external ? externalServer(external) : await startEmbedded();
+  const server = external ? externalServer(external) : await startEmbedded({ inMemory: true });
   console.log(`PostgreSQL for tests: ${server.description}`);
 
   const databasePrefix = `sab_test_${randomBytes(4).toString('hex')}_`;
