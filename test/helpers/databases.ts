@@ -1,7 +1,10 @@
 // Fresh, migrated Synapse databases for tests: one SQLite file or one PostgreSQL database each,
 // plus a homeserver.yaml that points at them the way Synapse admins write it.
+// Each is a copy of a template migrated once: PostgreSQL's are made in the global setup
+// (test/setup/postgres.ts), SQLite's once per test file here. Every database made here is
+// registered until its cleanup runs, so a file that forgets one fails (test/setup/leftovers.ts).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
@@ -22,18 +25,92 @@ export interface FreshDatabase {
   cleanup(): Promise<void>;
 }
 
+/** What each open database was made as (a file or a database name), until its cleanup. */
+const open = new Map<FreshDatabase, string>();
+
+/** The databases made here whose cleanup has not run, by path or name. */
+export function openDatabases(): string[] {
+  return [...open.values()];
+}
+
+function registered(db: FreshDatabase, what: string): FreshDatabase {
+  const cleanup = db.cleanup;
+  db.cleanup = async () => {
+    open.delete(db);
+    await cleanup();
+  };
+  open.set(db, what);
+  return db;
+}
+
+/**
+ * The prefix of every PostgreSQL database this worker makes: the run's prefix and the worker's
+ * number, so that test/setup/leftovers.ts can tell this worker's leftovers from another's.
+ */
+export function workerDatabasePrefix(server: TestPostgres): string {
+  return `${server.databasePrefix}w${process.env.VITEST_POOL_ID ?? '0'}_`;
+}
+
+async function sqliteAt(dir: string, path: string): Promise<FreshDatabase> {
+  const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path }, useNullAsDefault: true });
+  return registered(
+    {
+      settings: { engine: 'sqlite', path },
+      knex,
+      cleanup: async () => {
+        await knex.destroy();
+        await rm(dir, { recursive: true, force: true });
+      },
+    },
+    path,
+  );
+}
+
 async function emptySqlite(): Promise<FreshDatabase> {
   const dir = await mkdtemp(join(tmpdir(), 'sab-sqlite-'));
+  return sqliteAt(dir, join(dir, 'homeserver.db'));
+}
+
+/**
+ * One migrated SQLite file per schema variant for this test file, checkpointed and closed, so
+ * that a byte copy of it is the same database. Removed by removeSqliteTemplates().
+ */
+const sqliteTemplates = new Map<SchemaVariant, Promise<string>>();
+let sqliteTemplateDir: Promise<string> | undefined;
+
+function sqliteTemplate(variant: SchemaVariant): Promise<string> {
+  let template = sqliteTemplates.get(variant);
+  if (!template) {
+    template = (async () => {
+      const dir = await (sqliteTemplateDir ??= mkdtemp(join(tmpdir(), 'sab-sqlite-templates-')));
+      const path = join(dir, `schema-${variant}.db`);
+      const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path }, useNullAsDefault: true });
+      try {
+        await migrateTo(knex, variant);
+        await knex.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+      } finally {
+        await knex.destroy();
+      }
+      return path;
+    })();
+    sqliteTemplates.set(variant, template);
+  }
+  return template;
+}
+
+export async function removeSqliteTemplates(): Promise<void> {
+  const dir = sqliteTemplateDir;
+  sqliteTemplateDir = undefined;
+  sqliteTemplates.clear();
+  if (dir) await rm(await dir, { recursive: true, force: true });
+}
+
+async function copyOfSqlite(variant: SchemaVariant): Promise<FreshDatabase> {
+  const template = await sqliteTemplate(variant);
+  const dir = await mkdtemp(join(tmpdir(), 'sab-sqlite-'));
   const path = join(dir, 'homeserver.db');
-  const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path }, useNullAsDefault: true });
-  return {
-    settings: { engine: 'sqlite', path },
-    knex,
-    cleanup: async () => {
-      await knex.destroy();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  await copyFile(template, path);
+  return sqliteAt(dir, path);
 }
 
 async function copyOfPostgres(template: (server: TestPostgres) => string): Promise<FreshDatabase> {
@@ -41,27 +118,30 @@ async function copyOfPostgres(template: (server: TestPostgres) => string): Promi
   if (!server) {
     throw new Error("No test PostgreSQL: add test/setup/postgres.ts to this vitest config's globalSetup");
   }
-  const name = `${server.databasePrefix}${randomBytes(6).toString('hex')}`;
+  const name = `${workerDatabasePrefix(server)}${randomBytes(6).toString('hex')}`;
   await withAdmin(server.adminUrl, (client) => client.query(createDatabaseSql(name, template(server))));
   const url = new URL(databaseUrl(server.adminUrl, name));
   const knex = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 2 } });
-  return {
-    settings: {
-      engine: 'postgres',
-      connection: {
-        host: url.hostname,
-        port: Number(url.port || 5432),
-        user: decodeURIComponent(url.username),
-        password: decodeURIComponent(url.password),
-        database: name,
+  return registered(
+    {
+      settings: {
+        engine: 'postgres',
+        connection: {
+          host: url.hostname,
+          port: Number(url.port || 5432),
+          user: decodeURIComponent(url.username),
+          password: decodeURIComponent(url.password),
+          database: name,
+        },
+      },
+      knex,
+      cleanup: async () => {
+        await knex.destroy();
+        await withAdmin(server.adminUrl, (client) => client.query(dropDatabaseSql(name)));
       },
     },
-    knex,
-    cleanup: async () => {
-      await knex.destroy();
-      await withAdmin(server.adminUrl, (client) => client.query(dropDatabaseSql(name)));
-    },
-  };
+    name,
+  );
 }
 
 /** A new database with no tables, created as Synapse requires. */
@@ -78,15 +158,7 @@ export async function emptyDatabase(dialect: TestDialect): Promise<FreshDatabase
 
 /** A new, empty Synapse database at schema `variant`. */
 export async function freshDatabase(dialect: TestDialect, variant: SchemaVariant = 94): Promise<FreshDatabase> {
-  if (dialect === 'postgres') return copyOfPostgres((server) => server.templates[variant]);
-  const db = await emptyDatabase(dialect);
-  try {
-    await migrateTo(db.knex, variant);
-  } catch (error) {
-    await db.cleanup();
-    throw error;
-  }
-  return db;
+  return dialect === 'postgres' ? copyOfPostgres((server) => server.templates[variant]) : copyOfSqlite(variant);
 }
 
 /** A new MAS database at MAS release `variant` (PostgreSQL only, as MAS). */
