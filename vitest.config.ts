@@ -11,7 +11,7 @@ export default defineConfig({
     maxWorkers: Math.min(8, availableParallelism() + 2),
     include: ['test/**/*.test.ts'],
     exclude: ['test/e2e/**'],
-    globalSetup: ['test/setup/postgres.ts'],
+    globalSetup: ['test/setup/postgres.ts', 'test/setup/bundle.ts'],
     setupFiles: ['test/setup/leftovers.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
