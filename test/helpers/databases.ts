@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import type { MasVariant } from '../../migrations/mas/index.js';
 import { migrateTo, type SchemaVariant } from '../../migrations/synapse/index.js';
 import type { DatabaseSettings } from '../../src/database/settings.js';
+import { atEndOfFile, registerClosed, registerOpen, workerDatabasePrefix } from './open-databases.js';
 import { createDatabaseSql, databaseUrl, dropDatabaseSql, withAdmin, type TestPostgres } from './postgres.js';
 
 export const DIALECTS = ['sqlite', 'postgres'] as const;
@@ -25,30 +26,16 @@ export interface FreshDatabase {
   cleanup(): Promise<void>;
 }
 
-/** What each open database was made as (a file or a database name), until its cleanup. */
-const open = new Map<FreshDatabase, string>();
-
-/** The databases made here whose cleanup has not run, by path or name. */
-export function openDatabases(): string[] {
-  return [...open.values()];
-}
+export { openDatabases, workerDatabasePrefix } from './open-databases.js';
 
 function registered(db: FreshDatabase, what: string): FreshDatabase {
   const cleanup = db.cleanup;
   db.cleanup = async () => {
-    open.delete(db);
+    registerClosed(db);
     await cleanup();
   };
-  open.set(db, what);
+  registerOpen(db, what);
   return db;
-}
-
-/**
- * The prefix of every PostgreSQL database this worker makes: the run's prefix and the worker's
- * number, so that test/setup/leftovers.ts can tell this worker's leftovers from another's.
- */
-export function workerDatabasePrefix(server: TestPostgres): string {
-  return `${server.databasePrefix}w${process.env.VITEST_POOL_ID ?? '0'}_`;
 }
 
 async function sqliteAt(dir: string, path: string): Promise<FreshDatabase> {
@@ -73,7 +60,7 @@ async function emptySqlite(): Promise<FreshDatabase> {
 
 /**
  * One migrated SQLite file per schema variant for this test file, checkpointed and closed, so
- * that a byte copy of it is the same database. Removed by removeSqliteTemplates().
+ * that a byte copy of it is the same database. Removed when the test file ends.
  */
 const sqliteTemplates = new Map<SchemaVariant, Promise<string>>();
 let sqliteTemplateDir: Promise<string> | undefined;
@@ -82,7 +69,11 @@ function sqliteTemplate(variant: SchemaVariant): Promise<string> {
   let template = sqliteTemplates.get(variant);
   if (!template) {
     template = (async () => {
-      const dir = await (sqliteTemplateDir ??= mkdtemp(join(tmpdir(), 'sab-sqlite-templates-')));
+      if (!sqliteTemplateDir) {
+        sqliteTemplateDir = mkdtemp(join(tmpdir(), 'sab-sqlite-templates-'));
+        atEndOfFile(removeSqliteTemplates);
+      }
+      const dir = await sqliteTemplateDir;
       const path = join(dir, `schema-${variant}.db`);
       const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path }, useNullAsDefault: true });
       try {
@@ -98,7 +89,7 @@ function sqliteTemplate(variant: SchemaVariant): Promise<string> {
   return template;
 }
 
-export async function removeSqliteTemplates(): Promise<void> {
+async function removeSqliteTemplates(): Promise<void> {
   const dir = sqliteTemplateDir;
   sqliteTemplateDir = undefined;
   sqliteTemplates.clear();

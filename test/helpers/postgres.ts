@@ -1,5 +1,6 @@
 // Administration of the test PostgreSQL server, shared by the global setup and the helpers.
 import pg from 'pg';
+import { markServerUsed } from './open-databases.js';
 import type { MasVariant } from '../../migrations/mas/index.js';
 import type { SchemaVariant } from '../../migrations/synapse/index.js';
 
@@ -44,6 +45,7 @@ export function databaseUrl(adminUrl: string, database: string): string {
 }
 
 export async function withAdmin<T>(adminUrl: string, action: (client: pg.Client) => Promise<T>): Promise<T> {
+  markServerUsed();
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
