@@ -8,13 +8,14 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { stringify } from 'yaml';
 import type { MasVariant } from '../../migrations/mas/index.js';
 import { migrateTo, type SchemaVariant } from '../../migrations/synapse/index.js';
 import type { DatabaseSettings } from '../../src/database/settings.js';
-import { atEndOfFile, registerClosed, registerOpen, workerDatabasePrefix } from './open-databases.js';
-import { createDatabaseSql, databaseUrl, dropDatabaseSql, withAdmin, type TestPostgres } from './postgres.js';
+import { atEndOfFile, markServerUsed, registerClosed, registerOpen, workerDatabasePrefix } from './open-databases.js';
+import { createDatabaseSql, databaseUrl, dropDatabaseSql, type TestPostgres } from './postgres.js';
 
 export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type TestDialect = (typeof DIALECTS)[number];
@@ -104,13 +105,36 @@ async function copyOfSqlite(variant: SchemaVariant): Promise<FreshDatabase> {
   return sqliteAt(dir, path);
 }
 
+/**
+ * One admin connection per test file for creating and dropping databases: a connection costs
+ * PostgreSQL a new process and both sides a SCRAM exchange, and each case makes one or two
+ * databases. Closed when the test file ends.
+ */
+let adminClient: Promise<pg.Client> | undefined;
+
+async function adminQuery(server: TestPostgres, sql: string): Promise<void> {
+  if (!adminClient) {
+    markServerUsed();
+    const client = new pg.Client({ connectionString: server.adminUrl });
+    // A broken connection is replaced at the next query rather than failing every later case.
+    client.on('error', () => (adminClient = undefined));
+    adminClient = client.connect().then(() => client);
+    adminClient.catch(() => (adminClient = undefined));
+    atEndOfFile(async () => {
+      adminClient = undefined;
+      await client.end().catch(() => undefined);
+    });
+  }
+  await (await adminClient).query(sql);
+}
+
 async function copyOfPostgres(template: (server: TestPostgres) => string): Promise<FreshDatabase> {
   const server = inject('sabPostgres');
   if (!server) {
     throw new Error("No test PostgreSQL: add test/setup/postgres.ts to this vitest config's globalSetup");
   }
   const name = `${workerDatabasePrefix(server)}${randomBytes(6).toString('hex')}`;
-  await withAdmin(server.adminUrl, (client) => client.query(createDatabaseSql(name, template(server))));
+  await adminQuery(server, createDatabaseSql(name, template(server)));
   const url = new URL(databaseUrl(server.adminUrl, name));
   const knex = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 2 } });
   return registered(
@@ -128,7 +152,7 @@ async function copyOfPostgres(template: (server: TestPostgres) => string): Promi
       knex,
       cleanup: async () => {
         await knex.destroy();
-        await withAdmin(server.adminUrl, (client) => client.query(dropDatabaseSql(name)));
+        await adminQuery(server, dropDatabaseSql(name));
       },
     },
     name,

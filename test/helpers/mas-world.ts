@@ -140,8 +140,13 @@ export async function masWorld(opts: MasWorldOptions = {}): Promise<MasWorld> {
 /** Every row of MAS's slice (the tables this variant has), each table's rows sorted. */
 export async function masSnapshot(db: Knex): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
+  const present = new Set(
+    (await db.raw<{ rows: { tablename: string }[] }>('SELECT tablename FROM pg_tables WHERE schemaname = current_schema()')).rows.map(
+      (r) => r.tablename,
+    ),
+  );
   for (const table of MAS_TABLES) {
-    if (!(await db.schema.hasTable(table))) continue;
+    if (!present.has(table)) continue;
     const rows: unknown[] = await db(table).select('*');
     out[table] = rows.map((r) => JSON.stringify(r)).sort();
   }
