@@ -4,7 +4,7 @@
 // Template databases, migrated once per schema variant (Synapse's and MAS's), make each test's
 // database a cheap copy.
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statfsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import knexFactory, { type Knex } from 'knex';
 import type { TestProject } from 'vitest/node';
@@ -39,13 +39,17 @@ async function freePort(): Promise<number> {
 export const THROWAWAY_SETTINGS = ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'];
 
 /**
- * A directory in memory, where the platform has one: each test case creates and drops databases,
- * and on a disk that is mostly the kernel writing files that are deleted moments later.
+ * A directory in memory, where the platform has one with room: each test case creates and drops
+ * databases, and on a disk that is mostly the kernel writing files that are deleted moments
+ * later. A container's /dev/shm is often 64 MB, too small for a cluster and its WAL.
  */
+const MEMORY_NEEDED = 1024 ** 3;
+
 function memoryDir(): string | undefined {
   try {
     accessSync('/dev/shm', constants.W_OK | constants.X_OK);
-    return '/dev/shm';
+    const { bavail, bsize } = statfsSync('/dev/shm');
+    return bavail * bsize >= MEMORY_NEEDED ? '/dev/shm' : undefined;
   } catch {
     return undefined;
   }
