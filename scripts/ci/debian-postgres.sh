@@ -21,7 +21,7 @@ case "${1:-}" in
     runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$dir/pwfile" \
       --auth=scram-sha-256 --encoding=UTF8 --locale=C >/dev/null
     runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=256MB" start >/dev/null
     echo "postgres://postgres:$password@127.0.0.1:$port/postgres $dir"
     ;;
   stop)
