@@ -1,4 +1,4 @@
-// One table of command cases, run on SQLite (test/commands.test.ts) and on a real PostgreSQL
+// One table of command cases, run on SQLite (test/commands-sqlite.test.ts) and on a real PostgreSQL
 // (test/commands-postgres.test.ts): two files, so that vitest can give them to different workers.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -1050,110 +1050,113 @@ namespaces:
       regex: '@bridged_.*:example\\.test'
 `;
 
-export function commandTable(dialect: TestDialect): void {
-  describe(`commands on ${dialect}`, () => {
-    let env: Env;
-    let cleanup: () => Promise<void>;
+/** The table and the tests beside it, on one dialect. */
+const onDialect = (dialect: TestDialect) => {
+  let env: Env;
+  let cleanup: () => Promise<void>;
 
-    beforeEach(async () => {
-      const fresh = await freshDatabase(dialect);
-      const dir = mkdtempSync(join(tmpdir(), 'sab-cmd-'));
-      writeFileSync(join(dir, 'irc.yaml'), IRC_REGISTRATION);
-      env = {
-        db: fresh.knex,
-        dir,
-        settings: fresh.settings,
-        config: join(dir, 'homeserver.yaml'),
-        run: (args, input) => cli(['-c', join(dir, 'homeserver.yaml'), '--json', ...args], { input, cwd: dir }),
-      };
-      cleanup = async () => {
-        await fresh.cleanup();
-        rmSync(dir, { recursive: true, force: true });
-      };
-    });
-
-    afterEach(async () => cleanup());
-
-    it.each(cases)('$name', async (c) => {
-      const extra = JSON.parse(JSON.stringify(c.extraConfig ?? {}).replaceAll('__DIR__', env.dir));
-      await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4, ...extra } });
-      await c.seed?.(env.db);
-      for (const [file, text] of Object.entries(c.files ?? {})) writeFileSync(join(env.dir, file), text.replaceAll('__DIR__', env.dir));
-      await playCase(c, env, () => snapshot(env.db), env.run);
-    });
-
-    it('says a running Synapse must restart to see a promote', async () => {
-      await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4 } });
-      await seedUser(env.db, { name: '@alice:example.test' });
-      // A live process that runs `-m synapse.app.homeserver`, named by pid_file.
-      const synapse = await startFakeSynapse();
-      try {
-        writeFileSync(join(env.dir, 'homeserver.pid'), `${synapse.pid}\n`);
-        const run = await env.run(['promote', 'alice']);
-        expect(run.json()).toMatchObject({ ok: true, changed: true, synapse_running: true, restart_needed: true });
-        expect(run.stderr).toMatch(/Synapse looks like it is running .*caches who is an admin.*Restart Synapse/);
-        const again = await env.run(['promote', 'alice']);
-        expect(again.json()).toMatchObject({ changed: false, restart_needed: false });
-        expect(again.stderr).not.toMatch(/Restart Synapse/);
-      } finally {
-        await synapse.stop();
-      }
-    });
-
-    it('apply prints its plan as text, and a second run says there is nothing to change', async () => {
-      await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4 } });
-      await seedUser(env.db, { name: '@root:example.test', admin: true });
-      writeFileSync(join(env.dir, 'users.yaml'), 'admins: exclusive\nusers:\n  - {user: alice, admin: true, random_password: true}\n');
-      const text = (args: string[]) => cli(['-c', env.config, ...args], { cwd: env.dir });
-      const dry = await text(['--dry-run', 'apply', 'users.yaml']);
-      expect(dry.stdout).toBe(
-        'Dry run of users.yaml: nothing was written. It would change (1 to create, 0 to update, 1 to demote, 0 unchanged):\n' +
-          '  created admin user @alice:example.test (display name "alice")\n' +
-          '  @root:example.test: admin 1 -> 0 (not listed, admins: exclusive)\n',
-      );
-      const first = await text(['apply', 'users.yaml']);
-      expect(first.code).toBe(0);
-      expect(first.stdout).toMatch(/^Applied users\.yaml \(1 created, 0 updated, 1 demoted, 0 unchanged\):\n  created admin user @alice:example\.test .*\n    password: [A-Za-z0-9_-]{32}\n  @root:example\.test: admin 1 -> 0/);
-      const again = await text(['apply', 'users.yaml']);
-      expect(again.stdout).toBe('Nothing to change: users.yaml is already applied (1 user as declared).\n');
-      expect(again.stdout).not.toMatch(/password/);
-    });
-
-    it('apply writes exactly the rows register writes', async () => {
-      await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4 } });
-      expect((await env.run(['register', 'alice', '--admin', '--displayname', 'Alice A', '--user-type', 'bot', '--password-stdin'], 'pw-1')).code).toBe(0);
-      const other = await freshDatabase(dialect);
-      const dir = mkdtempSync(join(tmpdir(), 'sab-apply-'));
-      try {
-        await writeHomeserverYaml(dir, { serverName: HS, database: other.settings, extra: { bcrypt_rounds: 4 } });
-        writeFileSync(join(dir, 'pw'), 'pw-1');
-        writeFileSync(join(dir, 'users.yaml'), 'users:\n  - {user: alice, admin: true, displayname: Alice A, user_type: bot, password_file: pw}\n');
-        expect((await cli(['-c', join(dir, 'homeserver.yaml'), 'apply', 'users.yaml'], { cwd: dir })).code).toBe(0);
-        const masked = async (db: Knex) => {
-          const snap = await snapshot(db);
-          snap.users = snap.users!.map((u) => String(u).replace(/"password_hash":"[^"]*"/, ''));
-          return snap;
-        };
-        expect(await masked(other.knex)).toEqual(await masked(env.db));
-      } finally {
-        await other.cleanup();
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
-
-    it('register works on the oldest supported schema (72)', async () => {
-      const old = await freshDatabase(dialect, 72);
-      try {
-        await writeHomeserverYaml(env.dir, { serverName: HS, database: old.settings, extra: { bcrypt_rounds: 4 } });
-        const run = await env.run(['register', 'alice', '--admin', '--password-stdin'], 'pw-on-old-schema');
-        expect(run.code).toBe(0);
-        expect(Number((await old.knex('users').first('admin')).admin)).toBe(1);
-        expect(await old.knex('profiles').first('user_id', 'displayname')).toMatchObject({ user_id: 'alice', displayname: 'alice' });
-        const versions = rawRows<{ version: number }>(dialect, await old.knex.raw('SELECT version FROM schema_version'));
-        expect(Number(versions[0]!.version)).toBe(72);
-      } finally {
-        await old.cleanup();
-      }
-    });
+  beforeEach(async () => {
+    const fresh = await freshDatabase(dialect);
+    const dir = mkdtempSync(join(tmpdir(), 'sab-cmd-'));
+    writeFileSync(join(dir, 'irc.yaml'), IRC_REGISTRATION);
+    env = {
+      db: fresh.knex,
+      dir,
+      settings: fresh.settings,
+      config: join(dir, 'homeserver.yaml'),
+      run: (args, input) => cli(['-c', join(dir, 'homeserver.yaml'), '--json', ...args], { input, cwd: dir }),
+    };
+    cleanup = async () => {
+      await fresh.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    };
   });
+
+  afterEach(async () => cleanup());
+
+  it.each(cases)('$name', async (c) => {
+    const extra = JSON.parse(JSON.stringify(c.extraConfig ?? {}).replaceAll('__DIR__', env.dir));
+    await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4, ...extra } });
+    await c.seed?.(env.db);
+    for (const [file, text] of Object.entries(c.files ?? {})) writeFileSync(join(env.dir, file), text.replaceAll('__DIR__', env.dir));
+    await playCase(c, env, () => snapshot(env.db), env.run);
+  });
+
+  it('says a running Synapse must restart to see a promote', async () => {
+    await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4 } });
+    await seedUser(env.db, { name: '@alice:example.test' });
+    // A live process that runs `-m synapse.app.homeserver`, named by pid_file.
+    const synapse = await startFakeSynapse();
+    try {
+      writeFileSync(join(env.dir, 'homeserver.pid'), `${synapse.pid}\n`);
+      const run = await env.run(['promote', 'alice']);
+      expect(run.json()).toMatchObject({ ok: true, changed: true, synapse_running: true, restart_needed: true });
+      expect(run.stderr).toMatch(/Synapse looks like it is running .*caches who is an admin.*Restart Synapse/);
+      const again = await env.run(['promote', 'alice']);
+      expect(again.json()).toMatchObject({ changed: false, restart_needed: false });
+      expect(again.stderr).not.toMatch(/Restart Synapse/);
+    } finally {
+      await synapse.stop();
+    }
+  });
+
+  it('apply prints its plan as text, and a second run says there is nothing to change', async () => {
+    await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4 } });
+    await seedUser(env.db, { name: '@root:example.test', admin: true });
+    writeFileSync(join(env.dir, 'users.yaml'), 'admins: exclusive\nusers:\n  - {user: alice, admin: true, random_password: true}\n');
+    const text = (args: string[]) => cli(['-c', env.config, ...args], { cwd: env.dir });
+    const dry = await text(['--dry-run', 'apply', 'users.yaml']);
+    expect(dry.stdout).toBe(
+      'Dry run of users.yaml: nothing was written. It would change (1 to create, 0 to update, 1 to demote, 0 unchanged):\n' +
+        '  created admin user @alice:example.test (display name "alice")\n' +
+        '  @root:example.test: admin 1 -> 0 (not listed, admins: exclusive)\n',
+    );
+    const first = await text(['apply', 'users.yaml']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^Applied users\.yaml \(1 created, 0 updated, 1 demoted, 0 unchanged\):\n  created admin user @alice:example\.test .*\n    password: [A-Za-z0-9_-]{32}\n  @root:example\.test: admin 1 -> 0/);
+    const again = await text(['apply', 'users.yaml']);
+    expect(again.stdout).toBe('Nothing to change: users.yaml is already applied (1 user as declared).\n');
+    expect(again.stdout).not.toMatch(/password/);
+  });
+
+  it('apply writes exactly the rows register writes', async () => {
+    await writeHomeserverYaml(env.dir, { serverName: HS, database: env.settings, extra: { bcrypt_rounds: 4 } });
+    expect((await env.run(['register', 'alice', '--admin', '--displayname', 'Alice A', '--user-type', 'bot', '--password-stdin'], 'pw-1')).code).toBe(0);
+    const other = await freshDatabase(dialect);
+    const dir = mkdtempSync(join(tmpdir(), 'sab-apply-'));
+    try {
+      await writeHomeserverYaml(dir, { serverName: HS, database: other.settings, extra: { bcrypt_rounds: 4 } });
+      writeFileSync(join(dir, 'pw'), 'pw-1');
+      writeFileSync(join(dir, 'users.yaml'), 'users:\n  - {user: alice, admin: true, displayname: Alice A, user_type: bot, password_file: pw}\n');
+      expect((await cli(['-c', join(dir, 'homeserver.yaml'), 'apply', 'users.yaml'], { cwd: dir })).code).toBe(0);
+      const masked = async (db: Knex) => {
+        const snap = await snapshot(db);
+        snap.users = snap.users!.map((u) => String(u).replace(/"password_hash":"[^"]*"/, ''));
+        return snap;
+      };
+      expect(await masked(other.knex)).toEqual(await masked(env.db));
+    } finally {
+      await other.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('register works on the oldest supported schema (72)', async () => {
+    const old = await freshDatabase(dialect, 72);
+    try {
+      await writeHomeserverYaml(env.dir, { serverName: HS, database: old.settings, extra: { bcrypt_rounds: 4 } });
+      const run = await env.run(['register', 'alice', '--admin', '--password-stdin'], 'pw-on-old-schema');
+      expect(run.code).toBe(0);
+      expect(Number((await old.knex('users').first('admin')).admin)).toBe(1);
+      expect(await old.knex('profiles').first('user_id', 'displayname')).toMatchObject({ user_id: 'alice', displayname: 'alice' });
+      const versions = rawRows<{ version: number }>(dialect, await old.knex.raw('SELECT version FROM schema_version'));
+      expect(Number(versions[0]!.version)).toBe(72);
+    } finally {
+      await old.cleanup();
+    }
+  });
+};
+
+export function commandTable(dialect: TestDialect): void {
+  describe(`commands on ${dialect}`, () => onDialect(dialect));
 }
