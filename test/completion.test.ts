@@ -1,12 +1,11 @@
 // Shell completion as a shell uses it: bash sources the script `completion` prints, and its function
-// asks the command on PATH for candidates. The command here is src/cli.ts through tsx.
+// asks the command on PATH for candidates. The command here is the build of the current sources
+// (test/setup/bundle.ts).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const NAME = 'synapse-admin-bootstrap';
 const COMMANDS = ['promote', 'demote', 'register', 'set-password', 'list-admins', 'issue-token', 'unlock', 'check', 'apply', 'completion'];
@@ -36,9 +35,7 @@ function bashComplete(words: string[]): string[] {
 
 beforeAll(() => {
   bin = mkdtempSync(join(tmpdir(), 'sab-completion-'));
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-  writeFileSync(join(bin, NAME), `#!/bin/sh\nexec ${quote(process.execPath)} --import ${quote(tsx)} ${quote(cli)} "$@"\n`);
+  writeFileSync(join(bin, NAME), `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(inject('sabCli'))} "$@"\n`);
   chmodSync(join(bin, NAME), 0o755);
   const script = run(['completion']);
   expect(script).toMatchObject({ status: 0, stderr: '' });

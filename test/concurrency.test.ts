@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { applyFile } from '../src/apply/apply.js';
 import { loadConfig } from '../src/config/load.js';
@@ -26,12 +26,10 @@ interface Outcome {
 // A child process of the CLI takes seconds to start on a busy two-core machine.
 const SLOW = 180_000;
 
-const CLI = join(import.meta.dirname, '../src/cli.ts');
-
-/** One run of the CLI in a child process (`node --import tsx src/cli.ts`). */
+/** One run of the command, as built (test/setup/bundle.ts), in a child process. */
 function runChild(args: string[], input: string): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    const child = spawn(process.execPath, [inject('sabCli'), ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH ?? '' },
     });

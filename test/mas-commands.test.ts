@@ -1,12 +1,11 @@
 // The MAS command table: every case exported by test/mas-cases/*.ts runs on a real PostgreSQL
 // holding Synapse's slice and MAS's slice, with a homeserver.yaml that enables
-// matrix_authentication_service and MAS's config.yaml beside it.
-import { describe, it } from 'vitest';
-import { playCase } from './helpers/table-case.js';
-import { masWorld, seedCompatSession, seedMasUser, seedUser, seedWorker, type MasWorld } from './helpers/mas-world.js';
+// matrix_authentication_service and MAS's config.yaml beside it. The admin table runs here; the
+// credentials and apply tables in files of their own (mas-commands-*.test.ts), so that vitest can
+// give them to different workers.
+import { runMasTables } from './helpers/mas-table.js';
+import { seedCompatSession, seedMasUser, seedUser, seedWorker, type MasWorld } from './helpers/mas-world.js';
 import { adminCases } from './mas-cases/admin.js';
-import { applyCases } from './mas-cases/apply.js';
-import { credentialCases } from './mas-cases/credentials.js';
 import type { MasCase } from './mas-cases/types.js';
 
 /** Alice on both sides, as MAS's provisioning leaves her, with a device and a live worker. */
@@ -35,24 +34,7 @@ const harnessCases: MasCase[] = [
   },
 ];
 
-const tables: [string, MasCase[]][] = [
+runMasTables([
   ['harness', harnessCases],
   ['admin', adminCases],
-  ['credentials', credentialCases],
-  ['apply', applyCases],
-];
-
-for (const [table, cases] of tables) {
-  describe.runIf(cases.length > 0)(`MAS commands: ${table}`, () => {
-    // Not it.each('$name'): vitest cuts a formatted name at 40 characters, so -t could not find a case.
-    for (const c of cases) it(c.name, async () => {
-      const world = await masWorld(c.world);
-      try {
-        await c.seed?.(world);
-        await playCase(c, world, () => world.snapshot(), (args, input) => world.run(['--json', ...args], input));
-      } finally {
-        await world.cleanup();
-      }
-    });
-  });
-}
+]);

@@ -201,8 +201,13 @@ describe('the MAS test world', () => {
       const { newMasId } = await import('../src/mas/ids.js');
       await world.mas('queue_jobs').insert({ queue_job_id: newMasId(FIXED_NOW), queue_name: 'provision-user', payload: {}, metadata: {}, created_at: new Date(FIXED_NOW) });
       await world.mas('queue_jobs').insert({ queue_job_id: newMasId(FIXED_NOW), queue_name: 'sync-devices', status: 'scheduled', created_at: new Date(FIXED_NOW) });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(notes).toEqual([{ channel: 'queue_available', payload: '{"queue" : "provision-user"}' }]);
+      // Not a sleep: PostgreSQL delivers notifications in commit order, so once a marker sent
+      // after both inserts arrives, any notification they caused has arrived too.
+      await listener.query('LISTEN sab_marker');
+      const marker = new Promise<void>((resolve) => listener.on('notification', (n) => n.channel === 'sab_marker' && resolve()));
+      await world.mas.raw("NOTIFY sab_marker, 'after both inserts'");
+      await marker;
+      expect(notes.filter((n) => n.channel !== 'sab_marker')).toEqual([{ channel: 'queue_available', payload: '{"queue" : "provision-user"}' }]);
     } finally {
       await listener.end();
     }

@@ -6,13 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { PAUSE_ENV } from '../src/database/test-pause.js';
 import { DIALECTS, freshDatabase, writeHomeserverYaml, type FreshDatabase } from './helpers/databases.js';
 import { seedUser } from './helpers/seed.js';
 
 const HS = 'pause.test';
-const CLI = join(import.meta.dirname, '../src/cli.ts');
 
 interface Child {
   /** Resolves with stderr so far once the child prints "paused at", or with the exit code. */
@@ -23,7 +22,7 @@ interface Child {
 
 function runCli(args: string[], pauseAt?: string): Child {
   const env = { PATH: process.env.PATH, ...(pauseAt === undefined ? {} : { [PAUSE_ENV]: pauseAt }) };
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [inject('sabCli'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let onPause: (s: string | null) => void = () => {};
   const paused = new Promise<string | null>((resolve) => (onPause = resolve));

@@ -11,7 +11,7 @@ export { describeColumns, describeUniqueKeys } from '../introspect.js';
 export { BUILT_TABLES, expectedColumns, expectedUniqueKeys, type ExpectedColumn, type BuiltTable } from './tables.js';
 
 /**
- * 72: the oldest schema we support (Synapse 1.64 to 1.67);
+ * 72: the oldest schema we support (Synapse 1.62 to 1.67), as 1.62 creates it;
  * 94: Synapse 1.160's (SCHEMA_VERSION in synapse/storage/schema/__init__.py).
  */
 export type SchemaVariant = 72 | 94;

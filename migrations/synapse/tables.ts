@@ -2,7 +2,7 @@
 // tool reads or writes, src/synapse/tables.ts, plus schema bookkeeping and the tables a real
 // Synapse keeps beside them), per schema version and dialect: what the migrations must build and
 // what a real Synapse database must have.
-// Sources: synapse/storage/schema/main/full_schemas/72/full.sql.{sqlite,postgres},
+// Sources: what Synapse 1.62 creates (full schema 54 and deltas 55 to 72 at v1.62.0),
 // synapse/storage/schema/common/schema_version.sql and the deltas named in steps/deltas.ts.
 import type { ToolTable } from '../../src/synapse/tables.js';
 import type { Dialect } from '../dialect.js';
@@ -27,6 +27,8 @@ interface ColumnSpec extends Partial<Omit<ColumnFacts, 'type'>> {
   since?: number;
   sqlite?: Partial<ColumnFacts> | 'absent';
   postgres?: Partial<ColumnFacts> | 'absent';
+  /** What the column was on SQLite before schema `version` changed it. */
+  sqliteBefore?: { version: number } & Partial<ColumnFacts>;
 }
 
 interface UniqueSpec {
@@ -75,7 +77,8 @@ export const BUILT_TABLES = {
       text('user_type'),
       { name: 'deactivated', type: 'smallint', notNull: true, default: '0' },
       { name: 'shadow_banned', type: 'boolean' },
-      bigint('consent_ts'),
+      // Delta 72/06, which Synapse 1.68 shipped: 1.62 to 1.67 have no consent_ts.
+      { ...bigint('consent_ts'), since: 73 },
       { name: 'approved', type: 'boolean', since: 73 },
       { name: 'locked', type: 'boolean', notNull: true, default: 'false', since: 80 },
       { name: 'suspended', type: 'boolean', notNull: true, default: 'false', since: 85 },
@@ -203,11 +206,13 @@ export const BUILT_TABLES = {
   users_pending_deactivation: { columns: [text('user_id', true)], unique: [] },
   erased_users: { columns: [text('user_id', true)], unique: [{ columns: ['user_id'] }] },
   application_services_state: {
+    // On SQLite, delta 72/04 (Synapse 1.67) rebuilt the table: before it, as_id was a nullable
+    // primary key and delta 58/21's stream ids INT (PostgreSQL's became BIGINT in 60/02).
     columns: [
-      text('as_id', true),
+      { ...text('as_id', true), sqliteBefore: { version: 73, notNull: false } },
       { name: 'state', type: 'character varying(5)', sqlite: { type: 'varchar(5)' } },
-      bigint('read_receipt_stream_id'),
-      bigint('presence_stream_id'),
+      { ...bigint('read_receipt_stream_id'), sqliteBefore: { version: 73, type: 'int' } },
+      { ...bigint('presence_stream_id'), sqliteBefore: { version: 73, type: 'int' } },
       bigint('to_device_stream_id'),
       bigint('device_list_stream_id'),
     ],
@@ -225,12 +230,14 @@ export function expectedColumns(table: BuiltTable, dialect: Dialect, version: nu
   for (const spec of BUILT_TABLES[table].columns as readonly ColumnSpec[]) {
     const override = spec[dialect];
     if (!inVersion(spec, version) || override === 'absent') continue;
+    const { version: changedIn, ...before } = spec.sqliteBefore ?? { version: 0 };
     columns.push({
       name: spec.name,
       type: spec.type,
       notNull: spec.notNull ?? false,
       default: spec.default ?? null,
       ...override,
+      ...(dialect === 'sqlite' && version < changedIn ? before : {}),
     });
   }
   return columns.sort((a, b) => a.name.localeCompare(b.name));

@@ -14,7 +14,7 @@ src=$PWD
 [ "$(id -u)" = 0 ] || { echo "clone-check: needs root (it runs the tests as root and as nobody)" >&2; exit 2; }
 export JOBS=max # node-gyp: compile with every core
 # The PostgreSQL tests: connections (TCP, socket, passfile), then every command on both dialects.
-tests=(test/database.test.ts test/commands.test.ts)
+tests=(test/database.test.ts test/commands-postgres.test.ts)
 step() { printf '== %s (%ss)\n' "$1" "$SECONDS"; }
 
 home=$(mktemp -d /root/sab-clone.XXXXXX) # 0700, owned by root

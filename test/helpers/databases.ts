@@ -1,15 +1,21 @@
 // Fresh, migrated Synapse databases for tests: one SQLite file or one PostgreSQL database each,
 // plus a homeserver.yaml that points at them the way Synapse admins write it.
+// Each is a copy of a template migrated once: PostgreSQL's are made in the global setup
+// (test/setup/postgres.ts), SQLite's once per test file here. Every database made here is
+// registered until its cleanup runs, so a file that forgets one fails (test/setup/leftovers.ts).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { stringify } from 'yaml';
+import type { MasVariant } from '../../migrations/mas/index.js';
 import { migrateTo, type SchemaVariant } from '../../migrations/synapse/index.js';
 import type { DatabaseSettings } from '../../src/database/settings.js';
-import { createDatabaseSql, databaseUrl, dropDatabaseSql, withAdmin, type TestPostgres } from './postgres.js';
+import { atEndOfFile, markServerUsed, registerClosed, registerOpen, workerDatabasePrefix } from './open-databases.js';
+import { createDatabaseSql, databaseUrl, dropDatabaseSql, type TestPostgres } from './postgres.js';
 
 export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type TestDialect = (typeof DIALECTS)[number];
@@ -21,18 +27,105 @@ export interface FreshDatabase {
   cleanup(): Promise<void>;
 }
 
+export { openDatabases, workerDatabasePrefix } from './open-databases.js';
+
+function registered(db: FreshDatabase, what: string): FreshDatabase {
+  const cleanup = db.cleanup;
+  db.cleanup = async () => {
+    registerClosed(db);
+    await cleanup();
+  };
+  registerOpen(db, what);
+  return db;
+}
+
+async function sqliteAt(dir: string, path: string): Promise<FreshDatabase> {
+  const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path }, useNullAsDefault: true });
+  return registered(
+    {
+      settings: { engine: 'sqlite', path },
+      knex,
+      cleanup: async () => {
+        await knex.destroy();
+        await rm(dir, { recursive: true, force: true });
+      },
+    },
+    path,
+  );
+}
+
 async function emptySqlite(): Promise<FreshDatabase> {
   const dir = await mkdtemp(join(tmpdir(), 'sab-sqlite-'));
+  return sqliteAt(dir, join(dir, 'homeserver.db'));
+}
+
+/**
+ * One migrated SQLite file per schema variant for this test file, checkpointed and closed, so
+ * that a byte copy of it is the same database. Removed when the test file ends.
+ */
+const sqliteTemplates = new Map<SchemaVariant, Promise<string>>();
+let sqliteTemplateDir: Promise<string> | undefined;
+
+function sqliteTemplate(variant: SchemaVariant): Promise<string> {
+  let template = sqliteTemplates.get(variant);
+  if (!template) {
+    template = (async () => {
+      if (!sqliteTemplateDir) {
+        sqliteTemplateDir = mkdtemp(join(tmpdir(), 'sab-sqlite-templates-'));
+        atEndOfFile(removeSqliteTemplates);
+      }
+      const dir = await sqliteTemplateDir;
+      const path = join(dir, `schema-${variant}.db`);
+      const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path }, useNullAsDefault: true });
+      try {
+        await migrateTo(knex, variant);
+        await knex.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+      } finally {
+        await knex.destroy();
+      }
+      return path;
+    })();
+    sqliteTemplates.set(variant, template);
+  }
+  return template;
+}
+
+async function removeSqliteTemplates(): Promise<void> {
+  const dir = sqliteTemplateDir;
+  sqliteTemplateDir = undefined;
+  sqliteTemplates.clear();
+  if (dir) await rm(await dir, { recursive: true, force: true });
+}
+
+async function copyOfSqlite(variant: SchemaVariant): Promise<FreshDatabase> {
+  const template = await sqliteTemplate(variant);
+  const dir = await mkdtemp(join(tmpdir(), 'sab-sqlite-'));
   const path = join(dir, 'homeserver.db');
-  const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path }, useNullAsDefault: true });
-  return {
-    settings: { engine: 'sqlite', path },
-    knex,
-    cleanup: async () => {
-      await knex.destroy();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  await copyFile(template, path);
+  return sqliteAt(dir, path);
+}
+
+/**
+ * One admin connection per test file for creating and dropping databases: a connection costs
+ * PostgreSQL a new process and both sides a SCRAM exchange, and each case makes one or two
+ * databases. Closed when the test file ends.
+ */
+let adminClient: Promise<pg.Client> | undefined;
+
+async function adminQuery(server: TestPostgres, sql: string): Promise<void> {
+  if (!adminClient) {
+    markServerUsed();
+    const client = new pg.Client({ connectionString: server.adminUrl });
+    // A broken connection is replaced at the next query rather than failing every later case.
+    client.on('error', () => (adminClient = undefined));
+    adminClient = client.connect().then(() => client);
+    adminClient.catch(() => (adminClient = undefined));
+    atEndOfFile(async () => {
+      adminClient = undefined;
+      await client.end().catch(() => undefined);
+    });
+  }
+  await (await adminClient).query(sql);
 }
 
 async function copyOfPostgres(template: (server: TestPostgres) => string): Promise<FreshDatabase> {
@@ -40,27 +133,30 @@ async function copyOfPostgres(template: (server: TestPostgres) => string): Promi
   if (!server) {
     throw new Error("No test PostgreSQL: add test/setup/postgres.ts to this vitest config's globalSetup");
   }
-  const name = `${server.databasePrefix}${randomBytes(6).toString('hex')}`;
-  await withAdmin(server.adminUrl, (client) => client.query(createDatabaseSql(name, template(server))));
+  const name = `${workerDatabasePrefix(server)}${randomBytes(6).toString('hex')}`;
+  await adminQuery(server, createDatabaseSql(name, template(server)));
   const url = new URL(databaseUrl(server.adminUrl, name));
   const knex = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 2 } });
-  return {
-    settings: {
-      engine: 'postgres',
-      connection: {
-        host: url.hostname,
-        port: Number(url.port || 5432),
-        user: decodeURIComponent(url.username),
-        password: decodeURIComponent(url.password),
-        database: name,
+  return registered(
+    {
+      settings: {
+        engine: 'postgres',
+        connection: {
+          host: url.hostname,
+          port: Number(url.port || 5432),
+          user: decodeURIComponent(url.username),
+          password: decodeURIComponent(url.password),
+          database: name,
+        },
+      },
+      knex,
+      cleanup: async () => {
+        await knex.destroy();
+        await adminQuery(server, dropDatabaseSql(name));
       },
     },
-    knex,
-    cleanup: async () => {
-      await knex.destroy();
-      await withAdmin(server.adminUrl, (client) => client.query(dropDatabaseSql(name)));
-    },
-  };
+    name,
+  );
 }
 
 /** A new database with no tables, created as Synapse requires. */
@@ -77,15 +173,12 @@ export async function emptyDatabase(dialect: TestDialect): Promise<FreshDatabase
 
 /** A new, empty Synapse database at schema `variant`. */
 export async function freshDatabase(dialect: TestDialect, variant: SchemaVariant = 94): Promise<FreshDatabase> {
-  if (dialect === 'postgres') return copyOfPostgres((server) => server.templates[variant]);
-  const db = await emptyDatabase(dialect);
-  try {
-    await migrateTo(db.knex, variant);
-  } catch (error) {
-    await db.cleanup();
-    throw error;
-  }
-  return db;
+  return dialect === 'postgres' ? copyOfPostgres((server) => server.templates[variant]) : copyOfSqlite(variant);
+}
+
+/** A new MAS database at MAS release `variant` (PostgreSQL only, as MAS). */
+export async function freshMasDatabase(variant: MasVariant): Promise<FreshDatabase> {
+  return copyOfPostgres((server) => server.masTemplates[variant]);
 }
 
 /** The `database` section as Synapse's documentation has admins write it. */

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { stringify } from 'yaml';
-import { CURRENT_MAS_VARIANT, MAS_TABLES, migrateMasTo, type MasVariant } from '../../migrations/mas/index.js';
+import { CURRENT_MAS_VARIANT, MAS_TABLES, type MasVariant } from '../../migrations/mas/index.js';
 import type { DatabaseSettings } from '../../src/database/settings.js';
 import { newMasId, ulidOf } from '../../src/mas/ids.js';
 import { newCompatAccessToken, newCompatDeviceId } from '../../src/mas/tokens.js';
-import { emptyDatabase, freshDatabase, writeHomeserverYaml, type FreshDatabase } from './databases.js';
+import { freshDatabase, freshMasDatabase, writeHomeserverYaml, type FreshDatabase } from './databases.js';
 import { cli, FIXED_NOW, type CliOptions, type CliRun } from './run-cli.js';
 import { snapshot as synapseSnapshot } from './seed.js';
 
@@ -87,9 +87,8 @@ export async function masWorld(opts: MasWorldOptions = {}): Promise<MasWorld> {
   try {
     const synapse = await freshDatabase('postgres');
     opened.push(synapse);
-    const mas = await emptyDatabase('postgres');
+    const mas = await freshMasDatabase(variant);
     opened.push(mas);
-    await migrateMasTo(mas.knex, variant);
 
     const sharedSecret = randomBytes(24).toString('hex');
     const homeserverYaml = await writeHomeserverYaml(dir, {
@@ -141,8 +140,13 @@ export async function masWorld(opts: MasWorldOptions = {}): Promise<MasWorld> {
 /** Every row of MAS's slice (the tables this variant has), each table's rows sorted. */
 export async function masSnapshot(db: Knex): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
+  const present = new Set(
+    (await db.raw<{ rows: { tablename: string }[] }>('SELECT tablename FROM pg_tables WHERE schemaname = current_schema()')).rows.map(
+      (r) => r.tablename,
+    ),
+  );
   for (const table of MAS_TABLES) {
-    if (!(await db.schema.hasTable(table))) continue;
+    if (!present.has(table)) continue;
     const rows: unknown[] = await db(table).select('*');
     out[table] = rows.map((r) => JSON.stringify(r)).sort();
   }

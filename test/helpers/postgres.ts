@@ -1,5 +1,7 @@
 // Administration of the test PostgreSQL server, shared by the global setup and the helpers.
 import pg from 'pg';
+import { markServerUsed } from './open-databases.js';
+import type { MasVariant } from '../../migrations/mas/index.js';
 import type { SchemaVariant } from '../../migrations/synapse/index.js';
 
 /** What test/setup/postgres.ts hands to the tests through vitest's provide/inject. */
@@ -9,6 +11,8 @@ export interface TestPostgres {
   /** Every database this run creates starts with this, so teardown can find leftovers. */
   databasePrefix: string;
   templates: Record<SchemaVariant, string>;
+  /** MAS's slice, one template per MAS release we build. */
+  masTemplates: Record<MasVariant, string>;
   /** Where the server's unix socket lives, when known. */
   socketDir?: string;
 }
@@ -41,6 +45,7 @@ export function databaseUrl(adminUrl: string, database: string): string {
 }
 
 export async function withAdmin<T>(adminUrl: string, action: (client: pg.Client) => Promise<T>): Promise<T> {
+  markServerUsed();
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {

@@ -1,4 +1,4 @@
-// One row of the MAS command table (test/mas-commands.test.ts), run on a real PostgreSQL holding
+// One row of the MAS command table (test/mas-commands*.test.ts), run on a real PostgreSQL holding
 // Synapse's slice and MAS's slice.
 import type { TableCase } from '../helpers/table-case.js';
 import type { MasWorld, MasWorldOptions } from '../helpers/mas-world.js';

@@ -18,6 +18,8 @@ export interface ClusterOptions {
   password: string;
   initdbFlags: string[];
   postgresFlags: string[];
+  /** Where the cluster's temporary directory goes (default: the OS's temporary directory). */
+  parentDir?: string;
 }
 
 export interface Cluster {
@@ -104,7 +106,7 @@ async function startServer(bin: string, args: string[], runAs: RunAs | undefined
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const runAs = unprivilegedUser();
-  const work = await mkdtemp(join(tmpdir(), 'sab-pg-'));
+  const work = await mkdtemp(join(options.parentDir ?? tmpdir(), 'sab-pg-'));
   const dataDir = join(work, 'data');
   const log: string[] = [];
   let server: ChildProcess;

@@ -1,11 +1,37 @@
-// What Synapse's schema deltas 73..94 (synapse/storage/schema/main/delta/NN/) change in the
+// What Synapse's schema deltas after 1.62's (synapse/storage/schema/main/delta/NN/) change in the
 // tables we touch when Synapse creates a new database (full schema 72, then every delta), plus
 // the indexes that the background updates they queue build in the minutes after the first start.
+// Deltas that later releases added to directory 72 are version 73 here: a database is at our
+// variant 72 only as 1.62 left it.
 import type { SchemaStep } from '../../dialect.js';
 
 const both = (...statements: string[]) => ({ sqlite: statements, postgres: statements });
 
 export const deltas: readonly SchemaStep[] = [
+  {
+    // 72/04 (Synapse 1.67) drops last_txn; on SQLite by rebuilding the table, which makes as_id
+    // NOT NULL and the stream ids BIGINT. We never build last_txn, so PostgreSQL has nothing to do.
+    version: 73,
+    name: '0073_application_services_state_rebuilt',
+    sql: {
+      sqlite: [
+        `CREATE TABLE application_services_state_new (
+          as_id TEXT PRIMARY KEY NOT NULL,
+          state VARCHAR(5),
+          read_receipt_stream_id BIGINT,
+          presence_stream_id BIGINT,
+          to_device_stream_id BIGINT,
+          device_list_stream_id BIGINT
+        )`,
+        'INSERT INTO application_services_state_new SELECT * FROM application_services_state',
+        'DROP TABLE application_services_state',
+        'ALTER TABLE application_services_state_new RENAME TO application_services_state',
+      ],
+      postgres: [],
+    },
+  },
+  // 72/06add_consent_ts_to_users.sql (Synapse 1.68)
+  { version: 73, name: '0073_users_consent_ts', sql: both('ALTER TABLE users ADD COLUMN consent_ts BIGINT') },
   // 73/03users_approved_column.sql
   { version: 73, name: '0073_users_approved', sql: both('ALTER TABLE users ADD COLUMN approved BOOLEAN') },
   // 73/02add_pusher_enabled.sql and 73/03pusher_device_id.sql

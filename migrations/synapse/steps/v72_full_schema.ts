@@ -1,6 +1,9 @@
-// The tables we touch as Synapse's schema snapshot 72 has them
-// (synapse/storage/schema/main/full_schemas/72/full.sql.sqlite and full.sql.postgres).
-// SQLite keeps constraints inline; PostgreSQL's snapshot is a pg_dump, so its constraints are
+// The tables we touch as the first Synapse at schema 72, 1.62, creates them: its full schema 54
+// and the deltas 55 to 72 it ships (synapse/storage/schema/ at v1.62.0). Not Synapse's snapshot
+// full_schemas/72, which came with 1.69 and holds what later releases still at 72 added:
+// users.consent_ts (delta 72/06, Synapse 1.68) and SQLite's rebuilt application_services_state
+// (72/04, 1.67); those are in ./deltas.ts.
+// SQLite keeps constraints inline; PostgreSQL's dump is pg_dump's, so its constraints are
 // named ALTER TABLE statements (users_name_key, access_tokens_token_key, ...), kept by name here.
 import type { SchemaStep } from '../../dialect.js';
 
@@ -18,7 +21,6 @@ const sqlite = [
     user_type TEXT DEFAULT NULL,
     deactivated SMALLINT DEFAULT 0 NOT NULL,
     shadow_banned BOOLEAN,
-    consent_ts bigint,
     UNIQUE (name)
   )`,
   'CREATE INDEX users_creation_ts ON users (creation_ts)',
@@ -136,11 +138,13 @@ const sqlite = [
     UNIQUE (app_id, pushkey, user_name)
   )`,
 
+  // Full schema 54's table (less last_txn, which we never read) and delta 58/21's INT columns:
+  // SQLite's primary key allows NULL here until 72/04 rebuilds the table.
   `CREATE TABLE application_services_state (
-    as_id TEXT PRIMARY KEY NOT NULL,
+    as_id TEXT PRIMARY KEY,
     state VARCHAR(5),
-    read_receipt_stream_id BIGINT,
-    presence_stream_id BIGINT,
+    read_receipt_stream_id INT,
+    presence_stream_id INT,
     to_device_stream_id BIGINT,
     device_list_stream_id BIGINT
   )`,
@@ -159,8 +163,7 @@ const postgres = [
     consent_server_notice_sent text,
     user_type text,
     deactivated smallint DEFAULT 0 NOT NULL,
-    shadow_banned boolean,
-    consent_ts bigint
+    shadow_banned boolean
   )`,
   'ALTER TABLE ONLY users ADD CONSTRAINT users_name_key UNIQUE (name)',
   'CREATE INDEX users_creation_ts ON users USING btree (creation_ts)',

@@ -1,4 +1,5 @@
-// One table of command cases, run on SQLite and on a real PostgreSQL.
+// One table of command cases, run on SQLite (test/commands-sqlite.test.ts) and on a real PostgreSQL
+// (test/commands-postgres.test.ts): two files, so that vitest can give them to different workers.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import type { DatabaseSettings } from '../src/database/settings.js';
 import { dialectOf, rawRows } from '../src/database/dialect.js';
 import { checkPassword, hashPassword } from '../src/synapse/password.js';
 import { TOKEN_ID_GAP } from '../src/synapse/tokens.js';
-import { DIALECTS, freshDatabase, writeHomeserverYaml } from './helpers/databases.js';
+import { freshDatabase, writeHomeserverYaml, type TestDialect } from './helpers/databases.js';
 import { startFakeSynapse } from './helpers/fake-synapse.js';
 import { FIXED_NOW, cli, type CliRun } from './helpers/run-cli.js';
 import { playCase, type TableCase } from './helpers/table-case.js';
@@ -1214,7 +1215,8 @@ namespaces:
       regex: '@bridged_.*:example\\.test'
 `;
 
-describe.each(DIALECTS)('commands on %s', (dialect) => {
+/** The table and the tests beside it, on one dialect. */
+const onDialect = (dialect: TestDialect) => {
   let env: Env;
   let cleanup: () => Promise<void>;
 
@@ -1318,4 +1320,8 @@ describe.each(DIALECTS)('commands on %s', (dialect) => {
       await old.cleanup();
     }
   });
-});
+};
+
+export function commandTable(dialect: TestDialect): void {
+  describe(`commands on ${dialect}`, () => onDialect(dialect));
+}
