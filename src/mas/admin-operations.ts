@@ -122,7 +122,7 @@ export async function demote(
         'rights. Remove it there too (and restart MAS) to take them away.',
     );
   }
-  if (flagChanges.length > 0 && (await usableAdminCount(ctx)) === 0) warnings.push(`No usable admin is left in MAS. ${MAKE_AN_ADMIN}`);
+  if (flagChanges.length > 0 && (await usableMasAdmins(ctx)).length === 0) warnings.push(`No usable admin is left in MAS. ${MAKE_AN_ADMIN}`);
   return { ...(await result(ctx, user, changes, { warnings, notes, jobs })), adminSessions: sessions, sessionsEnded: held && opts.logout };
 }
 
@@ -191,8 +191,12 @@ export async function listAdmins(ctx: MasContext): Promise<MasAdminEntry[]> {
   return entries.sort((a, b) => a.username.localeCompare(b.username));
 }
 
-/** Admins that can act: a MAS user, neither locked nor deactivated nor a guest. */
-export async function usableAdminCount(ctx: MasContext): Promise<number> {
+/**
+ * The admins that can act: MAS users that may request admin rights (can_request_admin, or named in
+ * policy.data.admin_users, which no write here changes), neither locked nor deactivated nor guests.
+ * Every "no usable admin left" check on MAS counts these.
+ */
+export async function usableMasAdmins(ctx: MasContext): Promise<MasUser[]> {
   const rows = await selectMasUsers(ctx).where((q) => q.where({ can_request_admin: true }).orWhereIn('username', ctx.config.adminUsers));
-  return rows.map(toMasUser).filter(isUsable).length;
+  return rows.map(toMasUser).filter(isUsable);
 }

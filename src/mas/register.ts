@@ -2,7 +2,7 @@
 // the admin permission, and a provision-user job so that MAS's worker creates the Synapse account.
 import { UsageError, UserExistsError, UserNotFoundError } from '../errors.js';
 import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
-import { usableAdminCount, type MasOperationResult } from './admin-operations.js';
+import { usableMasAdmins, type MasOperationResult } from './admin-operations.js';
 import { countAdminSessions, describeSessions, totalOf } from './admin-sessions.js';
 import { newMasId, ulidOf } from './ids.js';
 import { scheduleJob, workerWarnings, type MasJob } from './jobs.js';
@@ -107,7 +107,7 @@ async function registerExisting(ctx: MasContext, user: MasUser, input: MasRegist
           `${user.username} still holds ${describeSessions(sessions)}: they keep admin rights until they end. Run \`demote ${user.username} --logout\` to end them.`,
         );
       }
-      if ((await usableAdminCount(ctx)) === 0) warnings.push(`No usable admin is left in MAS. ${MAKE_AN_ADMIN}`);
+      if ((await usableMasAdmins(ctx)).length === 0) warnings.push(`No usable admin is left in MAS. ${MAKE_AN_ADMIN}`);
     }
   }
   if (!input.admin && ctx.config.adminUsers.includes(user.username)) {

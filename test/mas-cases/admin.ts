@@ -333,6 +333,31 @@ const demoteCases: MasCase[] = [
     code: 0,
     check: async (_world, run) => expect(run.json().warnings.join('\n')).toMatch(/No usable admin is left in MAS\. Make one with `promote <user>`/),
   },
+  // Issue 20: a usable user named in policy.data.admin_users is an admin MAS keeps.
+  {
+    name: "demote of the last can_request_admin user does not warn while a usable user is in policy.data.admin_users",
+    world: { adminUsers: ['ops'] },
+    seed: async (world) => {
+      await both(world, 'alice', { canRequestAdmin: true });
+      await both(world, 'ops');
+      await seedWorker(world.mas);
+    },
+    args: ['demote', 'alice'],
+    code: 0,
+    check: async (_world, run) => expect(run.json().warnings).toEqual([]),
+  },
+  {
+    name: 'demote of the last usable admin warns when the user in policy.data.admin_users is locked',
+    world: { adminUsers: ['ops'] },
+    seed: async (world) => {
+      await both(world, 'alice', { canRequestAdmin: true });
+      await both(world, 'ops', { lockedAt: FIXED_NOW - DAY });
+      await seedWorker(world.mas);
+    },
+    args: ['demote', 'alice'],
+    code: 0,
+    check: async (_world, run) => expect(run.json().warnings.join('\n')).toMatch(/No usable admin is left in MAS/),
+  },
   {
     name: 'demote with another usable admin left does not warn',
     seed: async (world) => {

@@ -315,6 +315,37 @@ const refusalCases: MasCase[] = [
     code: 2,
     message: /no usable admin/,
   },
+  // Issue 20: MAS's policy makes admins of the names in policy.data.admin_users, and apply changes
+  // rows, not MAS's config: a usable MAS user named there is an admin apply leaves.
+  {
+    name: "apply admins: exclusive counts a usable user in MAS's policy.data.admin_users as the admin left",
+    world: { adminUsers: ['ops'] },
+    seed: async (world) => {
+      await seedRoot(world);
+      await seedMasUser(world.mas, { username: 'ops' });
+      await files(world, 'admins: exclusive\nusers:\n  - user: nina\n    password_file: pw.txt\n');
+    },
+    args: ['apply', 'users.yaml'],
+    code: 0,
+    check: async (world, run) => {
+      expect(run.json()).toMatchObject({ created: 1, demoted: 1 });
+      expect((await world.mas('users').first('can_request_admin').where({ username: 'root' })).can_request_admin).toBe(false);
+      expect(run.json().warnings.join('\n')).toMatch(/ops is in MAS's policy\.data\.admin_users/);
+    },
+  },
+  ...(['locked', 'deactivated', 'missing'] as const).map((state): MasCase => ({
+    name: `apply admins: exclusive does not count a ${state} user of policy.data.admin_users as an admin left`,
+    world: { adminUsers: ['ops'] },
+    seed: async (world) => {
+      await seedRoot(world);
+      if (state === 'locked') await seedMasUser(world.mas, { username: 'ops', lockedAt: FIXED_NOW - 1000 });
+      if (state === 'deactivated') await seedMasUser(world.mas, { username: 'ops', deactivatedAt: FIXED_NOW - 1000 });
+      await files(world, 'admins: exclusive\nusers:\n  - user: nina\n    password_file: pw.txt\n');
+    },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /no usable admin/,
+  })),
   // Issue 16: MAS's bcrypt takes a cost of 31, and one login at it runs for about 36 hours.
   {
     name: 'apply on MAS refuses a bcrypt password_hash of cost 31 for the only admin under admins: exclusive',
