@@ -40,6 +40,8 @@ export interface PlanRules {
   /** The setting policyProblems enforces, for messages (password_config.policy, or MAS's). */
   policyName: string;
   defaultUserType: string | null;
+  /** How a change of the admin flag reads (default: Synapse's `admin 0 -> 1`). */
+  adminChange?: (userId: string, from: boolean, to: boolean) => string;
   /** New accounts may have no password (MAS with passwords off: logins through an upstream provider). */
   passwordOptional?: boolean;
 }

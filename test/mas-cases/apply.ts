@@ -207,6 +207,13 @@ const updateCases: MasCase[] = [
         { username: 'root', can_request_admin: false },
       ]);
       expect(run.json()).toMatchObject({ updated: 1, demoted: 2 });
+      // can_request_admin lets a user ask for the admin scope: said so, not as Synapse's admin flag.
+      expect(run.json().users).toEqual(
+        expect.arrayContaining([
+          { user_id: '@alice:example.test', action: 'update', changes: ['@alice:example.test: may request admin: no -> yes'] },
+          { user_id: '@root:example.test', action: 'demote', changes: ['@root:example.test: may request admin: yes -> no (not listed, admins: exclusive)'] },
+        ]),
+      );
       expect(run.json().warnings.join('\n')).toMatch(/ops is in MAS's policy\.data\.admin_users/);
       // As demote says it: the permission is gone, the admin session is not.
       expect(run.json().warnings.join('\n')).toMatch(/root still holds 1 compat .*demote root --logout/);

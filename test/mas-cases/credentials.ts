@@ -301,7 +301,7 @@ const registerCases: MasCase[] = [
       expect(user.can_request_admin).toBe(true);
       expect(passwords).toHaveLength(1);
       expect(await queuedJobs(world.mas)).toEqual([]);
-      expect(run.json()).toMatchObject({ ok: true, created: false, changed: true });
+      expect(run.json()).toMatchObject({ ok: true, created: false, changed: true, changes: ['alice: may request admin: no -> yes'] });
     },
   }),
   {
