@@ -138,6 +138,7 @@ export function masApplyBackend(
       },
       policyName: "MAS's passwords.minimum_complexity",
       adminChange: mayRequestAdminChange,
+      creation: (userId, admin, displayname) => `created MAS user ${userId}${admin ? ' (may request admin)' : ''}, display name "${displayname}"`,
       defaultUserType: null,
       // With passwords off, MAS's users log in through an upstream provider, as register allows;
       // without MAS's config file nobody knows whether they are off, and a new user needs one.

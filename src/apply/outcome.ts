@@ -34,11 +34,13 @@ export interface Writes {
 
 const synapseAdminChange = (userId: string, from: boolean, to: boolean) => `${userId}: admin ${Number(from)} -> ${Number(to)}`;
 
+/** `words`: how the backend says a change of the admin flag and a creation (PlanRules). */
 export function outcomeOf(
   plan: Plan,
   hashes: ReadonlyMap<object, NewPassword>,
-  adminChange: NonNullable<PlanRules['adminChange']> = synapseAdminChange,
+  words: Pick<PlanRules, 'adminChange' | 'creation'> = {},
 ): { users: UserOutcome[]; writes: Writes } {
+  const adminChange = words.adminChange ?? synapseAdminChange;
   const writes: Writes = { creates: [], adminFlags: [], passwords: [], expected: [], absent: [] };
   const users: UserOutcome[] = [];
   for (const p of plan.users) {
@@ -50,7 +52,7 @@ export function outcomeOf(
       users.push({
         user_id: p.user.userId,
         action: 'create',
-        changes: [describeCreation(p.user.userId, p.admin, p)],
+        changes: [words.creation?.(p.user.userId, p.admin, p.displayname) ?? describeCreation(p.user.userId, p.admin, p)],
         ...(hashed?.generated === undefined ? {} : { password: hashed.generated }),
       });
       continue;

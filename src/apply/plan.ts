@@ -42,6 +42,8 @@ export interface PlanRules {
   defaultUserType: string | null;
   /** How a change of the admin flag reads (default: Synapse's `admin 0 -> 1`). */
   adminChange?: (userId: string, from: boolean, to: boolean) => string;
+  /** How a new account reads (default: Synapse's `created admin user ...`). */
+  creation?: (userId: string, admin: boolean, displayname: string) => string;
   /** New accounts may have no password (MAS with passwords off: logins through an upstream provider). */
   passwordOptional?: boolean;
 }

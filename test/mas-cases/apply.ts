@@ -69,6 +69,11 @@ const createdCases: MasCase[] = [
       expect(carol.passwords[0].hashed_password).toBe(HUNTER2_ARGON2ID);
       const json = run.json();
       expect(json).toMatchObject({ ok: true, changed: true, dry_run: false, created: 3, updated: 0, demoted: 0, unchanged: 0 });
+      expect(json.users.map((u: { changes: string[] }) => u.changes)).toEqual([
+        ['created MAS user @alice:example.test (may request admin), display name "alice"'],
+        ['created MAS user @bob:example.test, display name "Bob the Builder"'],
+        ['created MAS user @carol:example.test, display name "carol"'],
+      ]);
       const generated = json.users.find((u: { user_id: string }) => u.user_id === '@bob:example.test').password;
       expect(await verifyMasPassword(generated, bob.passwords[0].hashed_password, ARGON2ID_V1)).toBe(true);
       // Exactly the jobs MAS's registration schedules; the Synapse accounts are the worker's to make.
