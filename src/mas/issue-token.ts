@@ -76,8 +76,8 @@ export function checkMasDeviceId(deviceId: string): void {
   const bad = unscopableDeviceChar(deviceId);
   if (bad !== undefined) {
     throw new UsageError(
-      `--device-id contains ${bad}, which MAS cannot put in the token's OAuth scope: MAS then answers Synapse that the token is ` +
-        'inactive (Synapse before 1.126, or MAS before 0.15, do not pass the device apart), and every request with it fails. ' +
+      `--device-id contains ${bad}, which MAS cannot put in the token's OAuth scope: unless both Synapse (1.126+) and MAS ` +
+        '(0.15+) pass the device apart, MAS answers Synapse that the token is inactive (older MAS: an error), and every request with it fails. ' +
         'Give a device ID of printable ASCII without space, ", [, \\ or ~ (letters, digits and -._:/ are safe).',
     );
   }

@@ -639,7 +639,7 @@ const issueTokenCases: MasCase[] = [
     args: ['issue-token', 'alice', '--device-id', deviceId],
     code: 2,
     message: new RegExp(
-      `--device-id contains ${char.source}, which MAS cannot put in the token's OAuth scope.*inactive.*Synapse before 1\\.126.*printable ASCII without space`,
+      `--device-id contains ${char.source}, which MAS cannot put in the token's OAuth scope: unless both Synapse \\(1\\.126\\+\\) and MAS \\(0\\.15\\+\\).*inactive.*printable ASCII without space`,
     ),
   })),
   {
