@@ -3,7 +3,7 @@ import { decodeTime } from 'ulid';
 import { describe, expect, inject, it } from 'vitest';
 import { newMasId, ulidOf } from '../src/mas/ids.js';
 import { withAdmin } from './helpers/postgres.js';
-import { isWellFormedMasToken, newCompatAccessToken, newCompatDeviceId, tokenChecksum } from '../src/mas/tokens.js';
+import { isWellFormedMasToken, newCompatAccessToken, newCompatDeviceId, tokenChecksum, unscopableDeviceChar } from '../src/mas/tokens.js';
 
 // Tokens from MAS's tests (crates/handlers/src/compat/login.rs), each with a valid checksum.
 const MAS_TOKENS = [
@@ -82,6 +82,31 @@ function ulidBits(ulid: string): bigint {
   const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
   return [...ulid].reduce((n, c) => n * 32n + BigInt(alphabet.indexOf(c)), 0n);
 }
+
+describe('device ids MAS can carry in a scope', () => {
+  // MAS's nqchar (crates/oauth2-types/src/scope.rs): '!', '#'..'Z', ']'..'}' (its Rust ranges
+  // exclude their ends, so '[' and '~' fail although RFC 6749 allows them).
+  const allowed = (c: string) => c === '!' || (c >= '#' && c <= 'Z') || (c >= ']' && c <= '}');
+
+  it('takes exactly the characters MAS takes, over all of ASCII and past it', () => {
+    for (let code = 0; code < 0x180; code++) {
+      const c = String.fromCodePoint(code);
+      expect([code, unscopableDeviceChar(`A${c}B`) === undefined]).toEqual([code, code < 0x80 && allowed(c)]);
+    }
+  });
+
+  it('names the first character it refuses, readably', () => {
+    expect(unscopableDeviceChar('my phone')).toBe('U+0020 (space)');
+    expect(unscopableDeviceChar('a"b\\c')).toBe(`U+0022 '"'`);
+    expect(unscopableDeviceChar('x\ty')).toBe('U+0009');
+    expect(unscopableDeviceChar('😀')).toBe("U+1F600 '😀'");
+    expect(unscopableDeviceChar('ABCDEFGHIJ')).toBeUndefined();
+  });
+
+  it('takes every device id MAS generates', () => {
+    for (let i = 0; i < 50; i++) expect(unscopableDeviceChar(newCompatDeviceId())).toBeUndefined();
+  });
+});
 
 describe('MAS row ids', () => {
   const NOW = Date.UTC(2026, 10, 28, 4, 30, 15, 123);

@@ -41,7 +41,7 @@ export async function applyFile(input: string | Buffer, backend: ApplyBackend, o
   refuseNoAdminLeft(plan, opts.name);
   const progress = opts.progress(hashingWork(plan).length);
   const hashes = await resolvePasswords(plan, backend.hasher, opts.concurrency, () => progress.tick()).finally(() => progress.end());
-  const { users, writes } = outcomeOf(plan, hashes);
+  const { users, writes } = outcomeOf(plan, hashes, backend.rules);
   const changed = users.some((u) => u.action !== 'unchanged');
   const written = changed ? await backend.write(userIds, (now) => recheck(before, now, writes.absent), writes) : [];
   return { users, changed, warnings: [...plan.warnings, ...(backend.planWarnings?.(plan, state.exclusiveAdmins) ?? []), ...written] };

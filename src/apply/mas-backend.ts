@@ -14,6 +14,7 @@ import { reservedUserIds, type SynapseSessions } from './synapse-backend.js';
 import { costFlaw, loginCostLimit } from '../synapse/bcrypt-hash.js';
 import { localpartOf } from '../synapse/user-store.js';
 import { serializeToolWriters } from '../database/dialect.js';
+import { mayRequestAdminChange } from '../mas/admin-operations.js';
 import { countAdminSessions, describeSessions, totalOf } from '../mas/admin-sessions.js';
 import { readMasAccounts, writeMasApply } from './mas-store.js';
 import type { MasPasswordScheme, MasPasswords } from '../mas/config.js';
@@ -63,7 +64,7 @@ function hashProblem(passwords: MasPasswords | undefined, userId: string, hash: 
 }
 
 /**
- * What MAS's config says beyond its database: policy.data.admin_users may ask for admin whatever
+ * What MAS's config says beyond its database: policy.data.admin_users may request admin whatever
  * their users row says, and apply changes rows, never MAS's config.
  */
 function adminUsersWarnings(adminUsers: readonly string[], plan: Plan, exclusive: boolean, localpartOf: (id: string) => string): string[] {
@@ -71,7 +72,7 @@ function adminUsersWarnings(adminUsers: readonly string[], plan: Plan, exclusive
   const kept = adminUsers.filter((name) => (declared.has(name) ? declared.get(name) === false : exclusive));
   if (kept.length === 0) return [];
   return [
-    `${kept.join(', ')} ${kept.length === 1 ? 'is' : 'are'} in MAS's policy.data.admin_users, so MAS lets ${kept.length === 1 ? 'it' : 'them'} ask for admin rights ` +
+    `${kept.join(', ')} ${kept.length === 1 ? 'is' : 'are'} in MAS's policy.data.admin_users, so MAS lets ${kept.length === 1 ? 'it' : 'them'} request admin rights ` +
       'whatever can_request_admin says; apply changes MAS\'s database, not its config: remove them there to take those rights away.',
   ];
 }
@@ -136,6 +137,8 @@ export function masApplyBackend(
         return score >= passwords.minimumComplexity ? [] : [`its complexity score is ${score} (zxcvbn, 0-4), below ${passwords.minimumComplexity}`];
       },
       policyName: "MAS's passwords.minimum_complexity",
+      adminChange: mayRequestAdminChange,
+      creation: (userId, admin, displayname) => `created MAS user ${userId}${admin ? ' (may request admin)' : ''}, display name "${displayname}"`,
       defaultUserType: null,
       // With passwords off, MAS's users log in through an upstream provider, as register allows;
       // without MAS's config file nobody knows whether they are off, and a new user needs one.

@@ -4,6 +4,7 @@ import { INSERT_BATCH, LOOKUP_BATCH, slices } from '../database/batches.js';
 import { AccountStateError } from '../errors.js';
 import type { Account, CurrentState } from './plan.js';
 import type { Writes } from './outcome.js';
+import { usableMasAdmins } from '../mas/admin-operations.js';
 import { newMasId, ulidOf } from '../mas/ids.js';
 import { scheduleJob } from '../mas/jobs.js';
 import type { MasContext } from '../mas/session.js';
@@ -81,7 +82,8 @@ export async function readMasAccounts(ctx: MasContext, userIds: readonly string[
   const passwords = await currentPasswords(ctx, [...new Set([...found.values(), ...admins].map((u) => u.id))]);
   const accounts = new Map([...found].map(([id, user]) => [id, accountOf(user, passwords.get(user.id), ctx.serverName)]));
   const versions = new Map([...passwords.values()].map((p) => [p.hash, p.version]));
-  return { accounts, admins: admins.map((u) => accountOf(u, passwords.get(u.id), ctx.serverName)), problems, versions };
+  const keptAdmins = (await usableMasAdmins(ctx)).filter((u) => ctx.config.adminUsers.includes(u.username)).map((u) => `@${u.username}:${ctx.serverName}`);
+  return { accounts, admins: admins.map((u) => accountOf(u, passwords.get(u.id), ctx.serverName)), keptAdmins, problems, versions };
 }
 
 export interface MasWriteRules {

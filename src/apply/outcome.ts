@@ -1,7 +1,7 @@
 // What a resolved plan changes, in two forms: the writes a backend makes, and the per-user report.
 import { describeCreation } from '../synapse/user-operations.js';
 import type { NewPassword } from './hashing.js';
-import type { Account, Plan } from './plan.js';
+import type { Account, Plan, PlanRules } from './plan.js';
 
 export interface UserOutcome {
   user_id: string;
@@ -32,7 +32,15 @@ export interface Writes {
   absent: string[];
 }
 
-export function outcomeOf(plan: Plan, hashes: ReadonlyMap<object, NewPassword>): { users: UserOutcome[]; writes: Writes } {
+const synapseAdminChange = (userId: string, from: boolean, to: boolean) => `${userId}: admin ${Number(from)} -> ${Number(to)}`;
+
+/** `words`: how the backend says a change of the admin flag and a creation (PlanRules). */
+export function outcomeOf(
+  plan: Plan,
+  hashes: ReadonlyMap<object, NewPassword>,
+  words: Pick<PlanRules, 'adminChange' | 'creation'> = {},
+): { users: UserOutcome[]; writes: Writes } {
+  const adminChange = words.adminChange ?? synapseAdminChange;
   const writes: Writes = { creates: [], adminFlags: [], passwords: [], expected: [], absent: [] };
   const users: UserOutcome[] = [];
   for (const p of plan.users) {
@@ -44,7 +52,7 @@ export function outcomeOf(plan: Plan, hashes: ReadonlyMap<object, NewPassword>):
       users.push({
         user_id: p.user.userId,
         action: 'create',
-        changes: [describeCreation(p.user.userId, p.admin, p)],
+        changes: [words.creation?.(p.user.userId, p.admin, p.displayname) ?? describeCreation(p.user.userId, p.admin, p)],
         ...(hashed?.generated === undefined ? {} : { password: hashed.generated }),
       });
       continue;
@@ -54,7 +62,7 @@ export function outcomeOf(plan: Plan, hashes: ReadonlyMap<object, NewPassword>):
     const changes: string[] = [];
     if (account.admin !== p.admin) {
       writes.adminFlags.push({ userId: account.userId, admin: p.admin });
-      changes.push(`${account.userId}: admin ${Number(account.admin)} -> ${Number(p.admin)}`);
+      changes.push(adminChange(account.userId, account.admin, p.admin));
     }
     if (hashed !== undefined) {
       writes.passwords.push({ userId: account.userId, hash: hashed.hash });
@@ -65,7 +73,7 @@ export function outcomeOf(plan: Plan, hashes: ReadonlyMap<object, NewPassword>):
   for (const a of plan.demotions) {
     writes.expected.push(a);
     writes.adminFlags.push({ userId: a.userId, admin: false });
-    users.push({ user_id: a.userId, action: 'demote', changes: [`${a.userId}: admin 1 -> 0 (not listed, admins: exclusive)`] });
+    users.push({ user_id: a.userId, action: 'demote', changes: [`${adminChange(a.userId, true, false)} (not listed, admins: exclusive)`] });
   }
   return { users, writes };
 }

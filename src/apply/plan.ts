@@ -22,6 +22,11 @@ export interface CurrentState {
   accounts: Map<string, Account>;
   /** Every account that is an admin now. */
   admins: Account[];
+  /**
+   * User IDs that stay usable admins whatever apply writes, because the server's config makes
+   * them admins (MAS's policy.data.admin_users); they count in the "no usable admin left" check.
+   */
+  keptAdmins?: string[];
   /** Lookups that cannot be settled, e.g. several accounts that differ only in case. */
   problems: Problem[];
 }
@@ -35,6 +40,10 @@ export interface PlanRules {
   /** The setting policyProblems enforces, for messages (password_config.policy, or MAS's). */
   policyName: string;
   defaultUserType: string | null;
+  /** How a change of the admin flag reads (default: Synapse's `admin 0 -> 1`). */
+  adminChange?: (userId: string, from: boolean, to: boolean) => string;
+  /** How a new account reads (default: Synapse's `created admin user ...`). */
+  creation?: (userId: string, admin: boolean, displayname: string) => string;
   /** New accounts may have no password (MAS with passwords off: logins through an upstream provider). */
   passwordOptional?: boolean;
 }
@@ -116,9 +125,11 @@ export function makePlan(
   const listed = new Set(users.flatMap((u) => (u.account ? [u.account.userId] : [])));
   const demotions = state.exclusiveAdmins ? current.admins.filter((a) => !listed.has(a.userId)) : [];
   // Under `exclusive`, every admin the file does not list is demoted.
-  const usableAfter =
-    (state.exclusiveAdmins ? 0 : current.admins.filter((a) => a.usable && !listed.has(a.userId)).length) +
-    users.filter((u) => u.admin && (u.account === undefined || u.account.usable)).length;
+  const usableAfter = new Set([
+    ...(state.exclusiveAdmins ? [] : current.admins.filter((a) => a.usable && !listed.has(a.userId)).map((a) => a.userId)),
+    ...users.filter((u) => u.admin && (u.account === undefined || u.account.usable)).map((u) => u.account?.userId ?? u.user.userId),
+    ...(current.keptAdmins ?? []),
+  ]).size;
   const takesAdminAway = demotions.length > 0 || users.some((u) => u.account?.admin && !u.admin);
   if (usableAfter === 0 && !takesAdminAway && state.users.length > 0) {
     warnings.push('The server has no usable admin, and this file makes none: give one user admin: true.');

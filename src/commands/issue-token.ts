@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { singleValue } from './cli-options.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import { issueMasToken } from '../mas/issue-token.js';
+import { checkMasDeviceId, issueMasToken } from '../mas/issue-token.js';
 import type { Listener } from '../config/types.js';
 import { detectRunningSynapse, healthUrls } from '../synapse/live-server.js';
 import { findUser } from '../synapse/user-store.js';
@@ -82,6 +82,7 @@ async function issueMasTokenCommand(
   expiresInMs: number | null,
 ): Promise<void> {
   const { config, user, read } = prepared;
+  if (args.deviceId !== undefined) checkMasDeviceId(args.deviceId);
   const issued = await mas.write((ctx) =>
     issueMasToken(ctx, user.localpart, { expiresInMs, deviceId: args.deviceId, inSynapse: inSynapse(prepared, user.userId) }),
   );

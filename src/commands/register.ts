@@ -160,7 +160,7 @@ async function registerInMas(
   }
   const res = await mas.write((ctx) => registerMasUser(ctx, input, password));
   const showPassword = res.created && password?.generated !== undefined && !args.dryRun;
-  const adminWords = admin ? ' who may ask for admin rights (can_request_admin)' : '';
+  const adminWords = admin ? ' who may request admin rights (MAS: can_request_admin)' : '';
   await reportMasOperation(
     out,
     args,
@@ -169,8 +169,8 @@ async function registerInMas(
       done: res.created
         ? `Registered ${res.userId} in MAS${adminWords}${password === undefined ? ', without a password (for logins through an upstream provider)' : ''}.` +
           (showPassword ? `\nPassword: ${password?.generated}` : '')
-        : `${res.userId} already existed in MAS; can_request_admin is now ${admin}. Its password was left alone.`,
-      unchanged: `${res.userId} already exists in MAS as asked (can_request_admin: ${admin}); nothing to change. Its password was left alone.`,
+        : `${res.userId} already existed in MAS; it ${admin ? 'may now' : 'may no longer'} request admin rights. Its password was left alone.`,
+      unchanged: `${res.userId} already exists in MAS as asked (may request admin: ${admin ? 'yes' : 'no'}); nothing to change. Its password was left alone.`,
     },
     {
       created: res.created,

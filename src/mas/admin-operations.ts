@@ -22,6 +22,15 @@ export interface MasOperationResult extends OperationResult {
   jobs: Array<{ id: string; queue: MasJob['queue'] }>;
 }
 
+/**
+ * How a change of can_request_admin reads on MAS, in every command: the flag lets the user ask for
+ * the admin scope at login; it is not admin rights itself.
+ */
+export function mayRequestAdminChange(who: string, from: boolean, to: boolean): string {
+  const word = (b: boolean) => (b ? 'yes' : 'no');
+  return `${who}: may request admin: ${word(from)} -> ${word(to)}`;
+}
+
 /** Synapse caches MAS's answer about a token; said wherever a change takes rights away. */
 export const MAS_CACHE_NOTE =
   "Synapse keeps MAS's answer about a token for up to 2 minutes, so the change can take that long to show there; no restart is needed.";
@@ -71,7 +80,7 @@ function lockWarnings(user: MasUser): string[] {
 async function setCanRequestAdmin(ctx: MasContext, user: MasUser, admin: boolean): Promise<string[]> {
   if (user.canRequestAdmin === admin) return [];
   await ctx.db('users').where({ user_id: user.id }).update({ can_request_admin: admin });
-  return [`${user.username}: can_request_admin ${user.canRequestAdmin} -> ${admin}`];
+  return [mayRequestAdminChange(user.username, user.canRequestAdmin, admin)];
 }
 
 export async function promote(ctx: MasContext, localpart: string, opts: RequireOptions = {}): Promise<MasOperationResult> {
@@ -79,7 +88,7 @@ export async function promote(ctx: MasContext, localpart: string, opts: RequireO
   assertActiveMasUser(user, 'make an admin of');
   const changes = await setCanRequestAdmin(ctx, user, true);
   const notes = [
-    `${userIdOf(ctx, user)} may now ask for admin rights: an admin client that requests the scope urn:synapse:admin:* ` +
+    `${userIdOf(ctx, user)} may now request admin rights: an admin client that requests the scope urn:synapse:admin:* ` +
       '(Synapse Admin/Ketesa, Element Admin) gets them when the user logs in to it. Sessions that exist already stay as they are.',
     `To act as admin right now, without an admin client, run \`issue-token ${user.username}\`.`,
     ...(inPolicy(ctx, user) ? [`${user.username} is also in policy.data.admin_users of MAS's config${policyWhere(ctx)}.`] : []),
@@ -118,11 +127,11 @@ export async function demote(
   }
   if (inPolicy(ctx, user)) {
     warnings.push(
-      `${user.username} is in policy.data.admin_users of MAS's config${policyWhere(ctx)}: MAS still lets it ask for admin ` +
+      `${user.username} is in policy.data.admin_users of MAS's config${policyWhere(ctx)}: MAS still lets it request admin ` +
         'rights. Remove it there too (and restart MAS) to take them away.',
     );
   }
-  if (flagChanges.length > 0 && (await usableAdminCount(ctx)) === 0) warnings.push(`No usable admin is left in MAS. ${MAKE_AN_ADMIN}`);
+  if (flagChanges.length > 0 && (await usableMasAdmins(ctx)).length === 0) warnings.push(`No usable admin is left in MAS. ${MAKE_AN_ADMIN}`);
   return { ...(await result(ctx, user, changes, { warnings, notes, jobs })), adminSessions: sessions, sessionsEnded: held && opts.logout };
 }
 
@@ -148,7 +157,7 @@ export type AdminSource = 'can_request_admin' | 'policy.data.admin_users';
 export interface MasAdminEntry {
   user_id: string;
   username: string;
-  /** Why MAS lets the user ask for admin rights. */
+  /** Why MAS lets the user request admin rights. */
   sources: AdminSource[];
   /** False for a name in policy.data.admin_users that has no MAS user. */
   in_mas: boolean;
@@ -191,8 +200,12 @@ export async function listAdmins(ctx: MasContext): Promise<MasAdminEntry[]> {
   return entries.sort((a, b) => a.username.localeCompare(b.username));
 }
 
-/** Admins that can act: a MAS user, neither locked nor deactivated nor a guest. */
-export async function usableAdminCount(ctx: MasContext): Promise<number> {
+/**
+ * The admins that can act: MAS users that may request admin rights (can_request_admin, or named in
+ * policy.data.admin_users, which no write here changes), neither locked nor deactivated nor guests.
+ * Every "no usable admin left" check on MAS counts these.
+ */
+export async function usableMasAdmins(ctx: MasContext): Promise<MasUser[]> {
   const rows = await selectMasUsers(ctx).where((q) => q.where({ can_request_admin: true }).orWhereIn('username', ctx.config.adminUsers));
-  return rows.map(toMasUser).filter(isUsable).length;
+  return rows.map(toMasUser).filter(isUsable);
 }

@@ -1,7 +1,7 @@
 // What `check` reports about MAS: its schema, password schemes, admins, worker and queue, and
 // where named users exist. Reads only.
 import type { MasPasswords } from './config.js';
-import { listAdmins, type MasAdminEntry } from './admin-operations.js';
+import { listAdmins, usableMasAdmins, type MasAdminEntry } from './admin-operations.js';
 import { readQueue } from './jobs.js';
 import type { MasContext } from './session.js';
 import type { MasUser } from './user-store.js';
@@ -49,7 +49,7 @@ export function describePasswords(passwords: MasPasswords | undefined): { enable
 export async function masHealth(ctx: MasContext): Promise<MasHealth> {
   const admins = await listAdmins(ctx);
   const q = await readQueue(ctx);
-  const usable = admins.filter((a) => a.in_mas && !a.locked && !a.deactivated && !a.guest);
+  const usable = await usableMasAdmins(ctx);
   return {
     newest_migration: ctx.schema.newestMigration,
     admins,

@@ -7,7 +7,7 @@ import { newMasId } from './ids.js';
 import { scheduleJob, syncDevices, workerWarnings } from './jobs.js';
 import type { MasContext } from './session.js';
 import { lockUserForSync } from './set-password.js';
-import { newCompatAccessToken, newCompatDeviceId } from './tokens.js';
+import { newCompatAccessToken, newCompatDeviceId, unscopableDeviceChar } from './tokens.js';
 import { requireMasUser, type MasUser, type RequireOptions } from './user-store.js';
 
 /**
@@ -23,7 +23,7 @@ export function masAdminSource(user: MasUser, config: Pick<MasConfig, 'adminUser
 export interface MasIssueTokenOptions extends RequireOptions {
   /** null: the token never expires. */
   expiresInMs: number | null;
-  /** --device-id; generated as MAS generates them when absent. */
+  /** --device-id, passed by checkMasDeviceId; generated as MAS generates them when absent. */
   deviceId?: string;
 }
 
@@ -62,7 +62,10 @@ export function assertTokenUsable(user: MasUser): void {
 // synapse/api/auth/mas.py answers 500 "Invalid device ID in introspection result" for a longer one.
 const MAX_MAS_DEVICE_ID_LENGTH = 255;
 
-/** What Synapse accepts as the device of a MAS token, on top of the checks for its own devices. */
+/**
+ * What a MAS token's device must be, on top of the checks for Synapse's own devices: checked by
+ * the command before its transaction, so a refusal writes nothing.
+ */
 export function checkMasDeviceId(deviceId: string): void {
   const length = [...deviceId].length;
   if (length > MAX_MAS_DEVICE_ID_LENGTH) {
@@ -70,10 +73,17 @@ export function checkMasDeviceId(deviceId: string): void {
       `--device-id is ${length} characters long; Synapse refuses a MAS token whose device ID is longer than ${MAX_MAS_DEVICE_ID_LENGTH}. Give a shorter one.`,
     );
   }
+  const bad = unscopableDeviceChar(deviceId);
+  if (bad !== undefined) {
+    throw new UsageError(
+      `--device-id contains ${bad}, which MAS cannot put in the token's OAuth scope: unless both Synapse (1.126+) and MAS ` +
+        '(0.15+) pass the device apart, MAS answers Synapse that the token is inactive (older MAS: an error), and every request with it fails. ' +
+        'Give a device ID of printable ASCII without space, ", [, \\ or ~ (letters, digits and -._:/ are safe).',
+    );
+  }
 }
 
 export async function issueMasToken(ctx: MasContext, localpart: string, opts: MasIssueTokenOptions): Promise<MasIssuedToken> {
-  if (opts.deviceId !== undefined) checkMasDeviceId(opts.deviceId);
   const user = await requireMasUser(ctx, localpart, opts);
   assertTokenUsable(user);
   // Serialized with MAS's sync-devices for this user, as MAS's own logins are.

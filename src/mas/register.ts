@@ -2,7 +2,7 @@
 // the admin permission, and a provision-user job so that MAS's worker creates the Synapse account.
 import { UsageError, UserExistsError, UserNotFoundError } from '../errors.js';
 import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
-import { usableAdminCount, type MasOperationResult } from './admin-operations.js';
+import { mayRequestAdminChange, usableMasAdmins, type MasOperationResult } from './admin-operations.js';
 import { countAdminSessions, describeSessions, totalOf } from './admin-sessions.js';
 import { newMasId, ulidOf } from './ids.js';
 import { scheduleJob, workerWarnings, type MasJob } from './jobs.js';
@@ -98,7 +98,7 @@ async function registerExisting(ctx: MasContext, user: MasUser, input: MasRegist
   }
   if (user.canRequestAdmin !== input.admin) {
     await ctx.db('users').where({ user_id: user.id }).update({ can_request_admin: input.admin });
-    changes.push(`${user.username}: can_request_admin ${user.canRequestAdmin} -> ${input.admin}`);
+    changes.push(mayRequestAdminChange(user.username, user.canRequestAdmin, input.admin));
     if (!input.admin) {
       // What `demote` says: taking the permission away leaves the admin sessions working.
       const sessions = await countAdminSessions(ctx, user);
@@ -107,11 +107,11 @@ async function registerExisting(ctx: MasContext, user: MasUser, input: MasRegist
           `${user.username} still holds ${describeSessions(sessions)}: they keep admin rights until they end. Run \`demote ${user.username} --logout\` to end them.`,
         );
       }
-      if ((await usableAdminCount(ctx)) === 0) warnings.push(`No usable admin is left in MAS. ${MAKE_AN_ADMIN}`);
+      if ((await usableMasAdmins(ctx)).length === 0) warnings.push(`No usable admin is left in MAS. ${MAKE_AN_ADMIN}`);
     }
   }
   if (!input.admin && ctx.config.adminUsers.includes(user.username)) {
-    warnings.push(`${user.username} is in MAS's policy.data.admin_users, so it may still ask for admin rights; remove it there to take them away.`);
+    warnings.push(`${user.username} is in MAS's policy.data.admin_users, so it may still request admin rights; remove it there to take them away.`);
   }
   return { userId: `@${user.username}:${ctx.serverName}`, changed: changes.length > 0, changes, warnings, notes: [], jobs: [], created: false };
 }
@@ -139,7 +139,7 @@ export async function registerMasUser(ctx: MasContext, input: MasRegisterInput, 
     if (racer === undefined) throw new UserNotFoundError(input.userId, 'It was created and deleted while this command ran; run it again.');
     return registerExisting(ctx, racer, input);
   }
-  const changes = [`created MAS user ${input.localpart}${input.admin ? ' (can_request_admin)' : ''}`];
+  const changes = [`created MAS user ${input.localpart}${input.admin ? ' (may request admin)' : ''}`];
   if (password !== undefined) {
     await ctx.db('user_passwords').insert({
       user_password_id: newMasId(now),

@@ -47,3 +47,19 @@ export function isWellFormedMasToken(token: string): boolean {
 export function newCompatDeviceId(): string {
   return randomAlphanumeric(10);
 }
+
+// MAS puts a compat session's device into the token's scope as urn:matrix:client:device:<id> (and
+// the msc2967 form), and its scope-token parser (crates/oauth2-types/src/scope.rs) takes only
+// '!', '#'..'Z' and ']'..'}': RFC 6749's NQCHAR, except that its ranges end one short, so '[' and
+// '~' fail as well as space, '"', '\', controls and anything beyond ASCII. A device it cannot put
+// there makes introspection answer "inactive" unless Synapse asks for the device apart (Synapse
+// 1.126+, element-hq/synapse#18174).
+const SCOPE_CHAR = /^[!#-Z\]-}]$/u;
+
+/** The first character of `deviceId` MAS cannot carry in a scope, as `U+XXXX 'c'`, or undefined. */
+export function unscopableDeviceChar(deviceId: string): string | undefined {
+  const bad = [...deviceId].find((c) => !SCOPE_CHAR.test(c));
+  if (bad === undefined) return undefined;
+  const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return bad === ' ' ? `${code} (space)` : /\p{Cc}/u.test(bad) ? code : `${code} '${bad}'`;
+}

@@ -72,7 +72,7 @@ const promoteCases: MasCase[] = [
     check: async (world, run) => {
       expect((await masUser(world, 'bob')).can_request_admin).toBe(true);
       const out = run.json();
-      expect(out).toMatchObject({ ok: true, user_id: '@bob:example.test', changed: true, changes: ['bob: can_request_admin false -> true'], jobs: [] });
+      expect(out).toMatchObject({ ok: true, user_id: '@bob:example.test', changed: true, changes: ['bob: may request admin: no -> yes'], jobs: [] });
       expect(out.notes.join('\n')).toMatch(/urn:synapse:admin:\*.*Synapse Admin\/Ketesa, Element Admin/);
       expect(out.notes.join('\n')).toContain('`issue-token bob`');
       expect(out.warnings).toEqual([]);
@@ -116,7 +116,7 @@ const promoteCases: MasCase[] = [
     args: ['--dry-run', 'promote', 'bob'],
     code: 0,
     check: async (_world, run) =>
-      expect(run.json()).toMatchObject({ changed: true, dry_run: true, changes: ['bob: can_request_admin false -> true'] }),
+      expect(run.json()).toMatchObject({ changed: true, dry_run: true, changes: ['bob: may request admin: no -> yes'] }),
   },
   {
     name: 'promote of a user Synapse has but MAS has not says so, and what to do',
@@ -242,7 +242,7 @@ const demoteCases: MasCase[] = [
       const out = run.json();
       expect(out).toMatchObject({
         changed: true,
-        changes: ['alice: can_request_admin true -> false'],
+        changes: ['alice: may request admin: yes -> no'],
         admin_sessions: { compat: 1, oauth2: 1, personal: 0, total: 2 },
         sessions_ended: 0,
         jobs: [],
@@ -332,6 +332,31 @@ const demoteCases: MasCase[] = [
     args: ['demote', 'alice'],
     code: 0,
     check: async (_world, run) => expect(run.json().warnings.join('\n')).toMatch(/No usable admin is left in MAS\. Make one with `promote <user>`/),
+  },
+  // Issue 20: a usable user named in policy.data.admin_users is an admin MAS keeps.
+  {
+    name: "demote of the last can_request_admin user does not warn while a usable user is in policy.data.admin_users",
+    world: { adminUsers: ['ops'] },
+    seed: async (world) => {
+      await both(world, 'alice', { canRequestAdmin: true });
+      await both(world, 'ops');
+      await seedWorker(world.mas);
+    },
+    args: ['demote', 'alice'],
+    code: 0,
+    check: async (_world, run) => expect(run.json().warnings).toEqual([]),
+  },
+  {
+    name: 'demote of the last usable admin warns when the user in policy.data.admin_users is locked',
+    world: { adminUsers: ['ops'] },
+    seed: async (world) => {
+      await both(world, 'alice', { canRequestAdmin: true });
+      await both(world, 'ops', { lockedAt: FIXED_NOW - DAY });
+      await seedWorker(world.mas);
+    },
+    args: ['demote', 'alice'],
+    code: 0,
+    check: async (_world, run) => expect(run.json().warnings.join('\n')).toMatch(/No usable admin is left in MAS/),
   },
   {
     name: 'demote with another usable admin left does not warn',

@@ -69,6 +69,11 @@ const createdCases: MasCase[] = [
       expect(carol.passwords[0].hashed_password).toBe(HUNTER2_ARGON2ID);
       const json = run.json();
       expect(json).toMatchObject({ ok: true, changed: true, dry_run: false, created: 3, updated: 0, demoted: 0, unchanged: 0 });
+      expect(json.users.map((u: { changes: string[] }) => u.changes)).toEqual([
+        ['created MAS user @alice:example.test (may request admin), display name "alice"'],
+        ['created MAS user @bob:example.test, display name "Bob the Builder"'],
+        ['created MAS user @carol:example.test, display name "carol"'],
+      ]);
       const generated = json.users.find((u: { user_id: string }) => u.user_id === '@bob:example.test').password;
       expect(await verifyMasPassword(generated, bob.passwords[0].hashed_password, ARGON2ID_V1)).toBe(true);
       // Exactly the jobs MAS's registration schedules; the Synapse accounts are the worker's to make.
@@ -207,6 +212,13 @@ const updateCases: MasCase[] = [
         { username: 'root', can_request_admin: false },
       ]);
       expect(run.json()).toMatchObject({ updated: 1, demoted: 2 });
+      // can_request_admin lets a user ask for the admin scope: said so, not as Synapse's admin flag.
+      expect(run.json().users).toEqual(
+        expect.arrayContaining([
+          { user_id: '@alice:example.test', action: 'update', changes: ['@alice:example.test: may request admin: no -> yes'] },
+          { user_id: '@root:example.test', action: 'demote', changes: ['@root:example.test: may request admin: yes -> no (not listed, admins: exclusive)'] },
+        ]),
+      );
       expect(run.json().warnings.join('\n')).toMatch(/ops is in MAS's policy\.data\.admin_users/);
       // As demote says it: the permission is gone, the admin session is not.
       expect(run.json().warnings.join('\n')).toMatch(/root still holds 1 compat .*demote root --logout/);
@@ -315,6 +327,37 @@ const refusalCases: MasCase[] = [
     code: 2,
     message: /no usable admin/,
   },
+  // Issue 20: MAS's policy makes admins of the names in policy.data.admin_users, and apply changes
+  // rows, not MAS's config: a usable MAS user named there is an admin apply leaves.
+  {
+    name: "apply admins: exclusive counts a usable user in MAS's policy.data.admin_users as the admin left",
+    world: { adminUsers: ['ops'] },
+    seed: async (world) => {
+      await seedRoot(world);
+      await seedMasUser(world.mas, { username: 'ops' });
+      await files(world, 'admins: exclusive\nusers:\n  - user: nina\n    password_file: pw.txt\n');
+    },
+    args: ['apply', 'users.yaml'],
+    code: 0,
+    check: async (world, run) => {
+      expect(run.json()).toMatchObject({ created: 1, demoted: 1 });
+      expect((await world.mas('users').first('can_request_admin').where({ username: 'root' })).can_request_admin).toBe(false);
+      expect(run.json().warnings.join('\n')).toMatch(/ops is in MAS's policy\.data\.admin_users/);
+    },
+  },
+  ...(['locked', 'deactivated', 'missing'] as const).map((state): MasCase => ({
+    name: `apply admins: exclusive does not count a ${state} user of policy.data.admin_users as an admin left`,
+    world: { adminUsers: ['ops'] },
+    seed: async (world) => {
+      await seedRoot(world);
+      if (state === 'locked') await seedMasUser(world.mas, { username: 'ops', lockedAt: FIXED_NOW - 1000 });
+      if (state === 'deactivated') await seedMasUser(world.mas, { username: 'ops', deactivatedAt: FIXED_NOW - 1000 });
+      await files(world, 'admins: exclusive\nusers:\n  - user: nina\n    password_file: pw.txt\n');
+    },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /no usable admin/,
+  })),
   // Issue 16: MAS's bcrypt takes a cost of 31, and one login at it runs for about 36 hours.
   {
     name: 'apply on MAS refuses a bcrypt password_hash of cost 31 for the only admin under admins: exclusive',

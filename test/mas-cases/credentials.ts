@@ -301,7 +301,7 @@ const registerCases: MasCase[] = [
       expect(user.can_request_admin).toBe(true);
       expect(passwords).toHaveLength(1);
       expect(await queuedJobs(world.mas)).toEqual([]);
-      expect(run.json()).toMatchObject({ ok: true, created: false, changed: true });
+      expect(run.json()).toMatchObject({ ok: true, created: false, changed: true, changes: ['alice: may request admin: no -> yes'] });
     },
   }),
   {
@@ -621,6 +621,36 @@ const issueTokenCases: MasCase[] = [
     args: ['issue-token', 'alice', '--device-id', 'D'.repeat(256)],
     code: 2,
     message: /256 characters long.*longer than 255/,
+  },
+  // Issue 20: MAS carries a compat session's device in the token's scope, and a device its
+  // scope-token parser refuses makes the token "inactive" on Synapse before 1.126.
+  ...(
+    [
+      ['an inner space', 'my phone', /U\+0020 \(space\)/],
+      ['a double quote', 'dev"1', /U\+0022 '"'/],
+      ['a backslash', 'dev\\1', /U\+005C '\\'/],
+      ["'[' (MAS's scope check stops one short of RFC 6749's range)", 'dev[1', /U\+005B '\['/],
+      ["'~' (MAS's scope check stops one short of RFC 6749's range)", 'dev~1', /U\+007E '~'/],
+      ['a non-ASCII letter', 'café', /U\+00E9 'é'/],
+    ] as const
+  ).map(([what, deviceId, char]): MasCase => ({
+    name: `issue-token refuses a --device-id with ${what}`,
+    seed: (world) => seedAdminAlice(world).then(() => undefined),
+    args: ['issue-token', 'alice', '--device-id', deviceId],
+    code: 2,
+    message: new RegExp(
+      `--device-id contains ${char.source}, which MAS cannot put in the token's OAuth scope: unless both Synapse \\(1\\.126\\+\\) and MAS \\(0\\.15\\+\\).*inactive.*printable ASCII without space`,
+    ),
+  })),
+  {
+    name: 'issue-token takes a --device-id of every character a MAS scope token can hold',
+    seed: (world) => seedAdminAlice(world).then(() => undefined),
+    args: ['issue-token', 'alice', '--device-id', "!#$%&'()*+,-./09:;<=>?@AZ]^_`az{|}"],
+    code: 0,
+    check: async (world, run) => {
+      expect(run.json().device_id).toBe("!#$%&'()*+,-./09:;<=>?@AZ]^_`az{|}");
+      expect(await world.mas('compat_sessions').where({ device_id: run.json().device_id })).toHaveLength(1);
+    },
   },
   {
     name: 'issue-token --dry-run prints no token and writes nothing',
