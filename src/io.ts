@@ -1,6 +1,6 @@
 // The outside world a command talks to, passed in so tests can drive the CLI in-process.
-import { constants } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, openSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
 
@@ -69,10 +69,9 @@ const READ_STEP = 64 * 1024;
  * file system (ENOENT, EISDIR...) are thrown as Node gives them.
  */
 export async function readFileLimited(path: string, opts: LimitedFileRead): Promise<Buffer> {
-  const opening = open(path, 'r');
-  // Its failure is awaited below, after the stat: a rejection left unwatched meanwhile would be reported as unhandled.
-  opening.catch(() => undefined);
-  const handle = (await stat(path).catch(() => undefined))?.isFIFO() ? await fifoOpened(path, opening, opts) : await opening;
+  // On this thread, before the open: a FIFO's open blocks one of libuv's threads, and a stat
+  // queued behind blocked opens would never start the FIFO's timer.
+  const handle = isFifo(path) ? await fifoOpened(path, opts) : await open(path, 'r');
   try {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -92,18 +91,33 @@ export async function readFileLimited(path: string, opts: LimitedFileRead): Prom
  * Opening a named FIFO blocks until something opens it for writing (an anonymous pipe never
  * blocks: its writer exists). The open holds one of libuv's threads, and the process cannot end
  * while it waits, so after the wait this process opens the FIFO for writing itself (without
- * blocking: the reader is there) and closes it at once, which releases the stuck open.
+ * blocking, and on this thread: the pool may be full of such opens) and closes it at once, which
+ * releases the stuck open. Callers open one FIFO at a time, so the pool keeps threads for the rest.
  */
-async function fifoOpened(path: string, opening: Promise<FileHandle>, opts: LimitedFileRead): Promise<FileHandle> {
+async function fifoOpened(path: string, opts: LimitedFileRead): Promise<FileHandle> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const waited = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), opts.fifoWaitMs);
   });
+  const opening = open(path, 'r');
   const handle = await Promise.race([opening, waited]).finally(() => clearTimeout(timer));
   if (handle !== undefined) return handle;
-  await open(path, constants.O_WRONLY | constants.O_NONBLOCK).then((w) => w.close(), () => undefined);
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+  } catch {
+    // ENXIO: the open ended meanwhile; it is closed below.
+  }
   await opening.then((h) => h.close(), () => undefined);
   throw opts.noWriter();
+}
+
+/** Whether `path` is a FIFO (a named pipe, or a pipe such as `<(cmd)` gives), without opening it. */
+export function isFifo(path: string): boolean {
+  try {
+    return statSync(path).isFIFO();
+  } catch {
+    return false; // The open that follows reports why the path cannot be read.
+  }
 }
 
 export function isInteractive(io: Io): boolean {
