@@ -30,12 +30,14 @@ export interface ApplyResult {
 /** `input`: the file's bytes (held to UTF-8), or text already decoded. */
 export async function applyFile(input: string | Buffer, backend: ApplyBackend, opts: ApplyOptions): Promise<ApplyResult> {
   const { state, problems } = readApplyFile(input, backend.rules, { mustShowEnd: opts.piped === true });
+  // A file that is wrong in itself is refused before the database is opened: a database that is
+  // down must not hide what is wrong with the file.
+  refuseProblems(opts.name, problems);
   const userIds = state.users.map((u) => u.userId);
-  // Which password files are used depends on who exists, so they are read after the accounts, and
-  // refused with the file's own problems.
+  // Which password files are used depends on who exists, so they are read after the accounts.
   const before = await backend.read(userIds);
   const { passwords, problems: unreadable } = await readPasswordFiles(state, (id) => before.accounts.has(id), opts.cwd);
-  refuseProblems(opts.name, [...problems, ...unreadable]);
+  refuseProblems(opts.name, unreadable);
   const { plan, problems: planProblems } = makePlan(state, before, backend.rules, passwords);
   refuseProblems(opts.name, planProblems);
   refuseNoAdminLeft(plan, opts.name);
