@@ -171,7 +171,7 @@ extra: 1
     ]);
     expect(readApplyFile('users:\n  - user: !secret newx\n', RULES).state.users).toEqual([]);
     expect(problemsOf('users: []\n---\nusers: [{user: x}]\n')).toEqual([
-      '2: not valid YAML or JSON: a second YAML document starts here (apply reads only one): remove the "---" or "..." line, or what follows it',
+      '2: not valid YAML or JSON: a second YAML document starts here (apply reads only one): remove what follows the "..." or "---" line that ends the first (keep a final "..." where it is asked for)',
     ]);
     for (const depth of [101, 20_000]) {
       expect(problemsOf(`users: ${'['.repeat(depth)}${']'.repeat(depth)}\n`)).toEqual([

@@ -20,7 +20,7 @@ export interface Prepared {
   mas?: MasPrepared;
   /** Why MAS's side could not be prepared, for a command that reports rather than refuses (check). */
   masProblem?: ConfigError;
-  /** A look at the database that only reads, outside any transaction. */
+  /** A look at the database that only reads (on PostgreSQL, in a transaction that cannot write). */
   read<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
   /** The command's one transaction, rolled back on --dry-run. */
   write<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;

@@ -193,7 +193,7 @@ export function yamlProblemMessage(code: string, reader: string): string {
     case 'MULTILINE_IMPLICIT_KEY':
       return 'a key that runs over more than one line';
     case 'MULTIPLE_DOCS':
-      return `a second YAML document starts here (${reader} reads only one): remove the "---" or "..." line, or what follows it`;
+      return `a second YAML document starts here (${reader} reads only one): remove what follows the "..." or "---" line that ends the first (keep a final "..." where it is asked for)`;
     case 'BAD_DQ_ESCAPE':
       return 'an unknown \\ escape inside double quotes: use single quotes for text with backslashes';
     case 'DUPLICATE_KEY':

@@ -19,7 +19,7 @@ export interface MasContext {
 /** matrix-authentication-service's side, present when Synapse's config hands logins to it. */
 export interface MasPrepared {
   config: MasConfig;
-  /** A look at MAS's database that only reads, outside any transaction. */
+  /** A look at MAS's database that only reads, in a transaction that cannot write. */
   read<T>(fn: (ctx: MasContext) => Promise<T>): Promise<T>;
   /** The command's one transaction on MAS's database, rolled back on --dry-run. */
   write<T>(fn: (ctx: MasContext) => Promise<T>): Promise<T>;
