@@ -3,7 +3,7 @@
 // touched libuv's thread pool, and so that it can hand V8 a code cache for the bundle
 // (dist/main.cjs): Node 20 has no compile cache of its own (module.enableCompileCache came in 22),
 // and compiling the bundle anew cost more than everything the command then did.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -58,18 +58,22 @@ async function runBundle(args: string[]): Promise<void> {
   // size and time of writing say which bundle a cache is for. A cache is code V8 runs, so it lives
   // beside the bundle, writable by whoever may change the bundle itself, and never in a shared
   // temporary folder.
-  const { size, mtimeMs } = statSync(bundle);
+  const { size, mtimeMs, uid } = statSync(bundle);
   const bundleKey = `${SAB_BUNDLE_SHA256.slice(0, 16)}-${size}-${Math.trunc(mtimeMs)}`;
   const root = join(__dirname, 'cache');
   const dir = join(root, `${bundleKey}-${process.version}-${process.arch}`);
   const file = join(dir, cacheName(args));
   const key = `${SAB_BUNDLE_SHA256} ${bundleKey} ${process.version} ${process.arch}\n`;
-  const cachedData = verifiedCache(file, key);
+  const trusted = (path: string) => ownersOnly(path, uid);
+  const cachedData = [root, dir, file].every((p) => trusted(p) === true) ? verifiedCache(file, key) : undefined;
+  // A folder others can write (an older build's, made under a loose umask) holds nothing worth
+  // keeping: the write starts it afresh, or fails and leaves no cache.
+  const startAfresh = [root, dir].some((p) => trusted(p) === false);
   const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
   if (cachedData === undefined || script.cachedDataRejected === true) {
     // Made at exit, so it holds every function this run compiled, not only the top level.
     process.once('exit', (code) => {
-      if (code === 0) writeCache(root, dir, file, key, bundleKey, () => script.createCachedData());
+      if (code === 0) writeCache(root, dir, file, key, bundleKey, startAfresh, () => script.createCachedData());
     });
   }
   const mod = new Module(bundle, module);
@@ -77,6 +81,22 @@ async function runBundle(args: string[]): Promise<void> {
   const wrapper = script.runInThisContext() as (...a: unknown[]) => void;
   wrapper.call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, __dirname);
   await (mod.exports as { main: () => Promise<void> }).main();
+}
+
+/**
+ * The digest stops damage, not forgery: its key can be read in this file. So a cache is read only
+ * where nobody but the bundle's owner can write: an older build made its folders under the umask,
+ * even 0. Undefined: the path does not exist yet.
+ */
+function ownersOnly(path: string, owner: number): boolean | undefined {
+  let s;
+  try {
+    s = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  // Windows reports no owner and no group or other write bits: its ACLs decide, as for the bundle.
+  return process.platform === 'win32' || (!s.isSymbolicLink() && s.uid === owner && (s.mode & 0o022) === 0);
 }
 
 /**
@@ -108,10 +128,11 @@ function digest(key: string, data: Buffer): Buffer {
  * part. Folders at most 0755 and files at most 0644, however loose the umask: nobody but the owner
  * of dist/ may write code that the command runs. A read-only install keeps none.
  */
-function writeCache(root: string, dir: string, file: string, key: string, bundleKey: string, data: () => Buffer): void {
+function writeCache(root: string, dir: string, file: string, key: string, bundleKey: string, startAfresh: boolean, data: () => Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
   // The command has done its work and set its exit code: nothing here may fail it.
   try {
+    if (startAfresh) rmSync(root, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     const bytes = data();
     const fd = openSync(tmp, 'wx', 0o644);

@@ -4,11 +4,12 @@
 // covers them all; from the built bundle (dist/main.cjs), where knex, yaml and pg are inlined, the
 // native addons, which stay outside it. Then the code cache the built command keeps.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHomeserver } from '../scripts/throwaway-homeserver.js';
@@ -306,6 +307,50 @@ describe('a damaged, foreign or misnamed code cache (issue 16)', () => {
     copyFileSync(otherCache, file);
     same(cli([...noAdmin, 'list-admins']), first);
     expect(readFileSync(file).equals(readFileSync(otherCache))).toBe(false);
+  });
+
+  it('a cache with a valid digest is not used from a folder or file that others can write, and such folders start afresh (found in review)', async () => {
+    mkdirSync(join(dir, 'no-admin'), { recursive: true });
+    const noAdmin = ['-c', (await makeHomeserver(join(dir, 'no-admin'), 'startup.test')).configPath];
+    const { file, first } = freshListAdmins(noAdmin);
+    // What someone who can write the folder could do: compile a changed bundle of the same length
+    // and sign its cache with this bundle's key, which anyone can read in cli.cjs.
+    const other = join(dir, 'dist-forged');
+    rmSync(other, { recursive: true, force: true });
+    mkdirSync(other);
+    for (const f of readdirSync(dist)) if (f !== 'cache') copyFileSync(join(dist, f), join(other, f));
+    const bundle = readFileSync(join(other, 'main.cjs'), 'latin1');
+    writeFileSync(join(other, 'main.cjs'), bundle.replaceAll('There is no server admin', 'There is NO server admin'), 'latin1');
+    expect(spawnSync(process.execPath, [join(other, 'cli.cjs'), ...noAdmin, 'list-admins'], { cwd: dir }).status).toBe(0);
+    const otherCache = readdirSync(join(other, 'cache')).map((d) => join(other, 'cache', d, 'list-admins.bin'))[0]!;
+    const folder = dirname(file);
+    const bundleKey = basename(folder).slice(0, -`-${process.version}-${process.arch}`.length);
+    const sha = createHash('sha256').update(readFileSync(join(dist, 'main.cjs'))).digest('hex');
+    const data = readFileSync(otherCache).subarray(32);
+    const forged = createHash('sha256').update(`${sha} ${bundleKey} ${process.version} ${process.arch}\n`).update(data).digest();
+    const plant = (folderMode: number, fileMode: number) => {
+      writeFileSync(file, Buffer.concat([forged, data]));
+      chmodSync(file, fileMode);
+      chmodSync(folder, folderMode);
+    };
+    try {
+      // A folder others can write: the cache is not read, and the folders start afresh, 0755.
+      chmodSync(cacheRoot(), 0o775);
+      plant(0o777, 0o644);
+      same(cli([...noAdmin, 'list-admins']), first);
+      expect(readFileSync(file).subarray(0, 32).equals(forged)).toBe(false);
+      expect([cacheRoot(), folder].map((f) => statSync(f).mode & 0o777)).toEqual([0o755, 0o755]);
+      // A file others can write, in a sound folder: not read, and written anew.
+      plant(0o755, 0o666);
+      same(cli([...noAdmin, 'list-admins']), first);
+      expect(readFileSync(file).subarray(0, 32).equals(forged)).toBe(false);
+      expect(statSync(file).mode & 0o777).toBe(0o644);
+      // Where only the owner can write, the same forgery runs: the guard, not the digest, refused it.
+      plant(0o755, 0o644);
+      expect(cli([...noAdmin, 'list-admins']).stderr).toContain('There is NO server admin');
+    } finally {
+      rmSync(cacheRoot(), { recursive: true, force: true });
+    }
   });
 
   it('a cache is named by the command word only, never by an argument; no cache holds a password', () => {
