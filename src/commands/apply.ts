@@ -12,7 +12,7 @@ import { synapseApplyBackend } from '../apply/synapse-backend.js';
 import { passwordLoginWorks } from '../synapse/login.js';
 import { hashConcurrency } from '../threadpool.js';
 import { STDIN_ARG } from './cli-options.js';
-import { FIFO_WAIT_MS, inSeconds } from '../passwords/input.js';
+import { FIFO_WAIT_MS, fifoWithoutWriter } from '../passwords/input.js';
 import { defineCommand } from './define-command.js';
 import { prepare } from './prepare.js';
 import { warnIfRunning } from './running-server.js';
@@ -28,8 +28,7 @@ async function readInput(file: string, name: string, io: Io): Promise<Buffer> {
     new UsageError(`${name} is larger than ${APPLY_FILE_LIMIT / 1024 / 1024} MiB; it was not read further. Check that it is the apply file, or split it.`);
   try {
     if (file !== STDIN_ARG) {
-      const fifo = () =>
-        new UsageError(`${name} is a named pipe (FIFO), and nothing opened it for writing within ${inSeconds(FIFO_WAIT_MS)}. Start its writer alongside, or give a regular file.`);
+      const fifo = () => fifoWithoutWriter(name, FIFO_WAIT_MS, '. Start its writer alongside, or give a regular file.');
       return await readFileLimited(resolve(io.cwd, file), { limit: APPLY_FILE_LIMIT, tooLarge, fifoWaitMs: FIFO_WAIT_MS, noWriter: fifo });
     }
     return await readAll(io.stdin, APPLY_FILE_LIMIT, tooLarge);

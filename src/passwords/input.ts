@@ -104,6 +104,11 @@ export function inSeconds(ms: number): string {
   return `${s} second${s === 1 ? '' : 's'}`;
 }
 
+/** The one sentence for a named FIFO that no writer opened in time; `then` says what follows from it and what to do. */
+export function fifoWithoutWriter(path: string, waitMs: number, then: string): UsageError {
+  return new UsageError(`${path} is a named pipe (FIFO), and nothing opened it for writing within ${inSeconds(waitMs)}${then}`);
+}
+
 function tooLarge(what: string, advice: string): UsageError {
   return new UsageError(
     `${what} is larger than ${PASSWORD_INPUT_LIMIT / 1024} KiB, far more than a password (at most ${MAX_PASSWORD_LENGTH} characters); ` +
@@ -168,10 +173,7 @@ async function readPasswordFile(path: string, givenWith: string, fifoWaitMs: num
       tooLarge: () => tooLarge(`The password file ${path}`, 'Check that the path names the file holding the password, not a device or another file'),
       fifoWaitMs,
       noWriter: () =>
-        new UsageError(
-          `${path} is a named pipe (FIFO), and nothing opened it for writing within ${inSeconds(fifoWaitMs)}, so it gives no password. ` +
-            'Start the program that writes the password to it alongside this one, or give a regular file.',
-        ),
+        fifoWithoutWriter(path, fifoWaitMs, ', so it gives no password. Start the program that writes the password to it alongside this one, or give a regular file.'),
     });
   } catch (err) {
     if (err instanceof UsageError) throw err;
