@@ -64,11 +64,11 @@ async function runBundle(args: string[]): Promise<void> {
   const dir = join(root, `${bundleKey}-${process.version}-${process.arch}`);
   const file = join(dir, cacheName(args));
   const key = `${SAB_BUNDLE_SHA256} ${bundleKey} ${process.version} ${process.arch}\n`;
-  const trusted = (path: string) => ownersOnly(path, uid);
-  const cachedData = [root, dir, file].every((p) => trusted(p) === true) ? verifiedCache(file, key) : undefined;
+  const [rootOk, dirOk, fileOk] = [root, dir, file].map((p) => ownersOnly(p, uid));
+  const cachedData = rootOk === true && dirOk === true && fileOk === true ? verifiedCache(file, key) : undefined;
   // A folder others can write (an older build's, made under a loose umask) holds nothing worth
   // keeping: the write starts it afresh, or fails and leaves no cache.
-  const startAfresh = [root, dir].some((p) => trusted(p) === false);
+  const startAfresh = rootOk === false || dirOk === false;
   const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
   if (cachedData === undefined || script.cachedDataRejected === true) {
     // Made at exit, so it holds every function this run compiled, not only the top level.
