@@ -20,12 +20,34 @@ export function adminSessionsHeld(username: string, sessions: string): string {
   return `${username} still holds ${sessions}: they keep admin rights until they end. Run \`demote ${username} --logout\` to end them.`;
 }
 
-/** A user named in MAS's policy.data.admin_users may request admin rights whatever its flag says. */
-export function inPolicyAdminUsers(username: string, configFiles: readonly string[]): string {
+/**
+ * Users named in MAS's policy.data.admin_users may request admin rights whatever their flag says,
+ * and no command here changes MAS's config: said by promote, demote, register and apply.
+ */
+export function inPolicyAdminUsers(usernames: readonly string[], configFiles: readonly string[]): string {
   const where = configFiles.length > 0 ? ` (${configFiles.join(', ')})` : '';
+  const one = usernames.length === 1;
   return (
-    `${username} is in policy.data.admin_users of MAS's config${where}: MAS lets it request admin rights whatever ` +
-    'can_request_admin says. Remove it there too (and restart MAS) to take them away.'
+    `${usernames.join(', ')} ${one ? 'is' : 'are'} in policy.data.admin_users of MAS's config${where}: MAS lets ${one ? 'it' : 'them'} ` +
+    `request admin rights whatever can_request_admin says. Remove ${one ? 'it' : 'them'} there too (and restart MAS) to take those rights away.`
+  );
+}
+
+/** The hint of the not-found error, worded by whether Synapse's users table has the user (undefined: unknown). */
+export function masUserNotFoundHint(userId: string, localpart: string, inSynapse: boolean | undefined): string {
+  const missing = `matrix-authentication-service (MAS), which owns this server's logins, has no user "${localpart}"`;
+  if (inSynapse === true) {
+    return (
+      `${missing}, though Synapse's users table has ${userId}: it was made in Synapse (before the move to MAS, or ` +
+      "through Synapse's Admin API), so it cannot log in, and MAS refuses to register the name (\"Username not available\"). " +
+      'Give it a MAS account with MAS\'s admin API (POST /api/admin/v1/users with "skip_homeserver_check": true), ' +
+      'or, before MAS goes live, with syn2mas.'
+    );
+  }
+  const where = inSynapse === false ? `; Synapse's users table has no ${userId} either` : '';
+  return (
+    `${missing}${where}. Check the spelling, or create it with \`register ${localpart}\` (a MAS user, its password and a ` +
+    "provision-user job that makes the Synapse account), as MAS's `mas-cli manage register-user` would."
   );
 }
 
