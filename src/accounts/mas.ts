@@ -2,8 +2,8 @@
 // service: each use case calls the operations in src/mas/, and reads Synapse's tables only. What
 // happens next is MAS's worker's: its jobs carry each change to Synapse, so nothing is restarted.
 import { masApplyBackend } from '../apply/mas-backend.js';
-import type { ConfigError } from '../errors.js';
-import { UsageError } from '../errors.js';
+import { UsageError, type ConfigError } from '../errors.js';
+import type { Io } from '../io.js';
 import { demote, listAdmins, promote, unlock } from '../mas/admin-operations.js';
 import { totalOf } from '../mas/admin-sessions.js';
 import type { MasConfig } from '../mas/config.js';
@@ -17,17 +17,20 @@ import {
   USER_TYPE_REFUSED,
 } from '../mas/messages.js';
 import type { MasPrepared } from '../mas/session.js';
-import { masPasswordsForNewPassword, obtainMasPasswordHash, passwordSourceGiven, type MasHashedPassword } from '../passwords/new-password.js';
-import type { PasswordArgs } from '../passwords/new-password.js';
+import type { Output } from '../output.js';
+import {
+  masPasswordsForNewPassword,
+  obtainMasPasswordHash,
+  passwordSourceGiven,
+  type MasHashedPassword,
+  type PasswordArgs,
+} from '../passwords/new-password.js';
 import { healthUrls } from '../synapse/live-server.js';
 import { findUser } from '../synapse/user-store.js';
 import { masHealth, masUnreadable } from './mas-health.js';
 import { NO_FOLLOW_UP, outcomeOf, type ServerFollowUp } from './outcome.js';
 import { passwordAfterLookup } from './password-flow.js';
-import type { AccountStore, AdminListEntry } from './store.js';
-import type { SynapseAccess, StoreDeps } from './synapse.js';
-import type { Io } from '../io.js';
-import type { Output } from '../output.js';
+import type { AccountStore, AdminListEntry, StoreDeps, SynapseAccess } from './store.js';
 
 const IN_MAS = ' (in MAS)';
 

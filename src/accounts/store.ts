@@ -3,12 +3,32 @@
 // preamble (commands/prepare.ts) picks one, once. A store refuses, by its own rules, what it cannot
 // honour (exit 2 with the reason), before it opens a transaction.
 import type { ApplyResult } from '../apply/apply.js';
+import type { SynapseConfig } from '../config/types.js';
+import type { Io } from '../io.js';
+import type { Output } from '../output.js';
+import type { UserContext } from '../synapse/user-store.js';
 import type { ApplyBackend } from '../apply/backend.js';
 import type { AppServiceUsers } from '../config/appservice.js';
 import type { ToolError } from '../errors.js';
 import type { PasswordArgs } from '../passwords/new-password.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import type { AccountOutcome, ServerFollowUp } from './outcome.js';
+
+/** Synapse's database as the preamble opens it. */
+export interface SynapseAccess {
+  config: SynapseConfig;
+  /** A look at the database that only reads (on PostgreSQL, in a transaction that cannot write). */
+  read<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
+  /** The command's one transaction, rolled back on --dry-run. */
+  write<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
+}
+
+/** What a store needs besides its database: the command's streams, and whether this is a dry run. */
+export interface StoreDeps {
+  io: Io;
+  out: Output;
+  dryRun: boolean;
+}
 
 /** promote and demote. */
 export interface AdminFlagAccounts {

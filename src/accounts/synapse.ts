@@ -5,8 +5,6 @@
 import { loadAppServices } from '../config/appservice.js';
 import type { SynapseConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import type { Io } from '../io.js';
-import type { Output } from '../output.js';
 import { obtainPasswordHash } from '../passwords/new-password.js';
 import { synapseApplyBackend } from '../apply/synapse-backend.js';
 import { passwordLoginWorks } from '../synapse/login.js';
@@ -26,28 +24,12 @@ import {
   userForSetPassword,
   type NewUser,
 } from '../synapse/user-operations.js';
-import { findUser, localpartOf, type UserContext } from '../synapse/user-store.js';
+import { findUser, localpartOf } from '../synapse/user-store.js';
 import { outcomeOf } from './outcome.js';
 import { passwordAfterLookup } from './password-flow.js';
-import type { AccountStore, AdminFlagAccounts, AdminListEntry, SetPasswordAccounts, UnlockAccounts } from './store.js';
+import type { AccountStore, AdminFlagAccounts, AdminListEntry, SetPasswordAccounts, StoreDeps, SynapseAccess, UnlockAccounts } from './store.js';
 import { synapseHealth } from './synapse-health.js';
 import { restartFollowUp, type SynapseFollowUp } from './synapse-follow-up.js';
-
-/** Synapse's database as the preamble opens it. */
-export interface SynapseAccess {
-  config: SynapseConfig;
-  /** A look at the database that only reads (on PostgreSQL, in a transaction that cannot write). */
-  read<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
-  /** The command's one transaction, rolled back on --dry-run. */
-  write<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
-}
-
-/** What a store needs besides its database: the command's streams, and whether this is a dry run. */
-export interface StoreDeps {
-  io: Io;
-  out: Output;
-  dryRun: boolean;
-}
 
 /** The use cases whose changes a running Synapse caches: the part issue 19 makes replaceable. */
 export type CachedChanges = AdminFlagAccounts & UnlockAccounts & SetPasswordAccounts;
