@@ -107,7 +107,7 @@ export interface SetPasswordRequest {
 
 export interface SetPasswordFacts {
   reactivated: boolean;
-  /** Synapse, with --logout: the access tokens and pushers deleted; null on MAS and without --logout... */
+  /** Synapse: the access tokens and pushers --logout deleted (0 without it); null on MAS, which ends sessions instead. */
   tokens_removed: number | null;
   pushers_removed: number | null;
   /** MAS: the password scheme version used; null on Synapse. */
@@ -159,7 +159,10 @@ export interface HealthAccounts {
 
 export interface ApplyAccounts {
   applyBackend(appServices: AppServiceUsers[], opts: { ignorePolicy: boolean; randomBytes: (n: number) => Buffer }): ApplyBackend;
-  /** After apply's transaction: what the running server makes of it (not called on a dry run). */
+  /**
+   * After apply's transaction: what the running server makes of it, and what to say about the
+   * result (on a dry run only the latter: the follow-up's server fields stay null).
+   */
   afterApply(res: ApplyResult): Promise<ServerFollowUp>;
 }
 
