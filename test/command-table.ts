@@ -1,5 +1,5 @@
-// One table of command cases, run on SQLite (test/commands-sqlite.test.ts) and on a real PostgreSQL
-// (test/commands-postgres.test.ts): two files, so that vitest can give them to different workers.
+// One table of command cases, run on SQLite (test/commands/commands-sqlite.test.ts) and on a real PostgreSQL
+// (test/commands/commands-postgres.test.ts): two files, so that vitest can give them to different workers.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
