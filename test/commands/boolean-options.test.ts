@@ -1,5 +1,5 @@
 // Boolean options as scripts write them (Jinja True/False, YAML yes/no, shell 1/0): parsing only,
-// no database. What the values do to users is in the command table (test/command-table.ts).
+// no database. What the values do to users is in the command table (test/synapse-cases/).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';

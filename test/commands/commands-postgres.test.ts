@@ -1,4 +1,4 @@
-// The command table (test/command-table.ts) on a real PostgreSQL.
-import { commandTable } from '../command-table.js';
+// The Synapse command table (test/synapse-cases/*.ts) on a real PostgreSQL.
+import { runSynapseTable } from '../helpers/synapse-table.js';
 
-commandTable('postgres');
+runSynapseTable('postgres');

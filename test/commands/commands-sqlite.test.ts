@@ -1,4 +1,4 @@
-// The command table (test/command-table.ts) on SQLite.
-import { commandTable } from '../command-table.js';
+// The Synapse command table (test/synapse-cases/*.ts) on SQLite.
+import { runSynapseTable } from '../helpers/synapse-table.js';
 
-commandTable('sqlite');
+runSynapseTable('sqlite');
