@@ -79,7 +79,7 @@ export const cases: SynapseCase[] = [
   // Issue 16: a password file is read only when its entry uses it (a secret removed after the
   // user was created must not stop the next run).
   {
-    name: 'apply reads no password file of a user that keeps its password (update_password: on_create)',
+    name: 'apply reads no password file of a user that keeps its password, update_password: on_create',
     seed: (db) => seedUser(db, { name: '@Alice:example.test' }),
     files: { 'users.yaml': 'users:\n  - user: alice\n    admin: true\n    password_file: nowhere-needed\n' },
     args: ['apply', 'users.yaml'],
@@ -125,7 +125,7 @@ export const cases: SynapseCase[] = [
     }),
   ),
   {
-    name: 'apply promotes an existing user (legacy case) and leaves its password alone by default',
+    name: 'apply promotes an existing user, legacy case, and leaves its password alone by default',
     seed: (db) => seedUser(db, { name: '@Alice:example.test' }),
     files: { 'alice.pw': 'new-pw-1', 'users.yaml': 'users:\n  - user: alice\n    admin: true\n    password_file: alice.pw\n' },
     args: ['apply', 'users.yaml'],
@@ -227,7 +227,7 @@ export const cases: SynapseCase[] = [
   },
   {
     // Found in review: the file's problems waited behind the database, whose error then hid them.
-    name: 'apply refuses a broken file before it opens the database (one that cannot be opened)',
+    name: 'apply refuses a broken file before it opens the database, one that cannot be opened',
     extraConfig: { database: { name: 'sqlite3', args: { database: '__DIR__/no-such-dir/homeserver.db' } } },
     files: { 'users.yaml': 'users:\n  - user: alice\n    admin: "yes"\n' },
     args: ['apply', 'users.yaml'],

@@ -47,7 +47,7 @@ export const cases: SynapseCase[] = [
     message: /up to 100 years/,
   },
   {
-    name: 'issue-token for a suspended user (Synapse accepts its tokens)',
+    name: 'issue-token for a suspended user, whose tokens Synapse accepts',
     seed: (db) => seedUser(db, { name: '@alice:example.test', admin: true, suspended: true }),
     args: ['issue-token', 'alice'],
     code: 0,

@@ -53,7 +53,7 @@ export const cases: SynapseCase[] = [
     message: /elsewhere\.test/,
   },
   {
-    name: 'promote of a deactivated user',
+    name: 'promote of a deactivated user is refused',
     seed: (db) => seedUser(db, { name: '@gone:example.test', deactivated: true, passwordHash: null }),
     args: ['promote', 'gone'],
     code: 7,

@@ -226,7 +226,7 @@ export const cases: SynapseCase[] = [
   },
   // Command-line values as scripts write them (issue 7): booleans spelled by Jinja, YAML and shell.
   {
-    name: 'register --admin=True (as Jinja writes it) makes a server admin',
+    name: 'register --admin=True, as Jinja writes it, makes a server admin',
     args: ['register', 'carol', '--admin=True', '--password-stdin'],
     input: 'pw-pw-pw-pw',
     code: 0,
@@ -279,7 +279,7 @@ export const cases: SynapseCase[] = [
     message: /--admin is given both as true and as false/,
   },
   {
-    name: 'register with a display name of 256 code points (512 UTF-16 units) stores it whole',
+    name: 'register with a display name of 256 code points, 512 UTF-16 units, stores it whole',
     args: ['register', 'carol', '--no-admin', '--displayname', '😀'.repeat(256), '--password-stdin'],
     input: 'pw-pw-pw-pw',
     code: 0,
@@ -293,7 +293,7 @@ export const cases: SynapseCase[] = [
     message: /--displayname is 257 characters long; Synapse allows at most 256/,
   },
   {
-    name: 'register with a NUL in the display name (PostgreSQL cannot store it)',
+    name: 'register with a NUL in the display name, which PostgreSQL cannot store',
     args: ['register', 'carol', '--no-admin', '--displayname', 'car\0ol', '--password-stdin'],
     input: 'pw-pw-pw-pw',
     code: 2,
@@ -360,7 +360,7 @@ export const cases: SynapseCase[] = [
 /** Tests beside the table that need more than one run or database. */
 export const tests: SynapseTest[] = [
   {
-    name: 'register works on the oldest supported schema (72)',
+    name: 'register works on the oldest supported schema, 72',
     async run(env, dialect) {
       const old = await freshDatabase(dialect, 72);
       try {
