@@ -2,8 +2,10 @@
 // the name as a regular expression and matches it against each test's full name (its describes'
 // names and its own, joined by spaces), so a name must match its own full name and no other. The
 // tables are checked as wholes, which is stronger than per file: the Synapse table on one dialect,
-// and every MAS table together.
+// every MAS table together, and the contract table on every store.
 import { describe, expect, it } from 'vitest';
+import { CONTRACT_CASES } from '../contract-cases/table.js';
+import { contractSuite } from '../helpers/contract-table.js';
 import { masTableSuite } from '../helpers/mas-table.js';
 import { synapseTableSuite } from '../helpers/synapse-table.js';
 import { adminCases } from '../mas-cases/admin.js';
@@ -46,6 +48,10 @@ const mas: Named[] = (
   ] as const
 ).flatMap(([table, cases]) => cases.map((c) => ({ name: c.name, suites: [masTableSuite(table)] })));
 
+const contract: Named[] = (['sqlite', 'postgres', 'mas'] as const).flatMap((store) =>
+  CONTRACT_CASES.map((c) => ({ name: c.name, suites: [contractSuite(store)] })),
+);
+
 describe('command table case names', () => {
   it.each([
     ['Synapse', synapse],
@@ -53,6 +59,16 @@ describe('command table case names', () => {
   ])('each case of the %s table is selected by its name alone', (_table, tests) => {
     expect(tests.length).toBeGreaterThan(50);
     expect(unfindable(tests)).toEqual([]);
+  });
+
+  // One case on every store: its name selects it once per store, so never more than three times.
+  it('each case of the contract table is selected by its name on each store, once', () => {
+    expect(CONTRACT_CASES.length).toBeGreaterThan(10);
+    for (const store of ['sqlite', 'postgres', 'mas'] as const) {
+      const own = contract.filter((t) => t.suites[0] === contractSuite(store));
+      expect(unfindable(own)).toEqual([]);
+    }
+    expect(unfindable(contract).every((t) => t.selects.length === 3)).toBe(true);
   });
 
   it('the check catches a name that is a prefix of another, and one with a regular-expression group', () => {

@@ -206,12 +206,6 @@ export const cases: SynapseCase[] = [
     message: /policy/,
   },
   {
-    name: 'register --dry-run writes nothing',
-    args: ['--dry-run', 'register', 'alice', '--admin', '--password-stdin'],
-    input: 'whatever-pass',
-    code: 0,
-  },
-  {
     name: 'register hashes with the pepper and rounds from the config',
     extraConfig: { password_config: { pepper: 'p3pp3r' }, bcrypt_rounds: 5 },
     args: ['register', 'alice', '--admin', '--password-stdin'],
