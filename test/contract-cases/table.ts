@@ -56,7 +56,7 @@ export const CONTRACT_CASES: ContractCase[] = [
     args: ['set-password', 'gone', '--password-stdin'],
     input: PASSWORD,
     code: 7,
-    message: /deactivated\. Pass --reactivate/,
+    message: DEACTIVATED,
   },
   {
     name: 'set-password --dry-run --logout leaves every row as it was',

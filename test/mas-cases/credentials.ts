@@ -446,6 +446,14 @@ const setPasswordCases: MasCase[] = [
     },
   }),
   {
+    name: 'set-password of a deactivated MAS user without --reactivate',
+    seed: (world) => seedAdminAlice(world, { deactivatedAt: FIXED_NOW - 1000 }).then(() => undefined),
+    args: ['set-password', 'alice', '--password-stdin'],
+    input: `${STRONG}\n`,
+    code: 7,
+    message: /deactivated\. Pass --reactivate/,
+  },
+  {
     name: 'set-password --reactivate clears deactivated_at, schedules reactivate-user and leaves a lock alone',
     seed: (world) => seedAdminAlice(world, { deactivatedAt: FIXED_NOW - 1000, lockedAt: FIXED_NOW - 2000 }).then(() => undefined),
     args: ['set-password', 'alice', '--password-stdin', '--reactivate'],
