@@ -14,7 +14,7 @@ src=$PWD
 [ "$(id -u)" = 0 ] || { echo "clone-check: needs root (it runs the tests as root and as nobody)" >&2; exit 2; }
 export JOBS=max # node-gyp: compile with every core
 # The PostgreSQL tests: connections (TCP, socket, passfile), then every command on both dialects.
-tests=(test/database.test.ts test/commands-postgres.test.ts)
+tests=(test/database/transactions.test.ts test/commands/commands-postgres.test.ts)
 step() { printf '== %s (%ss)\n' "$1" "$SECONDS"; }
 
 home=$(mktemp -d /root/sab-clone.XXXXXX) # 0700, owned by root
@@ -30,12 +30,12 @@ npm ci --no-audit --no-fund --prefer-offline >/dev/null
 step "npm test as root: ${tests[*]}"
 npm test -- "${tests[@]}"
 
-step "as nobody, in a 0700 directory of its own: test/database.test.ts"
+step "as nobody, in a 0700 directory of its own: test/database/transactions.test.ts"
 cp -a "$home/clone" "$nobody_home/clone"
 chown -R nobody: "$nobody_home"
 (cd "$nobody_home/clone" &&
   setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
-    env HOME="$nobody_home" npm_config_update_notifier=false npm test -- test/database.test.ts)
+    env HOME="$nobody_home" npm_config_update_notifier=false npm test -- test/database/transactions.test.ts)
 
 step "npm install -g . from the clone"
 npm install -g --prefix "$home/prefix" --no-audit --no-fund . >/dev/null

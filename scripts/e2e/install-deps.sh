@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Host packages the end-to-end suite needs: Debian's PostgreSQL server (started by the suite
 # itself on a free port), openssl (its TLS certificates) and debootstrap (for the Synapse
-# chroot); and pgbouncer, which test/pgbouncer.test.ts starts in front of the test server.
+# chroot); and pgbouncer, which test/database/pgbouncer.test.ts starts in front of the test server.
 # Idempotent; run as root.
 set -euo pipefail
 

@@ -1,7 +1,7 @@
 // Records the real shape of matrix-authentication-service's database for the tables the tool
 // touches, by applying MAS's own migrations (from a MAS checkout, never copied into this repo) to
 // throwaway PostgreSQL databases and reading the result back. migrations/mas/recorded-schema.json
-// is what test/mas-schema.test.ts compares our own knex slice with. See README.md beside this file.
+// is what test/mas/schema.test.ts compares our own knex slice with. See README.md beside this file.
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

@@ -5,9 +5,12 @@ import type { MasCase } from '../mas-cases/types.js';
 import { masWorld } from './mas-world.js';
 import { playCase } from './table-case.js';
 
+/** The name of the describe that holds `table`. */
+export const masTableSuite = (table: string) => `MAS commands: ${table}`;
+
 export function runMasTables(tables: [string, MasCase[]][]): void {
   for (const [table, cases] of tables) {
-    describe.runIf(cases.length > 0)(`MAS commands: ${table}`, () => {
+    describe.runIf(cases.length > 0)(masTableSuite(table), () => {
       // Not it.each('$name'): vitest cuts a formatted name at 40 characters, so -t could not find a case.
       for (const c of cases) it(c.name, async () => {
         const world = await masWorld(c.world);

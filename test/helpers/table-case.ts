@@ -1,4 +1,4 @@
-// What both command tables (Synapse's, test/command-table.ts, and MAS's, test/mas-commands*.test.ts)
+// What both command tables (Synapse's, test/synapse-cases/, and MAS's, test/mas-cases/)
 // check of every case once it is set up: exit code, the error, and the databases left as they were.
 import { expect } from 'vitest';
 import type { CliRun } from './run-cli.js';

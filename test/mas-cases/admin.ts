@@ -217,7 +217,7 @@ const promoteCases: MasCase[] = [
     check: async (_world, run) => expect(run.json().warnings.join('\n')).toMatch(/No MAS worker has been seen in the last two minutes.*when MAS runs again/),
   },
   {
-    name: 'promote on the oldest MAS we support (0.13: no deactivated_at, no is_guest)',
+    name: 'promote on the oldest MAS we support, 0.13: no deactivated_at, no is_guest',
     world: { variant: '0.13' },
     seed: async (world) => {
       await both(world, 'bob');
@@ -297,7 +297,7 @@ const demoteCases: MasCase[] = [
     },
   },
   {
-    name: 'a failing demote --logout leaves every session and writes no job (one transaction)',
+    name: 'a failing demote --logout leaves every session and writes no job, in one transaction',
     seed: async (world) => {
       await aliceWithSessions(world);
       await breakQueueInserts(world);
@@ -391,7 +391,7 @@ const demoteCases: MasCase[] = [
     check: async (_world, run) => expect(run.json()).toMatchObject({ changed: false, admin_sessions: { total: 0 } }),
   },
   {
-    name: 'demote --logout ends a personal access token with the admin scope (MAS 1.5+)',
+    name: 'demote --logout ends a personal access token with the admin scope, MAS 1.5 and later',
     seed: async (world) => {
       const alice = await twoAdmins(world);
       const { newMasId } = await import('../../src/mas/ids.js');
@@ -422,7 +422,7 @@ const demoteCases: MasCase[] = [
     },
   },
   {
-    name: 'demote --logout on MAS 0.13 (no personal sessions)',
+    name: 'demote --logout on MAS 0.13, which has no personal sessions',
     world: { variant: '0.13' },
     seed: async (world) => {
       await aliceWithSessions(world);
@@ -607,7 +607,7 @@ const listCases: MasCase[] = [
 
 const checkCases: MasCase[] = [
   {
-    name: 'check reports both sides: MAS config, database, schemes (no pepper shown), admins, worker and jobs',
+    name: 'check reports both sides: MAS config, database, schemes with no pepper shown, admins, worker and jobs',
     world: {
       passwords: {
         schemes: [

@@ -240,7 +240,7 @@ const refusalCases: MasCase[] = [
     message: /@frank:example\.test.*Synapse's users table/,
   },
   {
-    name: 'apply refuses a name Synapse has in two cases (neither exact) but MAS has not',
+    name: 'apply refuses a name Synapse has in two cases, neither exact, but MAS has not',
     seed: async (world) => {
       await seedRoot(world);
       await seedUser(world.synapse, { name: '@Pat:example.test', passwordHash: null });
@@ -272,7 +272,7 @@ const refusalCases: MasCase[] = [
     },
   },
   {
-    name: 'apply on MAS refuses a Latin-1 file (nothing reaches MAS) and never prints a value under a password key',
+    name: 'apply on MAS refuses a Latin-1 file, nothing reaches MAS, and never prints a value under a password key',
     seed: async (world) => {
       await seedRoot(world);
       await files(world, Buffer.from('users:\n  - user: jm\n    password_file: 918273645\n    displayname: J\u00fcrgen M\u00fcller\n', 'latin1'));

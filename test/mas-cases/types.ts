@@ -1,5 +1,5 @@
-// One row of the MAS command table (test/mas-commands*.test.ts), run on a real PostgreSQL holding
-// Synapse's slice and MAS's slice.
+// One row of the MAS command table (test/commands/mas-commands*.test.ts), run on a real PostgreSQL
+// holding Synapse's slice and MAS's slice.
 import type { TableCase } from '../helpers/table-case.js';
 import type { MasWorld, MasWorldOptions } from '../helpers/mas-world.js';
 

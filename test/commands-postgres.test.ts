@@ -1,4 +1,0 @@
-// The command table (test/command-table.ts) on a real PostgreSQL.
-import { commandTable } from './command-table.js';
-
-commandTable('postgres');
