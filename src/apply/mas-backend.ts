@@ -14,8 +14,7 @@ import { reservedUserIds, type SynapseSessions } from './synapse-backend.js';
 import { costFlaw, loginCostLimit } from '../synapse/bcrypt-hash.js';
 import { localpartOf } from '../synapse/user-store.js';
 import { serializeToolWriters } from '../database/dialect.js';
-import { mayRequestAdminChange } from '../mas/admin-operations.js';
-import { countAdminSessions, describeSessions, totalOf } from '../mas/admin-sessions.js';
+import { heldAdminSessions, mayRequestAdminChange } from '../mas/admin-operations.js';
 import { readMasAccounts, writeMasApply } from './mas-store.js';
 import type { MasPasswordScheme, MasPasswords } from '../mas/config.js';
 import { currentScheme, hashMasPassword, masHashAlgorithm, passwordScore, verifyMasPassword } from '../mas/password.js';
@@ -85,12 +84,7 @@ async function sessionWarnings(ctx: MasContext, demoted: readonly string[]): Pro
   const warnings: string[] = [];
   for (const username of demoted) {
     const user = await findMasUser(ctx, username);
-    const sessions = user === undefined ? undefined : await countAdminSessions(ctx, user);
-    if (sessions !== undefined && totalOf(sessions) > 0) {
-      warnings.push(
-        `${username} still holds ${describeSessions(sessions)}: they keep admin rights until they end. Run \`demote ${username} --logout\` to end them.`,
-      );
-    }
+    if (user !== undefined) warnings.push(...(await heldAdminSessions(ctx, user)).warnings);
   }
   return warnings;
 }

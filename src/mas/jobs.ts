@@ -29,7 +29,7 @@ export async function scheduleJob(ctx: MasContext, job: MasJob): Promise<string>
 }
 
 /** provision-user: MAS creates or updates the Synapse account from its users row (lock included). */
-export function provisionUser(user: MasUser, displayName: string | null = null): MasJob {
+export function provisionUser(user: Pick<MasUser, 'ulid'>, displayName: string | null = null): MasJob {
   return { queue: 'provision-user', payload: { user_id: user.ulid, set_display_name: displayName } };
 }
 
