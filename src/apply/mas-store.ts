@@ -5,7 +5,7 @@ import { AccountStateError } from '../errors.js';
 import type { Account, CurrentState } from './plan.js';
 import type { Writes } from './outcome.js';
 import { ulidOf } from '../mas/ids.js';
-import { provisionUser, scheduleJob } from '../mas/jobs.js';
+import { provisionUser, scheduleJobs } from '../mas/jobs.js';
 import type { MasContext } from '../mas/session.js';
 import {
   assertActiveMasUser,
@@ -129,9 +129,7 @@ export async function writeMasApply(ctx: MasContext, writes: Writes, rules: MasW
     await updateCanRequestAdmin(ctx, ids, admin);
   }
   // One job per new user, as MAS's registration schedules it.
-  for (const c of writes.creates) {
-    await scheduleJob(ctx, provisionUser({ ulid: ulidOf(newIds.get(c.localpart)!) }, rules.displayName(c)));
-  }
+  await scheduleJobs(ctx, writes.creates.map((c) => provisionUser({ ulid: ulidOf(newIds.get(c.localpart)!) }, rules.displayName(c))));
   return [];
 }
 

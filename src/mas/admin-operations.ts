@@ -211,8 +211,12 @@ export interface MasAdminEntry {
 
 /** Who may ask MAS for admin rights: the can_request_admin flag or MAS's policy, by username. */
 export async function listAdmins(ctx: MasContext): Promise<MasAdminEntry[]> {
+  return adminEntries(ctx, (await selectMasAdmins(ctx)).map(toMasUser));
+}
+
+/** list-admins' entries for the users selectMasAdmins read, and for the names in the policy that have no MAS user. */
+export function adminEntries(ctx: MasContext, users: readonly MasUser[]): MasAdminEntry[] {
   const policy = ctx.config.adminUsers;
-  const users = (await selectMasAdmins(ctx)).map(toMasUser);
   const entries = users.map((u) => ({
     user_id: userIdOf(ctx, u),
     username: u.username,
