@@ -14,11 +14,10 @@ import { reservedUserIds, type SynapseSessions } from './synapse-backend.js';
 import { costFlaw, loginCostLimit } from '../synapse/bcrypt-hash.js';
 import { localpartOf } from '../synapse/user-store.js';
 import { serializeToolWriters } from '../database/dialect.js';
-import { mayRequestAdminChange } from '../mas/admin-operations.js';
-import { countAdminSessions, describeSessions, totalOf } from '../mas/admin-sessions.js';
+import { heldAdminSessions, mayRequestAdminChange } from '../mas/admin-operations.js';
 import { readMasAccounts, writeMasApply } from './mas-store.js';
 import type { MasConfig, MasPasswordScheme, MasPasswords } from '../mas/config.js';
-import { adminSessionsHeld, inPolicyAdminUsers } from '../mas/messages.js';
+import { inPolicyAdminUsers } from '../mas/messages.js';
 import { currentScheme, hashMasPassword, masHashAlgorithm, passwordScore, verifyMasPassword } from '../mas/password.js';
 import { takenInSynapseError, validateMasUsername } from '../mas/register.js';
 import type { MasContext } from '../mas/session.js';
@@ -82,10 +81,7 @@ async function sessionWarnings(ctx: MasContext, demoted: readonly string[]): Pro
   const warnings: string[] = [];
   for (const username of demoted) {
     const user = await findMasUser(ctx, username);
-    const sessions = user === undefined ? undefined : await countAdminSessions(ctx, user);
-    if (sessions !== undefined && totalOf(sessions) > 0) {
-      warnings.push(adminSessionsHeld(username, describeSessions(sessions)));
-    }
+    if (user !== undefined) warnings.push(...(await heldAdminSessions(ctx, user)).warnings);
   }
   return warnings;
 }

@@ -1,15 +1,24 @@
 // apply's backend on MAS's users: the accounts a file names, read in a few set-based queries
 // (never one per user), and the outcome written inside the caller's one MAS transaction.
-import { INSERT_BATCH, LOOKUP_BATCH, slices } from '../database/batches.js';
+import { LOOKUP_BATCH, slices } from '../database/batches.js';
 import { AccountStateError } from '../errors.js';
 import type { Account, CurrentState } from './plan.js';
 import type { Writes } from './outcome.js';
-import { usableMasAdmins } from '../mas/admin-operations.js';
-import { newMasId, ulidOf } from '../mas/ids.js';
-import { scheduleJob } from '../mas/jobs.js';
+import { ulidOf } from '../mas/ids.js';
+import { provisionUser, scheduleJobs } from '../mas/jobs.js';
 import { lockedInMas } from '../mas/messages.js';
 import type { MasContext } from '../mas/session.js';
-import { assertActiveMasUser, isUsable, selectMasUsers, toMasUser, type MasUser } from '../mas/user-store.js';
+import {
+  assertActiveMasUser,
+  insertMasPasswords,
+  insertMasUsers,
+  isUsable,
+  selectMasAdmins,
+  selectMasUsers,
+  toMasUser,
+  updateCanRequestAdmin,
+  type MasUser,
+} from '../mas/user-store.js';
 
 /** What apply compares: the account, and the version of its current password row. */
 export interface MasAccounts extends CurrentState {
@@ -51,7 +60,8 @@ async function currentPasswords(ctx: MasContext, userIds: readonly string[]): Pr
 }
 
 /**
- * The MAS accounts of `localparts` (keyed by the file's user IDs) and every can_request_admin user.
+ * The MAS accounts of `localparts` (keyed by the file's user IDs), every can_request_admin user, and
+ * the usable users policy.data.admin_users keeps admins (read in one statement with the others).
  * Matched as MAS's find_by_username does: LOWER(username), the exact spelling preferred, and none
  * found (here: a problem) when several differ only in case and none is exact.
  */
@@ -66,7 +76,8 @@ export async function readMasAccounts(ctx: MasContext, userIds: readonly string[
       byLower.set(key, [...(byLower.get(key) ?? []), user]);
     }
   }
-  const admins = (await selectMasUsers(ctx).where({ can_request_admin: true }).orderBy('username')).map(toMasUser);
+  const mayRequestAdmin = (await selectMasAdmins(ctx)).map(toMasUser);
+  const admins = mayRequestAdmin.filter((u) => u.canRequestAdmin);
   const found = new Map<string, MasUser>();
   const problems: CurrentState['problems'] = [];
   for (const id of userIds) {
@@ -83,7 +94,9 @@ export async function readMasAccounts(ctx: MasContext, userIds: readonly string[
   const passwords = await currentPasswords(ctx, [...new Set([...found.values(), ...admins].map((u) => u.id))]);
   const accounts = new Map([...found].map(([id, user]) => [id, accountOf(user, passwords.get(user.id), ctx.serverName)]));
   const versions = new Map([...passwords.values()].map((p) => [p.hash, p.version]));
-  const keptAdmins = (await usableMasAdmins(ctx)).filter((u) => ctx.config.adminUsers.includes(u.username)).map((u) => `@${u.username}:${ctx.serverName}`);
+  const keptAdmins = mayRequestAdmin
+    .filter((u) => isUsable(u) && ctx.config.adminUsers.includes(u.username))
+    .map((u) => `@${u.username}:${ctx.serverName}`);
   return { accounts, admins: admins.map((u) => accountOf(u, passwords.get(u.id), ctx.serverName)), keptAdmins, problems, versions };
 }
 
@@ -103,44 +116,21 @@ export interface MasWriteRules {
  */
 export async function writeMasApply(ctx: MasContext, writes: Writes, rules: MasWriteRules): Promise<string[]> {
   const now = ctx.now();
-  const createdAt = new Date(now);
-  const taken: string[] = [];
-  const newIds = new Map<string, string>();
-  for (const slice of slices(writes.creates, INSERT_BATCH)) {
-    const rows = slice.map((c) => ({ user_id: newMasId(now), username: c.localpart, created_at: createdAt, can_request_admin: c.admin }));
-    // DO NOTHING, as MAS does: a racer's row makes this one come back missing, not abort.
-    const inserted: Array<{ user_id: string; username: string }> = await ctx.db('users').insert(rows).onConflict('username').ignore().returning(['user_id', 'username']);
-    const made = new Set(inserted.map((r) => r.username));
-    for (const r of inserted) newIds.set(r.username, r.user_id);
-    taken.push(...slice.filter((c) => !made.has(c.localpart)).map((c) => c.userId));
-  }
+  const newIds = await insertMasUsers(ctx, writes.creates.map((c) => ({ username: c.localpart, admin: c.admin })), now);
+  const taken = writes.creates.filter((c) => !newIds.has(c.localpart)).map((c) => c.userId);
   if (taken.length > 0) return taken;
   const passwordRows = writes.creates.flatMap((c) =>
     c.passwordHash === null ? [] : [{ userId: newIds.get(c.localpart)!, hash: c.passwordHash }],
   );
   const existing = await idsOf(ctx, [...writes.adminFlags, ...writes.passwords].map((w) => rules.localpartOf(w.userId)));
   for (const p of writes.passwords) passwordRows.push({ userId: existing.get(rules.localpartOf(p.userId))!, hash: p.hash });
-  for (const slice of slices(passwordRows, INSERT_BATCH)) {
-    await ctx.db('user_passwords').insert(
-      slice.map((p) => ({
-        user_password_id: newMasId(now),
-        user_id: p.userId,
-        hashed_password: p.hash,
-        version: rules.versionOf(p.hash),
-        created_at: createdAt,
-        upgraded_from_id: null,
-      })),
-    );
-  }
+  await insertMasPasswords(ctx, passwordRows.map((p) => ({ ...p, version: rules.versionOf(p.hash) })), now);
   for (const admin of [true, false]) {
     const ids = writes.adminFlags.filter((f) => f.admin === admin).map((f) => existing.get(rules.localpartOf(f.userId))!);
-    for (const slice of slices(ids, INSERT_BATCH)) await ctx.db('users').whereIn('user_id', slice).update({ can_request_admin: admin });
+    await updateCanRequestAdmin(ctx, ids, admin);
   }
   // One job per new user, as MAS's registration schedules it.
-  for (const c of writes.creates) {
-    const userId = newIds.get(c.localpart)!;
-    await scheduleJob(ctx, { queue: 'provision-user', payload: { user_id: ulidOf(userId), set_display_name: rules.displayName(c) } });
-  }
+  await scheduleJobs(ctx, writes.creates.map((c) => provisionUser({ ulid: ulidOf(newIds.get(c.localpart)!) }, rules.displayName(c))));
   return [];
 }
 

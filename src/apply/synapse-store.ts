@@ -1,13 +1,22 @@
 // apply's backend on Synapse's own users table: the accounts a file names, read in a few
 // set-based queries (never one per user), and the outcome written in slices inside the caller's
 // one transaction.
-import { LOOKUP_BATCH, INSERT_BATCH, slices } from '../database/batches.js';
+import { LOOKUP_BATCH, slices } from '../database/batches.js';
 import { AccountStateError } from '../errors.js';
 import type { Account, CurrentState } from './plan.js';
 import type { NewAccountSpec, Writes } from './outcome.js';
 import { lockWarnings, reactivateHint } from '../synapse/messages.js';
 import { createUsers } from '../synapse/user-operations.js';
-import { assertActiveAccount, isUsable, selectUsers, toUserRow, type UserContext } from '../synapse/user-store.js';
+import {
+  assertActiveAccount,
+  isUsable,
+  selectAdmins,
+  selectUsers,
+  toUserRow,
+  updateAdmin,
+  updatePasswordHashes,
+  type UserContext,
+} from '../synapse/user-store.js';
 
 function accountOf(row: Record<string, unknown>): Account {
   const user = toUserRow(row);
@@ -57,7 +66,7 @@ export async function readAccounts(ctx: UserContext, userIds: readonly string[])
       });
     }
   }
-  const admins = (await selectUsers(ctx).select('password_hash').where({ admin: 1 }).orderBy('name')).map(accountOf);
+  const admins = (await selectAdmins(ctx).select('password_hash')).map(accountOf);
   return { accounts, admins, problems };
 }
 
@@ -91,11 +100,9 @@ export async function writeApply(ctx: UserContext, writes: Writes, rules: NewUse
   );
   if (taken.length > 0) return taken;
   for (const admin of [true, false]) {
-    const names = writes.adminFlags.filter((f) => f.admin === admin).map((f) => f.userId);
-    for (const slice of slices(names, INSERT_BATCH)) await ctx.db('users').whereIn('name', slice).update({ admin: admin ? 1 : 0 });
+    await updateAdmin(ctx, writes.adminFlags.filter((f) => f.admin === admin).map((f) => f.userId), admin);
   }
-  // Each row its own hash: one UPDATE per user, found by the primary key.
-  for (const p of writes.passwords) await ctx.db('users').where({ name: p.userId }).update({ password_hash: p.hash });
+  await updatePasswordHashes(ctx, writes.passwords.map((p) => ({ name: p.userId, hash: p.hash })));
   return [];
 }
 

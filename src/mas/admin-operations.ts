@@ -9,8 +9,9 @@ import {
   assertActiveMasUser,
   isUsable,
   requireMasUser,
-  selectMasUsers,
+  selectMasAdmins,
   toMasUser,
+  updateCanRequestAdmin,
   type MasUser,
   type RequireOptions,
 } from './user-store.js';
@@ -67,9 +68,10 @@ function lockWarnings(user: MasUser): string[] {
   return user.lockedAt === null ? [] : [lockedInMas(user.username)];
 }
 
-async function setCanRequestAdmin(ctx: MasContext, user: MasUser, admin: boolean): Promise<string[]> {
+/** can_request_admin as promote, demote and register --exists-ok set it; says what changed, if anything. */
+export async function setCanRequestAdmin(ctx: MasContext, user: MasUser, admin: boolean): Promise<string[]> {
   if (user.canRequestAdmin === admin) return [];
-  await ctx.db('users').where({ user_id: user.id }).update({ can_request_admin: admin });
+  await updateCanRequestAdmin(ctx, [user.id], admin);
   return [mayRequestAdminChange(user.username, user.canRequestAdmin, admin)];
 }
 
@@ -91,32 +93,72 @@ export interface DemoteOptions extends RequireOptions {
   logout: boolean;
 }
 
+/** The admin sessions a user holds, and, when there are any, what a demotion that leaves them says. */
+export async function heldAdminSessions(ctx: MasContext, user: MasUser): Promise<{ sessions: AdminSessions; warnings: string[] }> {
+  const sessions = await countAdminSessions(ctx, user);
+  const warnings =
+    totalOf(sessions) > 0
+? [adminSessionsHeld(user.username, describeSessions(sessions))] : [];
+  return { sessions, warnings };
+}
+
+export interface Demotion {
+  changes: string[];
+  notes: string[];
+  jobs: MasOperationResult['jobs'];
+  adminSessions: AdminSessions;
+  sessionsEnded: boolean;
+  /** The admin sessions left working (none with `logout`). */
+  heldWarnings: string[];
+  /** No usable admin is left in MAS (said only when the flag changed). */
+  noAdminWarnings: string[];
+}
+
+/**
+ * Takes can_request_admin away, as `demote` does and as `register --exists-ok --no-admin` does to
+ * an existing admin: the flag; the admin sessions, which keep their rights until they end (ended
+ * here with `logout`); and whether MAS is left without a usable admin.
+ */
+export async function takeAdminAway(ctx: MasContext, user: MasUser, logout: boolean): Promise<Demotion> {
+  const flagChanges = await setCanRequestAdmin(ctx, user, false);
+  const changes = [...flagChanges];
+  const jobs: MasOperationResult['jobs'] = [];
+  const notes: string[] = [];
+  const held = await heldAdminSessions(ctx, user);
+  const sessionsEnded = totalOf(held.sessions) > 0 && logout;
+  if (sessionsEnded) {
+    await endAdminSessions(ctx, user);
+    changes.push(`${user.username}: ended ${describeSessions(held.sessions)}`);
+    await queue(ctx, syncDevices(user), jobs, changes);
+    notes.push(MAS_CACHE_NOTE);
+  }
+  const noAdminWarnings =
+    flagChanges.length > 0 && (await usableMasAdmins(ctx)).length === 0 ? [NO_ADMIN_LEFT] : [];
+  return {
+    changes,
+    notes,
+    jobs,
+    adminSessions: held.sessions,
+    sessionsEnded,
+    heldWarnings: sessionsEnded ? [] : held.warnings,
+    noAdminWarnings,
+  };
+}
+
 export async function demote(
   ctx: MasContext,
   localpart: string,
   opts: DemoteOptions,
 ): Promise<MasOperationResult & { adminSessions: AdminSessions; sessionsEnded: boolean }> {
   const user = await requireMasUser(ctx, localpart, opts);
-  const flagChanges = await setCanRequestAdmin(ctx, user, false);
-  const changes = [...flagChanges];
-  const jobs: MasOperationResult['jobs'] = [];
-  const sessions = await countAdminSessions(ctx, user);
-  const held = totalOf(sessions) > 0;
-  const notes: string[] = [];
-  const warnings: string[] = [];
-  if (held && opts.logout) {
-    await endAdminSessions(ctx, user);
-    changes.push(`${user.username}: ended ${describeSessions(sessions)}`);
-    await queue(ctx, syncDevices(user), jobs, changes);
-    notes.push(MAS_CACHE_NOTE);
-  } else if (held) {
-    warnings.push(adminSessionsHeld(user.username, describeSessions(sessions)));
-  }
+  const demotion = await takeAdminAway(ctx, user, opts.logout);
+  const warnings = [...demotion.heldWarnings];
   if (inPolicy(ctx, user)) {
     warnings.push(inPolicyAdminUsers([user.username], ctx.config.files));
   }
-  if (flagChanges.length > 0 && (await usableMasAdmins(ctx)).length === 0) warnings.push(NO_ADMIN_LEFT);
-  return { ...(await result(ctx, user, changes, { warnings, notes, jobs })), adminSessions: sessions, sessionsEnded: held && opts.logout };
+  warnings.push(...demotion.noAdminWarnings);
+  const { changes, notes, jobs, adminSessions, sessionsEnded } = demotion;
+  return { ...(await result(ctx, user, changes, { warnings, notes, jobs })), adminSessions, sessionsEnded };
 }
 
 export async function unlock(ctx: MasContext, localpart: string, opts: RequireOptions = {}): Promise<MasOperationResult> {
@@ -149,11 +191,12 @@ export interface MasAdminEntry {
 
 /** Who may ask MAS for admin rights: the can_request_admin flag or MAS's policy, by username. */
 export async function listAdmins(ctx: MasContext): Promise<MasAdminEntry[]> {
+  return adminEntries(ctx, (await selectMasAdmins(ctx)).map(toMasUser));
+}
+
+/** list-admins' entries for the users selectMasAdmins read, and for the names in the policy that have no MAS user. */
+export function adminEntries(ctx: MasContext, users: readonly MasUser[]): MasAdminEntry[] {
   const policy = ctx.config.adminUsers;
-  const rows = await selectMasUsers(ctx)
-    .where((q) => q.where({ can_request_admin: true }).orWhereIn('username', policy))
-    .orderBy('username');
-  const users = rows.map(toMasUser);
   const entries = users.map((u) => ({
     user_id: userIdOf(ctx, u),
     username: u.username,
@@ -187,6 +230,5 @@ export async function listAdmins(ctx: MasContext): Promise<MasAdminEntry[]> {
  * Every "no usable admin left" check on MAS counts these.
  */
 export async function usableMasAdmins(ctx: MasContext): Promise<MasUser[]> {
-  const rows = await selectMasUsers(ctx).where((q) => q.where({ can_request_admin: true }).orWhereIn('username', ctx.config.adminUsers));
-  return rows.map(toMasUser).filter(isUsable);
+  return (await selectMasAdmins(ctx)).map(toMasUser).filter(isUsable);
 }

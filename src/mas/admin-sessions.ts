@@ -1,5 +1,6 @@
 // A user's sessions that carry Synapse admin rights, and ending them. Taking can_request_admin
 // away leaves these working: MAS decides a token's scope when the session starts.
+import type { Knex } from 'knex';
 import type { MasContext } from './session.js';
 import type { MasUser } from './user-store.js';
 
@@ -56,13 +57,21 @@ export async function endAdminSessions(ctx: MasContext, user: MasUser): Promise<
   const now = new Date(ctx.now());
   const compat = await compatSessions(ctx, user).update({ finished_at: now });
   const oauth2 = await oauth2Sessions(ctx, user).update({ finished_at: now });
-  let personal = 0;
-  if (ctx.schema.has.personalSessions) {
-    const ids = personalSessions(ctx, user).select('personal_session_id');
-    await ctx.db('personal_access_tokens').whereIn('personal_session_id', ids).whereNull('revoked_at').update({ revoked_at: now });
-    personal = await personalSessions(ctx, user).update({ revoked_at: now });
-  }
+  const personal = ctx.schema.has.personalSessions ? await revokePersonalSessions(ctx, now, () => personalSessions(ctx, user)) : 0;
   return { compat, oauth2, personal };
+}
+
+/**
+ * Revokes the personal sessions `sessions` selects (active ones), as MAS's revoke of one session
+ * does: its tokens first, then the session. Returns how many sessions it revoked.
+ */
+export async function revokePersonalSessions(ctx: MasContext, now: Date, sessions: () => Knex.QueryBuilder): Promise<number> {
+  await ctx
+    .db('personal_access_tokens')
+    .whereIn('personal_session_id', sessions().select('personal_session_id'))
+    .whereNull('revoked_at')
+    .update({ revoked_at: now });
+  return sessions().update({ revoked_at: now });
 }
 
 export function describeSessions(s: AdminSessions): string {

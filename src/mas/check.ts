@@ -1,10 +1,10 @@
 // What `check` reports about MAS: its schema, password schemes, admins, worker and queue, and
 // where named users exist. Reads only.
 import type { MasPasswords } from './config.js';
-import { listAdmins, usableMasAdmins, type MasAdminEntry } from './admin-operations.js';
+import { adminEntries, type MasAdminEntry } from './admin-operations.js';
 import { readQueue } from './jobs.js';
 import type { MasContext } from './session.js';
-import type { MasUser } from './user-store.js';
+import { isUsable, selectMasAdmins, toMasUser, type MasUser } from './user-store.js';
 
 export interface MasSchemeReport {
   version: number;
@@ -47,13 +47,12 @@ export function describePasswords(passwords: MasPasswords | undefined): { enable
 }
 
 export async function masHealth(ctx: MasContext): Promise<MasHealth> {
-  const admins = await listAdmins(ctx);
+  const users = (await selectMasAdmins(ctx)).map(toMasUser);
   const q = await readQueue(ctx);
-  const usable = await usableMasAdmins(ctx);
   return {
     newest_migration: ctx.schema.newestMigration,
-    admins,
-    usable_admins: usable.length,
+    admins: adminEntries(ctx, users),
+    usable_admins: users.filter(isUsable).length,
     worker_alive: q.workerAlive,
     worker_last_seen: q.workerLastSeen?.toISOString() ?? null,
     jobs: {

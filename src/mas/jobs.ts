@@ -1,4 +1,5 @@
 // Jobs for MAS's worker, written as MAS writes them, and what its queue says about the worker.
+import { INSERT_BATCH, slices } from '../database/batches.js';
 import { newMasId } from './ids.js';
 import { noWorkerSeen } from './messages.js';
 import type { MasContext } from './session.js';
@@ -11,26 +12,36 @@ export type MasJob =
   | { queue: 'reactivate-user'; payload: { user_id: string } };
 
 /**
- * Inserts the job in the command's transaction, as MAS's own `schedule` does: a new ULID made now,
- * the queue, the payload, empty metadata (every field of MAS's JobMetadata has a default), and
- * the rest left to the column defaults ('available'). MAS's trigger wakes its worker on commit.
- * Returns the job's id.
+ * Inserts the jobs in the command's transaction, a slice per statement, as MAS's own `schedule`
+ * writes each: a new ULID made now, the queue, the payload, empty metadata (every field of MAS's
+ * JobMetadata has a default), and the rest left to the column defaults ('available'). MAS's
+ * trigger wakes its worker on commit. Returns the jobs' ids, in order.
  */
-export async function scheduleJob(ctx: MasContext, job: MasJob): Promise<string> {
+export async function scheduleJobs(ctx: MasContext, jobs: readonly MasJob[]): Promise<string[]> {
   const now = ctx.now();
-  const id = newMasId(now);
-  await ctx.db('queue_jobs').insert({
-    queue_job_id: id,
-    queue_name: job.queue,
-    payload: JSON.stringify(job.payload),
-    metadata: '{}',
-    created_at: new Date(now),
-  });
-  return id;
+  const ids: string[] = [];
+  for (const slice of slices(jobs, INSERT_BATCH)) {
+    const rows = slice.map((job) => ({
+      queue_job_id: newMasId(now),
+      queue_name: job.queue,
+      payload: JSON.stringify(job.payload),
+      metadata: '{}',
+      created_at: new Date(now),
+    }));
+    await ctx.db('queue_jobs').insert(rows);
+    ids.push(...rows.map((r) => r.queue_job_id));
+  }
+  return ids;
+}
+
+/** scheduleJobs for one job; returns its id. */
+export async function scheduleJob(ctx: MasContext, job: MasJob): Promise<string> {
+  const [id] = await scheduleJobs(ctx, [job]);
+  return id!;
 }
 
 /** provision-user: MAS creates or updates the Synapse account from its users row (lock included). */
-export function provisionUser(user: MasUser, displayName: string | null = null): MasJob {
+export function provisionUser(user: Pick<MasUser, 'ulid'>, displayName: string | null = null): MasJob {
   return { queue: 'provision-user', payload: { user_id: user.ulid, set_display_name: displayName } };
 }
 

@@ -1,13 +1,12 @@
 // Registering a user in MAS's database as MAS's own registration would: the users row, its password,
 // the admin permission, and a provision-user job so that MAS's worker creates the Synapse account.
 import { UsageError, UserExistsError, UserNotFoundError } from '../errors.js';
-import { mayRequestAdminChange, usableMasAdmins, type MasOperationResult } from './admin-operations.js';
-import { countAdminSessions, describeSessions, totalOf } from './admin-sessions.js';
-import { newMasId, ulidOf } from './ids.js';
-import { scheduleJob, workerWarnings, type MasJob } from './jobs.js';
-import { adminSessionsHeld, inPolicyAdminUsers, lockedInMas, NO_ADMIN_LEFT } from './messages.js';
+import { setCanRequestAdmin, takeAdminAway, type MasOperationResult } from './admin-operations.js';
+import { ulidOf } from './ids.js';
+import { provisionUser, scheduleJob, workerWarnings } from './jobs.js';
+import { inPolicyAdminUsers, lockedInMas } from './messages.js';
 import type { MasContext } from './session.js';
-import { assertActiveMasUser, findMasUser, type MasUser } from './user-store.js';
+import { assertActiveMasUser, findMasUser, insertMasPasswords, insertMasUsers, type MasUser } from './user-store.js';
 
 // MAS's admin API (crates/handlers/src/admin/v1/users/add.rs) and its registration policy
 // (policies/register/register.rego) together: lower case a-z, digits and = _ - . / +, no leading
@@ -96,17 +95,13 @@ async function registerExisting(ctx: MasContext, user: MasUser, input: MasRegist
   if (user.lockedAt !== null) {
     warnings.push(lockedInMas(user.username));
   }
-  if (user.canRequestAdmin !== input.admin) {
-    await ctx.db('users').where({ user_id: user.id }).update({ can_request_admin: input.admin });
-    changes.push(mayRequestAdminChange(user.username, user.canRequestAdmin, input.admin));
-    if (!input.admin) {
-      // What `demote` says: taking the permission away leaves the admin sessions working.
-      const sessions = await countAdminSessions(ctx, user);
-      if (totalOf(sessions) > 0) {
-        warnings.push(adminSessionsHeld(user.username, describeSessions(sessions)));
-      }
-      if ((await usableMasAdmins(ctx)).length === 0) warnings.push(NO_ADMIN_LEFT);
-    }
+  if (user.canRequestAdmin && !input.admin) {
+    // --no-admin on an admin is a demotion (without --logout).
+    const demotion = await takeAdminAway(ctx, user, false);
+    changes.push(...demotion.changes);
+    warnings.push(...demotion.heldWarnings, ...demotion.noAdminWarnings);
+  } else {
+    changes.push(...(await setCanRequestAdmin(ctx, user, input.admin)));
   }
   if (!input.admin && ctx.config.adminUsers.includes(user.username)) {
     warnings.push(inPolicyAdminUsers([user.username], ctx.config.files));
@@ -119,17 +114,8 @@ export async function registerMasUser(ctx: MasContext, input: MasRegisterInput, 
   const existing = await existingForMasRegister(ctx, input);
   if (existing !== undefined) return registerExisting(ctx, existing, input);
   const now = ctx.now();
-  const createdAt = new Date(now);
-  const userRowId = newMasId(now);
-  // DO NOTHING, as MAS does: a racer with the same name makes this insert wait for its commit and
-  // then come back empty, rather than abort the transaction.
-  const inserted = await ctx
-    .db('users')
-    .insert({ user_id: userRowId, username: input.localpart, created_at: createdAt, can_request_admin: input.admin })
-    .onConflict('username')
-    .ignore()
-    .returning('user_id');
-  if (inserted.length === 0) {
+  const userRowId = (await insertMasUsers(ctx, [{ username: input.localpart, admin: input.admin }], now)).get(input.localpart);
+  if (userRowId === undefined) {
     if (!input.existsOk) {
       throw new UserExistsError(input.userId, 'It was created in MAS while this command ran; run it again (with --exists-ok to accept it).');
     }
@@ -139,17 +125,10 @@ export async function registerMasUser(ctx: MasContext, input: MasRegisterInput, 
   }
   const changes = [`created MAS user ${input.localpart}${input.admin ? ' (may request admin)' : ''}`];
   if (password !== undefined) {
-    await ctx.db('user_passwords').insert({
-      user_password_id: newMasId(now),
-      user_id: userRowId,
-      hashed_password: password.hash,
-      version: password.version,
-      created_at: createdAt,
-      upgraded_from_id: null,
-    });
+    await insertMasPasswords(ctx, [{ userId: userRowId, ...password }], now);
     changes.push(`${input.localpart}: password (scheme version ${password.version})`);
   }
-  const job: MasJob = { queue: 'provision-user', payload: { user_id: ulidOf(userRowId), set_display_name: input.displayname } };
+  const job = provisionUser({ ulid: ulidOf(userRowId) }, input.displayname);
   const jobId = await scheduleJob(ctx, job);
   const named = input.displayname === null ? 'display name: the localpart' : `display name "${input.displayname}"`;
   changes.push(`queued MAS job provision-user for ${job.payload.user_id} (${named}): MAS's worker creates ${input.userId} in Synapse`);

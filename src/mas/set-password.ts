@@ -2,12 +2,12 @@
 // extras the Synapse side offers: --reactivate and --logout.
 import { AccountStateError } from '../errors.js';
 import type { MasOperationResult } from './admin-operations.js';
-import { newMasId } from './ids.js';
+import { revokePersonalSessions } from './admin-sessions.js';
 import { scheduleJob, syncDevices, workerWarnings, type MasJob } from './jobs.js';
 import { deactivatedInMas, lockedInMas, MAS_CACHE_NOTE } from './messages.js';
 import type { MasPasswordRow } from './register.js';
 import type { MasContext } from './session.js';
-import { requireMasUser, type MasUser, type RequireOptions } from './user-store.js';
+import { insertMasPasswords, requireMasUser, type MasUser, type RequireOptions } from './user-store.js';
 
 /**
  * MAS's sync-devices job takes this lock (pg_advisory_xact_lock on the low 64 bits of the user id)
@@ -50,18 +50,12 @@ export async function endMasSessions(ctx: MasContext, user: MasUser): Promise<En
   const browser = await finish('user_sessions');
   let personal = 0;
   if (ctx.schema.has.personalSessions) {
-    const sessions = () =>
+    personal = await revokePersonalSessions(ctx, now, () =>
       ctx
         .db('personal_sessions')
         .where((q) => q.where({ actor_user_id: user.id }).orWhere({ owner_user_id: user.id }))
-        .whereNull('revoked_at');
-    // As MAS's revoke of one session: its tokens first, then the session.
-    await ctx
-      .db('personal_access_tokens')
-      .whereIn('personal_session_id', sessions().select('personal_session_id'))
-      .whereNull('revoked_at')
-      .update({ revoked_at: now });
-    personal = await sessions().update({ revoked_at: now });
+        .whereNull('revoked_at'),
+    );
   }
   return { compat, oauth2, browser, personal };
 }
@@ -95,15 +89,7 @@ export async function setMasPassword(
     changes.push(`queued MAS job ${job.queue} for ${job.payload.user_id}: ${what}`);
   };
   if (opts.logout) await lockUserForSync(ctx, user);
-  // MAS keeps a user's old password rows; the newest one is the password.
-  await ctx.db('user_passwords').insert({
-    user_password_id: newMasId(now),
-    user_id: user.id,
-    hashed_password: password.hash,
-    version: password.version,
-    created_at: new Date(now),
-    upgraded_from_id: null,
-  });
+  await insertMasPasswords(ctx, [{ userId: user.id, ...password }], now);
   changes.push(`${user.username}: new password (scheme version ${password.version}); older ones kept, as MAS keeps them`);
   const reactivated = user.deactivatedAt !== null;
   if (reactivated) {

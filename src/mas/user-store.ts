@@ -1,8 +1,11 @@
-// Reading MAS's users the way MAS finds them, and the account-state rules its commands share.
+// MAS's users and their passwords: reading users the way MAS finds them, the statements that write
+// them (one function each, taking as many users as apply needs), and the account-state rules its
+// commands share.
+import { INSERT_BATCH, slices } from '../database/batches.js';
 import { AccountStateError, UsageError, UserNotFoundError } from '../errors.js';
 import { deactivatedInMas, masUserNotFoundHint } from './messages.js';
 import type { MasContext } from './session.js';
-import { ulidOf } from './ids.js';
+import { newMasId, ulidOf } from './ids.js';
 
 export interface MasUser {
   /** users.user_id as stored (uuid). */
@@ -40,6 +43,70 @@ export function selectMasUsers(ctx: MasContext) {
       ...(has.deactivatedAt ? ['deactivated_at'] : []),
       ...(has.isGuest ? ['is_guest'] : []),
     ]);
+}
+
+/**
+ * The users MAS lets request admin rights, by username: can_request_admin, or named in
+ * policy.data.admin_users (which no write here changes). list-admins, every "no usable admin left"
+ * check on MAS and apply read them here.
+ */
+export function selectMasAdmins(ctx: MasContext) {
+  return selectMasUsers(ctx)
+    .where((q) => q.where({ can_request_admin: true }).orWhereIn('username', ctx.config.adminUsers))
+    .orderBy('username');
+}
+
+/**
+ * New users rows, as MAS's registration writes them (ULID ids made at `now`), a slice per
+ * statement: register and apply. Returns username -> user_id of the rows inserted. DO NOTHING, as
+ * MAS does: a racer with the same name makes the INSERT wait for its commit and then come back
+ * without that row, rather than abort the transaction.
+ */
+export async function insertMasUsers(
+  ctx: MasContext,
+  users: ReadonlyArray<{ username: string; admin: boolean }>,
+  now: number,
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  for (const slice of slices(users, INSERT_BATCH)) {
+    const rows = slice.map((u) => ({ user_id: newMasId(now), username: u.username, created_at: new Date(now), can_request_admin: u.admin }));
+    const inserted: Array<{ user_id: string; username: string }> = await ctx
+      .db('users')
+      .insert(rows)
+      .onConflict('username')
+      .ignore()
+      .returning(['user_id', 'username']);
+    for (const r of inserted) ids.set(r.username, r.user_id);
+  }
+  return ids;
+}
+
+/**
+ * New user_passwords rows made at `now`, a slice per statement: register, set-password and apply.
+ * MAS keeps a user's old rows; the newest one is the password.
+ */
+export async function insertMasPasswords(
+  ctx: MasContext,
+  passwords: ReadonlyArray<{ userId: string; hash: string; version: number }>,
+  now: number,
+): Promise<void> {
+  for (const slice of slices(passwords, INSERT_BATCH)) {
+    await ctx.db('user_passwords').insert(
+      slice.map((p) => ({
+        user_password_id: newMasId(now),
+        user_id: p.userId,
+        hashed_password: p.hash,
+        version: p.version,
+        created_at: new Date(now),
+        upgraded_from_id: null,
+      })),
+    );
+  }
+}
+
+/** users.can_request_admin, a slice of users (by user_id) per statement: promote, demote, register --exists-ok and apply. */
+export async function updateCanRequestAdmin(ctx: MasContext, userIds: readonly string[], admin: boolean): Promise<void> {
+  for (const slice of slices(userIds, INSERT_BATCH)) await ctx.db('users').whereIn('user_id', slice).update({ can_request_admin: admin });
 }
 
 export function toMasUser(row: Record<string, unknown>): MasUser {

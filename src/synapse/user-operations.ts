@@ -12,8 +12,10 @@ import {
   localpartOf,
   noAdminLeftWarnings,
   requireUser,
-  selectUsers,
+  selectAdmins,
   toUserRow,
+  updateAdmin,
+  updatePasswordHashes,
   type UserContext,
   type UserRow,
 } from './user-store.js';
@@ -32,20 +34,27 @@ function result(userId: string, changes: string[], warnings: string[] = []): Ope
 export async function promote(ctx: UserContext, userId: string): Promise<OperationResult> {
   const user = await requireUser(ctx, userId);
   assertActiveAccount(user, 'make an admin of', reactivateHint(user.name));
-  return result(user.name, await setAdminFlag(ctx, user, true), lockWarnings(user));
+  const { changes } = await setAdminFlag(ctx, user, true);
+  return result(user.name, changes, lockWarnings(user));
 }
 
 export async function demote(ctx: UserContext, userId: string): Promise<OperationResult> {
   const user = await requireUser(ctx, userId);
-  const changes = await setAdminFlag(ctx, user, false);
-  return result(user.name, changes, changes.length > 0 ? await noAdminLeftWarnings(ctx) : []);
+  const { changes, warnings } = await setAdminFlag(ctx, user, false);
+  return result(user.name, changes, warnings);
 }
 
-/** users.admin as promote, demote and register --exists-ok set it; says what changed, if anything. */
-async function setAdminFlag(ctx: UserContext, user: UserRow, admin: boolean): Promise<string[]> {
-  if (user.admin === admin) return [];
-  await ctx.db('users').where({ name: user.name }).update({ admin: admin ? 1 : 0 });
-  return [`${user.name}: admin ${Number(user.admin)} -> ${Number(admin)}`];
+/**
+ * users.admin as promote, demote and register --exists-ok set it; says what changed, if anything.
+ * Taking it away is a demotion whichever command asks, and warns when no usable admin is left.
+ */
+async function setAdminFlag(ctx: UserContext, user: UserRow, admin: boolean): Promise<{ changes: string[]; warnings: string[] }> {
+  if (user.admin === admin) return { changes: [], warnings: [] };
+  await updateAdmin(ctx, [user.name], admin);
+  return {
+    changes: [`${user.name}: admin ${Number(user.admin)} -> ${Number(admin)}`],
+    warnings: admin ? [] : await noAdminLeftWarnings(ctx),
+  };
 }
 
 export interface RegisterInput {
@@ -94,10 +103,8 @@ async function registerExisting(
   existing: UserRow,
   admin: boolean,
 ): Promise<OperationResult & { created: boolean }> {
-  const changes = await setAdminFlag(ctx, existing, admin);
-  const demoted = changes.length > 0 && !admin;
-  const warnings = [...lockWarnings(existing), ...(demoted ? await noAdminLeftWarnings(ctx) : [])];
-  return { ...result(existing.name, changes, warnings), created: false };
+  const flag = await setAdminFlag(ctx, existing, admin);
+  return { ...result(existing.name, flag.changes, [...lockWarnings(existing), ...flag.warnings]), created: false };
 }
 
 export async function register(
@@ -230,7 +237,7 @@ export async function setPassword(
 ): Promise<OperationResult & { tokensRemoved: number; pushersRemoved: number; reactivated: boolean }> {
   const user = await userForSetPassword(ctx, userId, opts.reactivate);
   const changes = user.deactivated ? await reactivate(ctx, user, opts.appServices) : [];
-  await ctx.db('users').where({ name: user.name }).update({ password_hash: passwordHash });
+  await updatePasswordHashes(ctx, [{ name: user.name, hash: passwordHash }]);
   changes.push(`${user.name}: new password hash`);
   const { tokensRemoved, pushersRemoved } = opts.logout ? await logout(ctx, user.name) : { tokensRemoved: 0, pushersRemoved: 0 };
   if (opts.logout) {
@@ -314,7 +321,7 @@ export interface AdminEntry {
 }
 
 export async function listAdmins(ctx: UserContext): Promise<AdminEntry[]> {
-  const rows = await selectUsers(ctx).where({ admin: 1 }).orderBy('name');
+  const rows = await selectAdmins(ctx);
   return rows.map(toUserRow).map((u) => ({
     user_id: u.name,
     deactivated: u.deactivated,

@@ -1,5 +1,7 @@
-// Reading users the way Synapse does, and the account-state rules every command shares.
+// Synapse's users table: reading users the way Synapse does, the statements that change them (one
+// function each, taking as many users as apply needs), and the account-state rules every command shares.
 import type { Knex } from 'knex';
+import { INSERT_BATCH, slices } from '../database/batches.js';
 import { readBool, type Dialect } from '../database/dialect.js';
 import { AccountStateError, UsageError, UserNotFoundError } from '../errors.js';
 import { NO_ADMIN_LEFT } from './messages.js';
@@ -61,6 +63,21 @@ export function selectUsers(ctx: UserContext) {
     ]);
 }
 
+/** Every admin, by name: what list-admins, check, the warning after a demotion and apply read. */
+export function selectAdmins(ctx: UserContext) {
+  return selectUsers(ctx).where({ admin: 1 }).orderBy('name');
+}
+
+/** users.admin, a slice of users per statement: promote, demote, register --exists-ok and apply. */
+export async function updateAdmin(ctx: UserContext, names: readonly string[], admin: boolean): Promise<void> {
+  for (const slice of slices(names, INSERT_BATCH)) await ctx.db('users').whereIn('name', slice).update({ admin: admin ? 1 : 0 });
+}
+
+/** users.password_hash: set-password and apply. Each row its own hash: one UPDATE per user, found by the primary key. */
+export async function updatePasswordHashes(ctx: UserContext, rows: ReadonlyArray<{ name: string; hash: string }>): Promise<void> {
+  for (const r of rows) await ctx.db('users').where({ name: r.name }).update({ password_hash: r.hash });
+}
+
 export function toUserRow(row: Record<string, unknown>): UserRow {
   return {
     name: String(row.name),
@@ -119,7 +136,7 @@ export function isUsable(user: Pick<UserRow, 'deactivated' | 'locked'>): boolean
 
 /** Admins that cannot act (deactivated or locked): the ones to repair when no admin can. */
 export async function unusableAdmins(ctx: UserContext): Promise<UserRow[]> {
-  const admins = (await selectUsers(ctx).where({ admin: 1 }).orderBy('name')).map(toUserRow);
+  const admins = (await selectAdmins(ctx)).map(toUserRow);
   return admins.filter((a) => !isUsable(a));
 }
 
@@ -134,7 +151,7 @@ export async function noAdminLeftWarnings(ctx: UserContext): Promise<string[]> {
 
 export async function countUsers(ctx: UserContext): Promise<UserCounts> {
   const all = await ctx.db('users').where({ is_guest: 0 }).count({ n: '*' }).first();
-  const admins = (await selectUsers(ctx).where({ admin: 1 })).map(toUserRow);
+  const admins = (await selectAdmins(ctx)).map(toUserRow);
   return {
     users: Number(all?.n ?? 0),
     admins: admins.length,

@@ -333,6 +333,27 @@ const demoteCases: MasCase[] = [
     code: 0,
     check: async (_world, run) => expect(run.json().warnings.join('\n')).toMatch(/No usable admin is left in MAS\. Make one with `promote <user>`/),
   },
+  {
+    name: 'register --exists-ok --no-admin on the last MAS admin is a demotion: the admin sessions left, and no usable admin',
+    seed: async (world) => {
+      const alice = await both(world, 'alice', { canRequestAdmin: true });
+      await seedCompatSession(world.mas, { userId: alice.id, isSynapseAdmin: true, deviceId: 'ADMINTOKEN' });
+      await seedWorker(world.mas);
+    },
+    args: ['register', 'alice', '--exists-ok', '--no-admin'],
+    code: 0,
+    check: async (world, run) => {
+      expect((await masUser(world, 'alice')).can_request_admin).toBe(false);
+      expect(run.json()).toMatchObject({ created: false, changed: true, changes: ['alice: may request admin: yes -> no'] });
+      expect(run.json().warnings).toEqual([
+        'alice still holds 1 compat (token or device) session(s) with is_synapse_admin: they keep admin rights until they end. ' +
+          'Run `demote alice --logout` to end them.',
+        'No usable admin is left in MAS. Make one with `promote <user>` or `register <user> --admin`.',
+      ]);
+      expect(await compatFinished(world)).toEqual({ ADMINTOKEN: null });
+      expect(await queuedJobs(world.mas)).toEqual([]);
+    },
+  },
   // Issue 20: a usable user named in policy.data.admin_users is an admin MAS keeps.
   {
     name: "demote of the last can_request_admin user does not warn while a usable user is in policy.data.admin_users",
