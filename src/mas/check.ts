@@ -78,7 +78,7 @@ export function presenceMeaning(inSynapse: boolean, mas: MasUser | undefined): s
   if (inSynapse) {
     return (
       'in Synapse only: it cannot log in (MAS owns logins), and registering the name in MAS fails with "Username not ' +
-      'available on homeserver". Give it a MAS account (MAS\'s admin API with skip_homeserver_check, or syn2mas before MAS goes live).'
+      'available on homeserver". Give it a MAS account with `adopt <user>` (its password, emails and links carried, as syn2mas does).'
     );
   }
   if (mas !== undefined) {

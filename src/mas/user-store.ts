@@ -88,8 +88,7 @@ export function masUserNotFound(userId: string, localpart: string, inSynapse: bo
       userId,
       `${missing}, though Synapse's users table has ${userId}: it was made in Synapse (before the move to MAS, or ` +
         "through Synapse's Admin API), so it cannot log in, and MAS refuses to register the name (\"Username not available\"). " +
-        'Give it a MAS account with MAS\'s admin API (POST /api/admin/v1/users with "skip_homeserver_check": true), ' +
-        'or, before MAS goes live, with syn2mas.',
+        `Give it a MAS account with \`adopt ${localpart}\` (its password, emails and links carried, as syn2mas does).`,
     );
   }
   const where = inSynapse === false ? `; Synapse's users table has no ${userId} either` : '';
