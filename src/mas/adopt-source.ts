@@ -3,8 +3,8 @@
 // made from them is the one syn2mas would have made.
 import { readBool } from '../database/dialect.js';
 import { UserNotFoundError } from '../errors.js';
-import type { UserContext } from '../synapse/user-store.js';
-import { findUser } from '../synapse/user-store.js';
+import { LOOKUP_BATCH, slices } from '../database/batches.js';
+import { findUser, type UserContext, type UserRow } from '../synapse/user-store.js';
 
 export interface SynapseThreepid {
   medium: string;
@@ -54,58 +54,87 @@ export async function readSynapseAccount(ctx: UserContext, userId: string): Prom
       "Synapse's users table has no such user, so there is nothing to adopt. Check the spelling; a new user is made with `register`.",
     );
   }
-  const name = user.name;
-  const row = await ctx.db('users').first('password_hash', 'creation_ts').where({ name });
-  const threepids: Array<Record<string, unknown>> = await ctx
-    .db('user_threepids')
-    .select('medium', 'address', 'added_at')
-    .where({ user_id: name })
-    .orderBy(['added_at', 'medium', 'address']);
-  const externalIds: Array<Record<string, unknown>> = await ctx
-    .db('user_external_ids')
-    .select('auth_provider', 'external_id')
-    .where({ user_id: name })
-    .orderBy(['auth_provider', 'external_id']);
-  // syn2mas leaves out hidden devices (they hold cross-signing keys, and Synapse's device list
-  // does not show them) and guests' shared 'guest_device'.
-  const devices: Array<Record<string, unknown>> = await ctx
-    .db('devices')
-    .select('device_id', 'display_name', 'last_seen', 'ip', 'user_agent', 'hidden')
-    .where({ user_id: name })
-    .whereNot({ device_id: 'guest_device' })
-    .orderBy('device_id');
-  const firstTokens: Array<Record<string, unknown>> = await ctx
-    .db('access_tokens')
-    .select('device_id')
-    .min({ first: 'last_validated' })
-    .where({ user_id: name })
-    .whereNull('puppets_user_id')
-    .whereNotNull('device_id')
-    .groupBy('device_id');
-  const firstOf = new Map(firstTokens.map((t) => [String(t.device_id), num(t.first)]));
-  const tokens = await ctx.db('access_tokens').count({ n: '*' }).where({ user_id: name }).whereNull('puppets_user_id').first();
-  return {
-    userId: name,
-    localpart: name.slice(1, name.indexOf(':')),
-    passwordHash: (row?.password_hash as string | null | undefined) ?? null,
-    admin: user.admin,
-    deactivated: user.deactivated,
-    locked: user.locked,
-    isGuest: user.isGuest,
-    appserviceId: user.appserviceId,
-    creationTs: num(row?.creation_ts),
-    threepids: threepids.map((t) => ({ medium: String(t.medium), address: String(t.address), addedAt: Number(t.added_at) })),
-    externalIds: externalIds.map((e) => ({ authProvider: String(e.auth_provider), externalId: String(e.external_id) })),
-    devices: devices
-      .filter((d) => !readBool(d.hidden))
-      .map((d) => ({
-        deviceId: String(d.device_id),
-        displayName: (d.display_name as string | null) ?? null,
-        lastSeen: num(d.last_seen),
-        ip: (d.ip as string | null) ?? null,
-        userAgent: (d.user_agent as string | null) ?? null,
-        firstTokenAt: firstOf.get(String(d.device_id)) ?? null,
-      })),
-    accessTokens: Number(tokens?.n ?? 0),
-  };
+  return (await readSynapseAccounts(ctx, [user]))[0]!;
+}
+
+/**
+ * The accounts of users found in Synapse's users table (as findUser or apply's readAccounts found
+ * them, names as stored), a few set-based queries per slice rather than several per user.
+ */
+export async function readSynapseAccounts(ctx: UserContext, users: readonly UserRow[]): Promise<SynapseAccount[]> {
+  const out: SynapseAccount[] = [];
+  for (const slice of slices(users, LOOKUP_BATCH)) {
+    const names = slice.map((u) => u.name);
+    const group = <T extends Record<string, unknown>>(rows: T[], key: string) => {
+      const by = new Map<string, T[]>();
+      for (const r of rows) by.set(String(r[key]), [...(by.get(String(r[key])) ?? []), r]);
+      return by;
+    };
+    const rows = group(await ctx.db('users').select('name', 'password_hash', 'creation_ts').whereIn('name', names), 'name');
+    const threepids = group(
+      await ctx.db('user_threepids').select('user_id', 'medium', 'address', 'added_at').whereIn('user_id', names).orderBy(['user_id', 'added_at', 'medium', 'address']),
+      'user_id',
+    );
+    const externalIds = group(
+      await ctx.db('user_external_ids').select('user_id', 'auth_provider', 'external_id').whereIn('user_id', names).orderBy(['user_id', 'auth_provider', 'external_id']),
+      'user_id',
+    );
+    // syn2mas leaves out hidden devices (they hold cross-signing keys, and Synapse's device list
+    // does not show them) and guests' shared 'guest_device'.
+    const devices = group(
+      await ctx
+        .db('devices')
+        .select('user_id', 'device_id', 'display_name', 'last_seen', 'ip', 'user_agent', 'hidden')
+        .whereIn('user_id', names)
+        .whereNot({ device_id: 'guest_device' })
+        .orderBy(['user_id', 'device_id']),
+      'user_id',
+    );
+    const firstTokens: Array<Record<string, unknown>> = await ctx
+      .db('access_tokens')
+      .select('user_id', 'device_id')
+      .min({ first: 'last_validated' })
+      .whereIn('user_id', names)
+      .whereNull('puppets_user_id')
+      .whereNotNull('device_id')
+      .groupBy('user_id', 'device_id');
+    const firstOf = new Map(firstTokens.map((t) => [`${String(t.user_id)}\n${String(t.device_id)}`, num(t.first)]));
+    const tokenCounts: Array<Record<string, unknown>> = await ctx
+      .db('access_tokens')
+      .select('user_id')
+      .count({ n: '*' })
+      .whereIn('user_id', names)
+      .whereNull('puppets_user_id')
+      .groupBy('user_id');
+    const tokens = new Map(tokenCounts.map((t) => [String(t.user_id), Number(t.n)]));
+    for (const user of slice) {
+      const name = user.name;
+      const row = rows.get(name)?.[0];
+      out.push({
+        userId: name,
+        localpart: name.slice(1, name.indexOf(':')),
+        passwordHash: (row?.password_hash as string | null | undefined) ?? null,
+        admin: user.admin,
+        deactivated: user.deactivated,
+        locked: user.locked,
+        isGuest: user.isGuest,
+        appserviceId: user.appserviceId,
+        creationTs: num(row?.creation_ts),
+        threepids: (threepids.get(name) ?? []).map((t) => ({ medium: String(t.medium), address: String(t.address), addedAt: Number(t.added_at) })),
+        externalIds: (externalIds.get(name) ?? []).map((e) => ({ authProvider: String(e.auth_provider), externalId: String(e.external_id) })),
+        devices: (devices.get(name) ?? [])
+          .filter((d) => !readBool(d.hidden))
+          .map((d) => ({
+            deviceId: String(d.device_id),
+            displayName: (d.display_name as string | null) ?? null,
+            lastSeen: num(d.last_seen),
+            ip: (d.ip as string | null) ?? null,
+            userAgent: (d.user_agent as string | null) ?? null,
+            firstTokenAt: firstOf.get(`${name}\n${String(d.device_id)}`) ?? null,
+          })),
+        accessTokens: tokens.get(name) ?? 0,
+      });
+    }
+  }
+  return out;
 }

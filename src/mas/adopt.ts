@@ -233,8 +233,8 @@ async function insertLinks(ctx: MasContext, account: SynapseAccount, userRowId: 
     const provider = providers.find((p) => p.synapseIdpId === authProvider);
     if (provider === undefined) {
       skip(
-        `no provider in MAS's upstream_oauth2.providers has synapse_idp_id: ${authProvider}. Set it on the matching provider ` +
-          "(syn2mas maps links the same way) before adopting, or the user cannot log in through that provider as this account.",
+        `no provider in MAS's upstream_oauth2.providers has synapse_idp_id: ${authProvider}, so MAS has no link for it. To carry it, ` +
+          'set synapse_idp_id on the matching provider (syn2mas needs it too) and let MAS sync its config before adopting; --dry-run shows these first.',
       );
       continue;
     }
@@ -308,6 +308,12 @@ async function insertDevices(ctx: MasContext, account: SynapseAccount, userRowId
  * accepted them since the move, and reviving old (maybe leaked) tokens is not adopt's to decide.
  */
 export async function adoptIntoMas(ctx: MasContext, account: SynapseAccount, input: AdoptInput): Promise<AdoptResult> {
+  const res = await adoptUser(ctx, account, input);
+  return { ...res, warnings: [...res.warnings, ...(await workerWarnings(ctx))] };
+}
+
+/** adoptIntoMas without the worker's state: apply adopts several users and says that once. */
+export async function adoptUser(ctx: MasContext, account: SynapseAccount, input: AdoptInput): Promise<AdoptResult> {
   await refuseExistingMasUser(ctx, account);
   const now = ctx.now();
   const createdMs = usable(ms(account.creationTs), now);
@@ -356,7 +362,7 @@ export async function adoptIntoMas(ctx: MasContext, account: SynapseAccount, inp
     userId: account.userId,
     changed: true,
     changes,
-    warnings: [...warnings, ...(await workerWarnings(ctx))],
+    warnings,
     notes,
     jobs,
     adopted: {

@@ -3,6 +3,8 @@
 // (crates/storage-pg/src/user/mod.rs find_by_username, user/password.rs active, user/email.rs all,
 // upstream_oauth2/link.rs find_by_subject, compat/session.rs list active), while Synapse's
 // database stays byte for byte as it was.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { decodeTime } from 'ulid';
 import { expect } from 'vitest';
@@ -170,9 +172,8 @@ async function expectAdoptedAlice(world: MasWorld, o: { admin: boolean; password
   expect(await world.mas('compat_access_tokens').whereIn('compat_session_id', sessions.map((s) => s.compat_session_id))).toHaveLength(0);
 
   // provision-user as MAS queues it for a user it registers, with no display name to set.
-  expect(await queuedJobs(world.mas)).toEqual([
-    { queue_name: 'provision-user', payload: { user_id: ulidOf(user.user_id), set_display_name: null }, status: 'available' },
-  ]);
+  const jobs = (await queuedJobs(world.mas)).filter((j) => j.payload.user_id === ulidOf(user.user_id));
+  expect(jobs).toEqual([{ queue_name: 'provision-user', payload: { user_id: ulidOf(user.user_id), set_display_name: null }, status: 'available' }]);
   return user;
 }
 
@@ -384,4 +385,113 @@ const cases: MasCase[] = [
   },
 ];
 
+const STRONG = 'a-Long-enough-passphrase-42';
+
+/** The apply file (and pw.txt) in the world's directory. */
+async function applyFile(world: MasWorld, yaml: string): Promise<void> {
+  await writeFile(join(world.dir, 'users.yaml'), yaml);
+  await writeFile(join(world.dir, 'pw.txt'), `${STRONG}\n`);
+}
+
+const ADOPT_FILE = `users:
+  - user: alice
+    adopt: true
+  - user: bob
+    adopt: true
+    password_file: pw.txt
+`;
+
+const applyCases: MasCase[] = [
+  {
+    name: 'apply adopts a Synapse-only user listed with adopt: true, creates a new one beside it, and is then applied',
+    world: migrated(),
+    seed: async (world) => {
+      await seedSynapseAlice(world);
+      await applyFile(world, ADOPT_FILE);
+      await remember(world);
+    },
+    args: ['apply', 'users.yaml'],
+    code: 0,
+    check: async (world, run) => {
+      await expectUntouched(world, false);
+      await expectAdoptedAlice(world, { admin: true, password: 'synapse' });
+      const out = run.json();
+      expect(out).toMatchObject({ adopted: 1, created: 1 });
+      expect(out.users.map((u: { user_id: string; action: string }) => [u.user_id, u.action])).toEqual([
+        [ALICE, 'adopt'],
+        ['@bob:example.test', 'create'],
+      ]);
+      expect(run.stderr).toMatch(/oidc-github \(subject gh-42\) is not carried/);
+      // The same file again: nothing left to do, in either database.
+      await remember(world);
+      const again = await world.run(['--json', 'apply', 'users.yaml']);
+      expect(again.code).toBe(0);
+      expect(again.json()).toMatchObject({ changed: false, adopted: 0, unchanged: 2 });
+      await expectUntouched(world, true);
+    },
+  },
+  {
+    name: 'apply refuses a Synapse-only user without adopt: true, naming it (both databases unchanged)',
+    world: migrated(),
+    seed: async (world) => {
+      await seedSynapseAlice(world);
+      await applyFile(world, 'users:\n  - user: alice\n    password_file: pw.txt\n  - user: bob\n    adopt: true\n    password_file: pw.txt\n');
+      await remember(world);
+    },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:2: User @alice:example\.test already exists\. .*`adopt @alice:example\.test`.*or give it adopt: true in the file/s,
+    check: (world) => expectUntouched(world, true),
+  },
+  {
+    name: "apply refuses adopt: true when no MAS scheme can check the Synapse hash, unless the file gives a password",
+    world: { homeserverExtra: { password_config: { pepper: PEPPER } }, masConfigExtra: PROVIDERS },
+    seed: async (world) => {
+      await seedSynapseAlice(world);
+      await applyFile(world, 'users:\n  - user: alice\n    adopt: true\n');
+      await remember(world);
+    },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:2: .*no scheme in MAS's passwords\.schemes .*can check it/s,
+    check: async (world) => {
+      await expectUntouched(world, true);
+      await applyFile(world, 'users:\n  - user: alice\n    adopt: true\n    admin: false\n    password_file: pw.txt\n');
+      const run = await world.run(['--json', 'apply', 'users.yaml']);
+      expect(run.code).toBe(0);
+      const user = await findByUsername(world, 'alice');
+      expect(user.can_request_admin).toBe(false);
+      const active = await world.mas('user_passwords').first('*').where({ user_id: user.user_id }).orderBy('created_at', 'desc');
+      expect(await verifyMasPassword(STRONG, active.hashed_password, { version: 1, algorithm: 'argon2id', unicodeNormalization: false, cost: 12 })).toBe(true);
+    },
+  },
+  {
+    name: "apply refuses adopt: true for an application service's user",
+    world: migrated(),
+    seed: async (world) => {
+      await seedSynapseAlice(world, { appserviceId: 'bridge' });
+      await applyFile(world, 'users:\n  - user: alice\n    adopt: true\n');
+      await remember(world);
+    },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /application service "bridge"/,
+    check: (world) => expectUntouched(world, true),
+  },
+  {
+    name: 'apply refuses adopt: true where Synapse owns the logins',
+    world: migrated(undefined, { homeserverExtra: { password_config: { pepper: PEPPER }, matrix_authentication_service: { enabled: false } } }),
+    seed: async (world) => {
+      await seedSynapseAlice(world);
+      await applyFile(world, 'users:\n  - user: alice\n    adopt: true\n');
+      await remember(world);
+    },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:3: .*adopt: true, but adoption is for servers whose logins belong to matrix-authentication-service/,
+    check: (world) => expectUntouched(world, true),
+  },
+];
+
 export const adoptCases: MasCase[] = cases;
+export const adoptApplyCases: MasCase[] = applyCases;
