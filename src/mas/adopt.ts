@@ -276,9 +276,11 @@ async function insertLinks(ctx: MasContext, account: SynapseAccount, userRowId: 
 /**
  * A compat session per Synapse device, as syn2mas writes them: MAS's sync-devices (which the
  * provision-user job queues) deletes from Synapse every device MAS has no active session for, and
- * with them their encryption keys. The sessions hold no token (see adoptIntoMas).
+ * with them their encryption keys. The sessions hold no token (see adoptIntoMas), so unlike
+ * syn2mas's they do not carry is_synapse_admin: with no token it grants nothing, and it would only
+ * make `demote --logout` count them as admin sessions and end them, deleting the devices.
  */
-async function insertDevices(ctx: MasContext, account: SynapseAccount, userRowId: string, admin: boolean, changes: string[]): Promise<number> {
+async function insertDevices(ctx: MasContext, account: SynapseAccount, userRowId: string, changes: string[]): Promise<number> {
   if (account.deactivated || account.isGuest) return 0;
   const now = ctx.now();
   for (const d of account.devices) {
@@ -290,7 +292,7 @@ async function insertDevices(ctx: MasContext, account: SynapseAccount, userRowId
       user_id: userRowId,
       device_id: d.deviceId,
       created_at: new Date(createdMs),
-      is_synapse_admin: admin,
+      is_synapse_admin: false,
       last_active_at: d.lastSeen === null ? null : new Date(usable(d.lastSeen, createdMs)),
       last_active_ip: ip,
       user_agent: d.userAgent,
@@ -338,7 +340,7 @@ export async function adoptUser(ctx: MasContext, account: SynapseAccount, input:
   }
   const threepids = await insertThreepids(ctx, account, userRowId, createdMs, changes, warnings);
   const links = await insertLinks(ctx, account, userRowId, createdMs, changes, warnings);
-  const devices = await insertDevices(ctx, account, userRowId, input.admin, changes);
+  const devices = await insertDevices(ctx, account, userRowId, changes);
   const jobs: AdoptResult['jobs'] = [];
   if (!account.deactivated) {
     const user = toMasUser({ user_id: userRowId, username: account.localpart, created_at: new Date(createdMs), can_request_admin: input.admin });
