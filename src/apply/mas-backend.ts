@@ -12,7 +12,7 @@ import type { MasPrepared } from '../mas/session.js';
 import { readAccounts } from './synapse-store.js';
 import { reservedUserIds, type SynapseSessions } from './synapse-backend.js';
 import { costFlaw, loginCostLimit } from '../synapse/bcrypt-hash.js';
-import { localpartOf } from '../synapse/user-store.js';
+import { localpartOf, selectUsers, toUserRow } from '../synapse/user-store.js';
 import { serializeToolWriters } from '../database/dialect.js';
 import { mayRequestAdminChange } from '../mas/admin-operations.js';
 import { countAdminSessions, describeSessions, totalOf } from '../mas/admin-sessions.js';
@@ -25,7 +25,6 @@ import { findMasUser } from '../mas/user-store.js';
 import { readSynapseAccounts, type SynapseAccount } from '../mas/adopt-source.js';
 import { adoptUser, carriedPassword, checkAdoptable } from '../mas/adopt.js';
 import { LOOKUP_BATCH, slices } from '../database/batches.js';
-import { selectUsers, toUserRow } from '../synapse/user-store.js';
 
 /** `key: message` when `check` throws a ToolError (a refusal), nothing when it passes. */
 function problemOf<K extends string>(key: K, check: () => unknown): Partial<Record<K, string>> {

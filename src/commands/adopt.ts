@@ -13,6 +13,7 @@ import type { GlobalOptions } from './global-options.js';
 import { reportMasOperation } from './mas-report.js';
 import { withPasswordOptions } from './password-options.js';
 import { prepareForUser } from './prepare.js';
+import type { AdoptInput } from '../mas/adopt.js';
 
 function adoptOptions(y: import('yargs').Argv<GlobalOptions>) {
   return withPasswordOptions(withUserPositional(y)).option(
@@ -37,12 +38,13 @@ export function adoptCommand(io: Io, out: Output) {
         import('../mas/adopt-source.js'),
         import('../mas/adopt.js'),
       ]);
+      // A MAS user first (exit 6, whether or not Synapse has it), before anyone types a password;
+      // adoptIntoMas asks again in its transaction.
+      await mas.read((ctx) => refuseExistingMasUser(ctx, user));
       const account = await read((ctx) => readSynapseAccount(ctx, user.userId));
       checkAdoptable(account, await loadAppServices(config.appServiceConfigFiles, config.serverName));
-      // Refused before anyone types a password; adoptIntoMas asks again in its transaction.
-      await mas.read((ctx) => refuseExistingMasUser(ctx, account));
       const admin = args.admin ?? account.admin;
-      let password;
+      let password: AdoptInput['password'];
       let generated: string | undefined;
       if (passwordSourceGiven(args)) {
         const hashed = await obtainMasPasswordHash(args, io, out, mas.config, masPasswordsForNewPassword(mas.config));
@@ -61,7 +63,7 @@ export function adoptCommand(io: Io, out: Output) {
         res,
         {
           done:
-            `Adopted ${res.userId} into MAS${admin ? ' (may request admin)' : ''}: ${describe(res.adopted)}.` +
+            `Adopted ${res.userId} into MAS${admin ? ' (may request admin)' : ''}: ${carriedSummary(res.adopted)}.` +
             (showPassword ? `\nPassword: ${generated}` : ''),
           unchanged: `${res.userId} needs nothing.`,
         },
@@ -71,7 +73,7 @@ export function adoptCommand(io: Io, out: Output) {
   });
 }
 
-function describe(a: { password: string | null; emails: number; upstream_links: number; devices: number }): string {
+function carriedSummary(a: { password: string | null; emails: number; upstream_links: number; devices: number }): string {
   const password = a.password === 'synapse' ? 'its Synapse password' : a.password === 'new' ? 'a new password' : 'no password';
   return `${password}, ${a.emails} email address(es), ${a.upstream_links} upstream link(s), ${a.devices} device(s)`;
 }

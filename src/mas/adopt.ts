@@ -122,7 +122,7 @@ export interface AdoptResult extends MasOperationResult {
 }
 
 /** The MAS user that `adopt` would collide with: already adopted, or a name MAS finds taken. */
-export async function refuseExistingMasUser(ctx: MasContext, account: SynapseAccount): Promise<void> {
+export async function refuseExistingMasUser(ctx: MasContext, account: Pick<SynapseAccount, 'userId' | 'localpart'>): Promise<void> {
   const existing = await findMasUser(ctx, account.localpart);
   if (existing === undefined) return;
   throw new UserExistsError(

@@ -305,6 +305,19 @@ const cases: MasCase[] = [
     check: (world) => expectUntouched(world, true),
   },
   {
+    name: 'adopt refuses a user only MAS has as a MAS user (exit 6), not as unknown',
+    world: migrated(),
+    seed: async (world) => {
+      await seedSynapseAlice(world);
+      await seedMasUser(world.mas, { username: 'fresh' });
+      await remember(world);
+    },
+    args: ['adopt', 'fresh'],
+    code: 6,
+    message: /already a MAS user/,
+    check: (world) => expectUntouched(world, true),
+  },
+  {
     name: 'adopt refuses a user Synapse does not have (exit 5)',
     world: migrated(),
     seed: async (world) => {
