@@ -7,6 +7,7 @@ import type { Output } from '../output.js';
 import { defineCommand } from './define-command.js';
 import { prepare } from './prepare.js';
 import { MAKE_AN_ADMIN, countUsers, unusableAdmins, type UserRow } from '../synapse/user-store.js';
+import { adoptableAdmins } from '../mas/adopt-source.js';
 import { parseUserArg } from '../synapse/user-id.js';
 import { checkMas, checkUsers } from './mas-check.js';
 
@@ -31,12 +32,16 @@ export function checkCommand(io: Io, out: Output) {
         synapse_running_notes: live.notes,
       };
       let problem: ToolError | undefined;
+      // With MAS: Synapse's own admins, which `adopt` can bring into MAS when MAS has none.
+      let synapseAdmins: string[] = [];
       try {
-        const { schema, counts, unusable } = await read(async (ctx) => ({
+        const { schema, counts, unusable, active } = await read(async (ctx) => ({
           schema: ctx.schema,
           counts: await countUsers(ctx),
           unusable: await unusableAdmins(ctx),
+          active: config.delegatedAuth ? await adoptableAdmins(ctx) : [],
         }));
+        synapseAdmins = active;
         Object.assign(report, {
           connected: true,
           schema_version: schema.version,
@@ -77,7 +82,7 @@ export function checkCommand(io: Io, out: Output) {
       if (prepared.masProblem !== undefined) lines.push('MAS config:    not found or unusable (see the error below)');
       if (mas !== undefined) {
         // With MAS, Synapse's admin flag decides nothing: MAS's admins are the ones that count.
-        const m = await checkMas(mas, out);
+        const m = await checkMas(mas, out, synapseAdmins);
         report.mas = m.data;
         lines.push(...m.lines);
         problem ??= m.problem;

@@ -3,7 +3,7 @@ import { describeDatabase } from '../database/settings.js';
 import { ToolError, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import type { MasConfig } from '../mas/config.js';
-import { describePasswords, masHealth, presenceMeaning, type MasHealth } from '../mas/check.js';
+import { describePasswords, masHealth, presenceMeaning, synapseAdminsMissingInMas, type MasHealth } from '../mas/check.js';
 import { findMasUser } from '../mas/user-store.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import type { MasAdminEntry } from '../mas/admin-operations.js';
@@ -40,13 +40,14 @@ function jobsLine(h: MasHealth): string {
 
 /** The fix for an admin that cannot act: bringing it back beats making a new one. */
 function repairAdvice(a: MasAdminEntry): string {
-  if (!a.in_mas) return `${a.username} (policy.data.admin_users) has no MAS user: \`register ${a.username}\`.`;
+  if (!a.in_mas) return `${a.username} (policy.data.admin_users) has no MAS user: \`register ${a.username}\` (\`adopt ${a.username}\` if Synapse has it).`;
   if (a.deactivated) return `${a.username} is deactivated: run \`set-password ${a.username} --reactivate\`${a.locked ? `, then \`unlock ${a.username}\`` : ''}.`;
   if (a.locked) return `${a.username} is locked: run \`unlock ${a.username}\`.`;
   return `${a.username} is a guest account.`;
 }
 
-export async function checkMas(mas: MasPrepared, out: Output): Promise<MasCheck> {
+/** `synapseAdmins`: Synapse's own active admins, for the advice when MAS has no usable admin. */
+export async function checkMas(mas: MasPrepared, out: Output, synapseAdmins: readonly string[] = []): Promise<MasCheck> {
   const { config } = mas;
   const data: Record<string, unknown> = {
     config_files: config.files,
@@ -75,10 +76,15 @@ export async function checkMas(mas: MasPrepared, out: Output): Promise<MasCheck>
     if (h.jobs.failed > 0) out.warn(`${h.jobs.failed} MAS job(s) failed for good; the newest: ${h.jobs.newest_failure?.queue}: ${h.jobs.newest_failure?.reason ?? 'no reason recorded'}.`);
     if (h.usable_admins > 0) return { lines, data };
     const unusable = h.admins.map(repairAdvice).join(' ');
+    const missing = await mas.read((ctx) => synapseAdminsMissingInMas(ctx, synapseAdmins));
+    const adopt = missing.length === 0 ? '' : `Synapse's admin ${missing.join(', ')} has no MAS account: run \`adopt ${missing[0]}\` to give it one (then \`issue-token\`).`;
     return {
       lines,
       data,
-      problem: new ToolError(`No usable admin in MAS (a user who may request admin rights, not locked or deactivated). ${unusable || MAKE_AN_ADMIN}`, 'no_admin'),
+      problem: new ToolError(
+        `No usable admin in MAS (a user who may request admin rights, not locked or deactivated). ${[unusable, adopt].filter(Boolean).join(' ') || MAKE_AN_ADMIN}`,
+        'no_admin',
+      ),
     };
   } catch (err) {
     if (!(err instanceof ToolError)) throw err;

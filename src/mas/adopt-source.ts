@@ -4,7 +4,7 @@
 import { readBool } from '../database/dialect.js';
 import { UserNotFoundError } from '../errors.js';
 import { LOOKUP_BATCH, slices } from '../database/batches.js';
-import { findUser, type UserContext, type UserRow } from '../synapse/user-store.js';
+import { findUser, selectUsers, toUserRow, type UserContext, type UserRow } from '../synapse/user-store.js';
 
 export interface SynapseThreepid {
   medium: string;
@@ -137,4 +137,10 @@ export async function readSynapseAccounts(ctx: UserContext, users: readonly User
     }
   }
   return out;
+}
+
+/** Synapse's own admins that `adopt` could take into MAS: not deactivated, not app services' users. */
+export async function adoptableAdmins(ctx: UserContext): Promise<string[]> {
+  const admins = (await selectUsers(ctx).where({ admin: 1 }).orderBy('name')).map(toUserRow);
+  return admins.filter((a) => !a.deactivated && a.appserviceId === null).map((a) => a.name);
 }

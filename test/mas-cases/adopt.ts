@@ -277,6 +277,24 @@ const cases: MasCase[] = [
       expect(run.json().changes.join('\n')).toMatch(/created MAS user alice for the existing @alice:example\.test/);
     },
   },
+  {
+    name: "check with no MAS admin names Synapse's admin MAS lacks and `adopt`; after adopt it passes",
+    world: migrated(),
+    seed: async (world) => {
+      await seedSynapseAlice(world);
+      await remember(world);
+    },
+    args: ['check'],
+    code: 5,
+    message: /No usable admin in MAS .*Synapse's admin @alice:example\.test has no MAS account: run `adopt @alice:example\.test`/,
+    check: async (world) => {
+      await expectUntouched(world, true);
+      expect((await world.run(['--json', 'adopt', 'alice'])).code).toBe(0);
+      const after = await world.run(['--json', 'check', 'alice']);
+      expect(after.code).toBe(0);
+      expect(after.json().users_checked).toMatchObject([{ user_id: ALICE, in_synapse: true, in_mas: true, meaning: 'in both' }]);
+    },
+  },
   // Refusals: each leaves both databases exactly as they were.
   {
     name: 'adopt refuses a user MAS already has (exit 6)',
