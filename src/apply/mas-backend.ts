@@ -207,10 +207,12 @@ export function masApplyBackend(
         const adoptWarnings: string[] = [];
         for (const a of writes.adopts) {
           const account = synapseAccounts.get(a.synapseUserId)!;
+          // The file's password if it gives one, else Synapse's hash (plan.ts refused one no scheme checks).
+          const carried = a.passwordHash === null ? carriedPassword(account, mas.config, config.password.pepper).row : undefined;
           const password =
             a.passwordHash !== null
               ? { hash: a.passwordHash, version: schemeFor(need(), a.passwordHash)!.version, source: 'new' as const }
-              : ((row) => row && { ...row, source: 'synapse' as const })(carriedPassword(account, mas.config, config.password.pepper).row);
+              : carried && { ...carried, source: 'synapse' as const };
           adoptWarnings.push(...(await adoptUser(ctx, account, { admin: a.admin, password })).warnings);
         }
         const taken = await writeMasApply(ctx, writes, {
