@@ -342,7 +342,9 @@ export async function adoptUser(ctx: MasContext, account: SynapseAccount, input:
   const links = await insertLinks(ctx, account, userRowId, createdMs, changes, warnings);
   const devices = await insertDevices(ctx, account, userRowId, changes);
   const jobs: AdoptResult['jobs'] = [];
-  if (!account.deactivated) {
+  // Not for a deactivated user (nothing to bring over) nor a guest (syn2mas carries no guest
+  // devices, so the sync-devices that follows would delete them from Synapse).
+  if (!account.deactivated && !account.isGuest) {
     const user = toMasUser({ user_id: userRowId, username: account.localpart, created_at: new Date(createdMs), can_request_admin: input.admin });
     // set_display_name null: Synapse keeps the display name it has.
     const job = provisionUser(user);
