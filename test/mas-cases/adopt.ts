@@ -85,7 +85,10 @@ async function dumpAll(db: Knex): Promise<Record<string, string[]>> {
 const dumps = new WeakMap<MasWorld, { synapse: Record<string, string[]>; mas: Record<string, string[]> }>();
 
 /** Alice as Synapse made her before the move to MAS: password, email, phone, SSO link, devices, tokens. */
-async function seedSynapseAlice(world: MasWorld, opts: { admin?: boolean; locked?: boolean; deactivated?: boolean; appserviceId?: string; externalId?: string } = {}) {
+async function seedSynapseAlice(
+  world: MasWorld,
+  opts: { admin?: boolean; locked?: boolean; deactivated?: boolean; isGuest?: boolean; appserviceId?: string; externalId?: string } = {},
+) {
   await addUpstreamTables(world.mas, world.variant);
   await seedWorker(world.mas);
   const hash = await hashPassword(PASSWORD, { pepper: PEPPER, bcryptRounds: 4 });
@@ -419,6 +422,23 @@ const cases: MasCase[] = [
       expect(await world.mas('user_passwords').where({ user_id: user.user_id })).toHaveLength(0);
       expect(await world.mas('compat_sessions').where({ user_id: user.user_id })).toHaveLength(0);
       expect(await world.mas('user_unsupported_third_party_ids').where({ user_id: user.user_id })).toHaveLength(0);
+      expect(await queuedJobs(world.mas)).toEqual([]);
+    },
+  },
+  {
+    name: "adopt carries a guest as syn2mas does, with no devices and no job (sync-devices would delete Synapse's)",
+    world: migrated(),
+    seed: async (world) => {
+      await seedSynapseAlice(world, { isGuest: true, admin: false });
+      await remember(world);
+    },
+    args: ['adopt', 'alice'],
+    code: 0,
+    check: async (world) => {
+      await expectUntouched(world, false);
+      const user = await findByUsername(world, 'alice');
+      expect(user.is_guest).toBe(true);
+      expect(await world.mas('compat_sessions').where({ user_id: user.user_id })).toHaveLength(0);
       expect(await queuedJobs(world.mas)).toEqual([]);
     },
   },
