@@ -4,7 +4,7 @@ import type { MasPasswords } from './config.js';
 import { listAdmins, usableMasAdmins, type MasAdminEntry } from './admin-operations.js';
 import { readQueue } from './jobs.js';
 import type { MasContext } from './session.js';
-import type { MasUser } from './user-store.js';
+import { findMasUser, type MasUser } from './user-store.js';
 
 export interface MasSchemeReport {
   version: number;
@@ -78,7 +78,7 @@ export function presenceMeaning(inSynapse: boolean, mas: MasUser | undefined): s
   if (inSynapse) {
     return (
       'in Synapse only: it cannot log in (MAS owns logins), and registering the name in MAS fails with "Username not ' +
-      'available on homeserver". Give it a MAS account (MAS\'s admin API with skip_homeserver_check, or syn2mas before MAS goes live).'
+      'available on homeserver". Give it a MAS account with `adopt <user>` (its password, emails and links carried, as syn2mas does).'
     );
   }
   if (mas !== undefined) {
@@ -88,4 +88,17 @@ export function presenceMeaning(inSynapse: boolean, mas: MasUser | undefined): s
     );
   }
   return 'in neither';
+}
+
+/**
+ * Of Synapse's own admins (user IDs, as check read them), those MAS has no user for: when MAS has
+ * no usable admin, `adopt` brings one of them in, password and all.
+ */
+export async function synapseAdminsMissingInMas(ctx: MasContext, synapseAdmins: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const userId of synapseAdmins) {
+    const localpart = userId.slice(1, userId.indexOf(':'));
+    if ((await findMasUser(ctx, localpart).catch(() => undefined)) === undefined) missing.push(userId);
+  }
+  return missing;
 }
