@@ -186,7 +186,7 @@ async function expectAdoptedAlice(world: MasWorld, o: { admin: boolean; password
 
 const adopted: MasCase[] = (['1.22', '0.13'] as const).flatMap((variant): MasCase[] => [
   {
-    name: `adopt carries a Synapse admin's password hash, email, SSO link and devices, and leaves Synapse as it was (MAS ${variant})`,
+    name: `adopt carries a Synapse admin's password hash, email, SSO link and devices, and leaves Synapse as it was, on MAS ${variant}`,
     world: migrated(variant),
     seed: async (world) => {
       await seedSynapseAlice(world);
@@ -300,7 +300,7 @@ const cases: MasCase[] = [
   },
   // Refusals: each leaves both databases exactly as they were.
   {
-    name: 'adopt refuses a user MAS already has (exit 6)',
+    name: 'adopt refuses a user MAS already has, exit 6',
     world: migrated(),
     seed: async (world) => {
       await seedSynapseAlice(world);
@@ -313,7 +313,7 @@ const cases: MasCase[] = [
     check: (world) => expectUntouched(world, true),
   },
   {
-    name: 'adopt refuses a name MAS holds in another case (exit 6)',
+    name: 'adopt refuses a name MAS holds in another case, exit 6',
     world: migrated(),
     seed: async (world) => {
       await seedSynapseAlice(world);
@@ -326,7 +326,7 @@ const cases: MasCase[] = [
     check: (world) => expectUntouched(world, true),
   },
   {
-    name: 'adopt refuses a user only MAS has as a MAS user (exit 6), not as unknown',
+    name: 'adopt refuses a user only MAS has as a MAS user, exit 6, not as unknown',
     world: migrated(),
     seed: async (world) => {
       await seedSynapseAlice(world);
@@ -339,7 +339,7 @@ const cases: MasCase[] = [
     check: (world) => expectUntouched(world, true),
   },
   {
-    name: 'adopt refuses a user Synapse does not have (exit 5)',
+    name: 'adopt refuses a user Synapse does not have, exit 5',
     world: migrated(),
     seed: async (world) => {
       await seedSynapseAlice(world);
@@ -351,7 +351,7 @@ const cases: MasCase[] = [
     check: (world) => expectUntouched(world, true),
   },
   {
-    name: "adopt refuses an application service's user (exit 2)",
+    name: "adopt refuses an application service's user, exit 2",
     world: migrated(),
     seed: async (world) => {
       await seedSynapseAlice(world, { appserviceId: 'bridge' });
@@ -363,7 +363,7 @@ const cases: MasCase[] = [
     check: (world) => expectUntouched(world, true),
   },
   {
-    name: 'adopt refuses a user of another server (exit 2)',
+    name: 'adopt refuses a user of another server, exit 2',
     world: migrated(),
     seed: async (world) => {
       await seedSynapseAlice(world);
@@ -375,7 +375,7 @@ const cases: MasCase[] = [
     check: (world) => expectUntouched(world, true),
   },
   {
-    name: 'adopt refuses on a server whose logins are not delegated to MAS (exit 2)',
+    name: 'adopt refuses on a server whose logins are not delegated to MAS, exit 2',
     world: migrated(undefined, { homeserverExtra: { password_config: { pepper: PEPPER }, matrix_authentication_service: { enabled: false } } }),
     seed: async (world) => {
       await seedSynapseAlice(world);
@@ -387,7 +387,7 @@ const cases: MasCase[] = [
     check: (world) => expectUntouched(world, true),
   },
   {
-    name: "adopt refuses to carry a hash no MAS scheme can check, naming the fix (exit 3)",
+    name: "adopt refuses to carry a hash no MAS scheme can check, naming the fix, exit 3",
     world: { homeserverExtra: { password_config: { pepper: PEPPER } }, masConfigExtra: PROVIDERS },
     seed: async (world) => {
       await seedSynapseAlice(world);
@@ -399,7 +399,7 @@ const cases: MasCase[] = [
     check: (world) => expectUntouched(world, true),
   },
   {
-    name: "adopt refuses a bcrypt scheme with another pepper than Synapse's (exit 3)",
+    name: "adopt refuses a bcrypt scheme with another pepper than Synapse's, exit 3",
     world: migrated(undefined, { passwords: { schemes: [{ ...SYN2MAS_SCHEMES[0]!, secret: 'another-pepper' }, SYN2MAS_SCHEMES[1]!] } }),
     seed: async (world) => {
       await seedSynapseAlice(world);
@@ -426,7 +426,7 @@ const cases: MasCase[] = [
     },
   },
   {
-    name: "adopt carries a guest as syn2mas does, with no devices and no job (sync-devices would delete Synapse's)",
+    name: "adopt carries a guest as syn2mas does, with no devices and no job, as sync-devices would delete Synapse's",
     world: migrated(),
     seed: async (world) => {
       await seedSynapseAlice(world, { isGuest: true, admin: false });
@@ -443,7 +443,7 @@ const cases: MasCase[] = [
     },
   },
   {
-    name: 'adopt refuses a deactivated user on a MAS without deactivated accounts (exit 7)',
+    name: 'adopt refuses a deactivated user on a MAS without deactivated accounts, exit 7',
     world: migrated('0.13'),
     seed: async (world) => {
       await seedSynapseAlice(world, { deactivated: true });
@@ -514,7 +514,7 @@ const applyCases: MasCase[] = [
     },
   },
   {
-    name: 'apply refuses a Synapse-only user without adopt: true, naming it (both databases unchanged)',
+    name: 'apply refuses a Synapse-only user without adopt: true, naming it, both databases unchanged',
     world: migrated(),
     seed: async (world) => {
       await seedSynapseAlice(world);
