@@ -94,7 +94,7 @@ async function presence(db: SynapseAccess, mas: MasPrepared, { userId, localpart
       in_synapse: inSynapse,
       in_mas: masUser !== undefined,
       mas_username: masUser?.username ?? null,
-      meaning: presenceMeaning(inSynapse, masUser),
+      meaning: presenceMeaning(inSynapse, masUser, localpart),
     };
   } catch (err) {
     // Several MAS users differing only in case: MAS finds none of them, and says so.

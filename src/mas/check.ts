@@ -3,6 +3,7 @@
 import type { MasPasswords } from './config.js';
 import { listAdmins, usableMasAdmins, type MasAdminEntry } from './admin-operations.js';
 import { readQueue } from './jobs.js';
+import { adoptHint } from './messages.js';
 import type { MasContext } from './session.js';
 import { findMasUser, type MasUser } from './user-store.js';
 
@@ -70,7 +71,7 @@ export async function masHealth(ctx: MasContext): Promise<MasHealth> {
 }
 
 /** What it means for a user to be on one side only, in the words people meet it. */
-export function presenceMeaning(inSynapse: boolean, mas: MasUser | undefined): string {
+export function presenceMeaning(inSynapse: boolean, mas: MasUser | undefined, localpart: string): string {
   if (inSynapse && mas !== undefined) {
     const state = [mas.lockedAt && 'locked', mas.deactivatedAt && 'deactivated', mas.isGuest && 'guest'].filter(Boolean);
     return state.length > 0 ? `in both; ${state.join(', ')} in MAS` : 'in both';
@@ -78,7 +79,7 @@ export function presenceMeaning(inSynapse: boolean, mas: MasUser | undefined): s
   if (inSynapse) {
     return (
       'in Synapse only: it cannot log in (MAS owns logins), and registering the name in MAS fails with "Username not ' +
-      'available on homeserver". Give it a MAS account with `adopt <user>` (its password, emails and links carried, as syn2mas does).'
+      `available on homeserver". ${adoptHint(localpart)}`
     );
   }
   if (mas !== undefined) {

@@ -33,6 +33,11 @@ export function inPolicyAdminUsers(usernames: readonly string[], configFiles: re
   );
 }
 
+/** For a user only Synapse has: how it gets a MAS account (check and the not-found error). */
+export function adoptHint(localpart: string): string {
+  return `Give it a MAS account with \`adopt ${localpart}\` (its password, emails and links carried, as syn2mas does).`;
+}
+
 /** The hint of the not-found error, worded by whether Synapse's users table has the user (undefined: unknown). */
 export function masUserNotFoundHint(userId: string, localpart: string, inSynapse: boolean | undefined): string {
   const missing = `matrix-authentication-service (MAS), which owns this server's logins, has no user "${localpart}"`;
@@ -40,7 +45,7 @@ export function masUserNotFoundHint(userId: string, localpart: string, inSynapse
     return (
       `${missing}, though Synapse's users table has ${userId}: it was made in Synapse (before the move to MAS, or ` +
       "through Synapse's Admin API), so it cannot log in, and MAS refuses to register the name (\"Username not available\"). " +
-      `Give it a MAS account with \`adopt ${localpart}\` (its password, emails and links carried, as syn2mas does).`
+      adoptHint(localpart)
     );
   }
   const where = inSynapse === false ? `; Synapse's users table has no ${userId} either` : '';
