@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const NAME = 'synapse-admin-bootstrap';
-const COMMANDS = ['promote', 'demote', 'register', 'set-password', 'list-admins', 'issue-token', 'unlock', 'check', 'apply', 'completion'];
+const COMMANDS = ['promote', 'demote', 'register', 'adopt', 'set-password', 'list-admins', 'issue-token', 'unlock', 'check', 'apply', 'completion'];
 
 let bin: string;
 let bashScript: string;

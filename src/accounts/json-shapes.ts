@@ -13,6 +13,7 @@ export const JSON_SHAPES = {
   demote: { keys: [...OUTCOME_KEYS, 'admin', 'admin_sessions', 'sessions_ended'], secrets: [] },
   unlock: { keys: [...OUTCOME_KEYS], secrets: [] },
   register: { keys: [...OUTCOME_KEYS, 'created', 'admin', 'password_set'], secrets: ['password'] },
+  adopt: { keys: [...OUTCOME_KEYS, 'adopted'], secrets: ['password'] },
   'set-password': {
     keys: [...OUTCOME_KEYS, 'reactivated', 'tokens_removed', 'pushers_removed', 'password_version', 'sessions_ended'],
     secrets: ['password'],
@@ -45,7 +46,7 @@ export const JSON_SHAPES = {
     secrets: [],
   },
   apply: {
-    keys: ['file', 'changed', 'dry_run', 'created', 'updated', 'demoted', 'unchanged', 'users', 'notes', 'synapse_running', 'restart_needed'],
+    keys: ['file', 'changed', 'dry_run', 'created', 'adopted', 'updated', 'demoted', 'unchanged', 'users', 'notes', 'synapse_running', 'restart_needed'],
     secrets: [],
   },
 } as const;

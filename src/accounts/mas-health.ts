@@ -2,9 +2,10 @@
 // schemes, admins, worker and jobs, and where named users exist.
 import { describeDatabase } from '../database/settings.js';
 import { ToolError, UsageError, type ConfigError } from '../errors.js';
-import { describePasswords, masHealth as readMasHealth, presenceMeaning, type MasHealth } from '../mas/check.js';
+import { adoptableAdmins } from '../mas/adopt-source.js';
+import { describePasswords, masHealth as readMasHealth, presenceMeaning, synapseAdminsMissingInMas, type MasHealth } from '../mas/check.js';
 import type { MasConfig } from '../mas/config.js';
-import { adminMarks, noUsableAdmin, noWorkerSeen, repairAdvice } from '../mas/messages.js';
+import { adminMarks, adoptSynapseAdmins, noUsableAdmin, noWorkerSeen, repairAdvice } from '../mas/messages.js';
 import type { MasPrepared } from '../mas/session.js';
 import { findMasUser } from '../mas/user-store.js';
 import type { ParsedUser } from '../synapse/user-id.js';
@@ -31,8 +32,20 @@ function jobsLine(h: MasHealth): string {
   return `${available} waiting, ${scheduled} scheduled, ${running} running, ${failed} failed${failure}`;
 }
 
+/**
+ * Synapse's own active admins that MAS has no user for: `adopt` brings one in when MAS has no usable
+ * admin. None when Synapse's database cannot be read (Synapse's half of check says why).
+ */
+async function adoptableSynapseAdmins(db: SynapseAccess, mas: MasPrepared): Promise<string[]> {
+  const admins = await db.read(adoptableAdmins).catch((err: unknown) => {
+    if (err instanceof ToolError) return [];
+    throw err;
+  });
+  return mas.read((ctx) => synapseAdminsMissingInMas(ctx, admins));
+}
+
 /** MAS's half of check: lines, the `mas` key of the report, and what is wrong. */
-async function masHalf(mas: MasPrepared, deps: StoreDeps): Promise<Health> {
+async function masHalf(db: SynapseAccess, mas: MasPrepared, deps: StoreDeps): Promise<Health> {
   const { config } = mas;
   const data: Record<string, unknown> = {
     config_files: config.files,
@@ -61,7 +74,9 @@ async function masHalf(mas: MasPrepared, deps: StoreDeps): Promise<Health> {
       deps.out.warn(`${h.jobs.failed} MAS job(s) failed for good; the newest: ${h.jobs.newest_failure?.queue}: ${h.jobs.newest_failure?.reason ?? 'no reason recorded'}.`);
     }
     if (h.usable_admins > 0) return { lines, data };
-    return { lines, data, problem: new ToolError(noUsableAdmin(h.admins.map(repairAdvice)), 'no_admin') };
+    const missing = await adoptableSynapseAdmins(db, mas);
+    const advice = [...h.admins.map(repairAdvice), ...(missing.length > 0 ? [adoptSynapseAdmins(missing)] : [])];
+    return { lines, data, problem: new ToolError(noUsableAdmin(advice), 'no_admin') };
   } catch (err) {
     if (!(err instanceof ToolError)) throw err;
     data.connected = err.kind !== 'database_unreachable';
@@ -79,7 +94,7 @@ async function presence(db: SynapseAccess, mas: MasPrepared, { userId, localpart
       in_synapse: inSynapse,
       in_mas: masUser !== undefined,
       mas_username: masUser?.username ?? null,
-      meaning: presenceMeaning(inSynapse, masUser),
+      meaning: presenceMeaning(inSynapse, masUser, localpart),
     };
   } catch (err) {
     // Several MAS users differing only in case: MAS finds none of them, and says so.
@@ -91,7 +106,7 @@ async function presence(db: SynapseAccess, mas: MasPrepared, { userId, localpart
 /** check on a server whose logins belong to MAS: Synapse's half, then MAS's (whose admins count). */
 export async function masHealth(db: SynapseAccess, mas: MasPrepared, deps: StoreDeps, named: readonly ParsedUser[]): Promise<Health> {
   const synapse = await synapseHalf(db, deps);
-  const m = await masHalf(mas, deps);
+  const m = await masHalf(db, mas, deps);
   const problem = synapse.problem ?? m.problem;
   return withUsers(
     { lines: [...synapse.lines, ...m.lines], data: { ...synapse.data, mas: m.data }, ...(problem === undefined ? {} : { problem }) },

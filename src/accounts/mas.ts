@@ -11,6 +11,7 @@ import type { MasConfig } from '../mas/config.js';
 import { workerWarnings } from '../mas/jobs.js';
 import {
   adminMarks,
+  ADOPTED_NOTE,
   MAS_CACHE_NOTE,
   NO_ADMIN,
   notInSynapseYet,
@@ -27,6 +28,9 @@ import {
   type PasswordArgs,
 } from '../passwords/new-password.js';
 import { healthUrls } from '../synapse/live-server.js';
+import { loadAppServices } from '../config/appservice.js';
+import type { SynapseAccount } from '../mas/adopt-source.js';
+import type { AdoptedAccount, AdoptInput } from '../mas/adopt.js';
 import { findUser } from '../synapse/user-store.js';
 import { masHealth, masUnreadable } from './mas-health.js';
 import { NO_FOLLOW_UP, outcomeOf, type ServerFollowUp } from './outcome.js';
@@ -176,6 +180,53 @@ async function masRegister({ db, mas, deps: { io, out, dryRun } }: MasSide, ...[
   );
 }
 
+function carriedSummary(a: AdoptedAccount): string {
+  const password = a.password === 'synapse' ? 'its Synapse password' : a.password === 'new' ? 'a new password' : 'no password';
+  return `${password}, ${a.emails} email address(es), ${a.upstream_links} upstream link(s), ${a.devices} device(s)`;
+}
+
+/**
+ * A user only Synapse has gets the MAS account syn2mas would give it (src/mas/adopt.ts), in one
+ * transaction on MAS's database; Synapse's is only read. A user MAS has is refused first (exit 6,
+ * whether or not Synapse has it), and an unknown or app-service user before anyone types a password.
+ */
+async function masAdopt({ db, mas, deps: { io, out, dryRun } }: MasSide, ...[user, request]: Parameters<AccountStore['adopt']>) {
+  const [{ readSynapseAccount }, { adoptIntoMas, carriedPassword, checkAdoptable, refuseExistingMasUser }] = await Promise.all([
+    import('../mas/adopt-source.js'),
+    import('../mas/adopt.js'),
+  ]);
+  const { config } = db;
+  const given = passwordSourceGiven(request.password);
+  let account: SynapseAccount | undefined;
+  const fresh = await passwordAfterLookup(
+    request.password,
+    async () => (given ? obtainMasPasswordHash(request.password, io, out, mas.config, masPasswordsForNewPassword(mas.config)) : undefined),
+    async () => {
+      // adoptIntoMas asks MAS again in its transaction.
+      await mas.read((ctx) => refuseExistingMasUser(ctx, user));
+      account = await db.read((ctx) => readSynapseAccount(ctx, user.userId));
+      checkAdoptable(account, await loadAppServices(config.appServiceConfigFiles, config.serverName));
+    },
+  );
+  const found = account!;
+  const carried = fresh === undefined ? carriedPassword(found, mas.config, config.password.pepper) : undefined;
+  const password: AdoptInput['password'] =
+    fresh !== undefined ? { hash: fresh.hash, version: fresh.version, source: 'new' } : carried?.row && { ...carried.row, source: 'synapse' };
+  const admin = request.admin ?? found.admin;
+  const res = await mas.write((ctx) => adoptIntoMas(ctx, found, { admin, password }));
+  const showPassword = fresh?.generated !== undefined && !dryRun;
+  return outcomeOf(
+    { ...res, warnings: [...(carried?.note === undefined ? [] : [carried.note]), ...res.warnings] },
+    IN_MAS_WORDS(
+      `Adopted ${res.userId} into MAS${admin ? ' (may request admin)' : ''}: ${carriedSummary(res.adopted)}.` +
+        (showPassword ? `\nPassword: ${fresh?.generated}` : ''),
+      `${res.userId} needs nothing.`,
+    ),
+    NO_FOLLOW_UP,
+    { adopted: res.adopted, ...(showPassword ? { password: fresh?.generated } : {}) },
+  );
+}
+
 /** A new user_passwords row in MAS's database. */
 async function masSetPassword({ db, mas, deps: { io, out, dryRun } }: MasSide, ...[user, request]: Parameters<AccountStore['setPassword']>) {
   const { masUserForSetPassword, setMasPassword } = await import('../mas/set-password.js');
@@ -260,6 +311,7 @@ async function masAfterApply({ mas, deps }: MasSide, res: ApplyResult): Promise<
       ...(created > 0
         ? [`MAS's worker creates the Synapse account${created === 1 ? '' : 's'} of the ${created} new user${created === 1 ? '' : 's'} from the provision-user jobs, within seconds while it runs.`]
         : []),
+      ...(res.users.some((u) => u.action === 'adopt') ? [ADOPTED_NOTE] : []),
       ...(res.users.some((u) => u.action === 'update' || u.action === 'demote') ? [MAS_CACHE_NOTE] : []),
     ],
     synapseRunning: null,
@@ -275,6 +327,7 @@ export function masAccounts(db: SynapseAccess, mas: MasPrepared, deps: StoreDeps
     unlock: (...a) => masUnlock(side, ...a),
     listAdmins: () => masListAdmins(side),
     register: (...a) => masRegister(side, ...a),
+    adopt: (...a) => masAdopt(side, ...a),
     setPassword: (...a) => masSetPassword(side, ...a),
     issueToken: (...a) => masIssueToken(side, ...a),
     health: (named) => masHealth(db, mas, deps, named),
@@ -294,6 +347,7 @@ export function masUnreadableAccounts(db: SynapseAccess, problem: ConfigError, d
     unlock: refuse,
     listAdmins: refuse,
     register: refuse,
+    adopt: refuse,
     setPassword: refuse,
     issueToken: refuse,
     applyBackend: refuse,

@@ -4,17 +4,19 @@
 import type { Output } from '../output.js';
 import type { JsonCommand, JsonOf } from './json-shapes.js';
 import type { AccountOutcome } from './outcome.js';
-import type { AdminFlagFacts, RegisterFacts, SetPasswordFacts, TokenFacts } from './store.js';
+import type { AdminFlagFacts, AdoptFacts, RegisterFacts, SetPasswordFacts, TokenFacts } from './store.js';
 
 type FactsOf<C extends JsonCommand> = C extends 'promote' | 'demote'
   ? AdminFlagFacts
   : C extends 'register'
     ? RegisterFacts
-    : C extends 'set-password'
-      ? SetPasswordFacts
-      : C extends 'issue-token'
-        ? TokenFacts
-        : Record<never, never>;
+    : C extends 'adopt'
+      ? AdoptFacts
+      : C extends 'set-password'
+        ? SetPasswordFacts
+        : C extends 'issue-token'
+          ? TokenFacts
+          : Record<never, never>;
 
 /** The keys every outcome has (json-shapes.ts: OUTCOME_KEYS). */
 function outcomeJson(o: AccountOutcome, dryRun: boolean) {

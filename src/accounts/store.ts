@@ -12,6 +12,7 @@ import type { AppServiceUsers } from '../config/appservice.js';
 import type { ToolError } from '../errors.js';
 import type { PasswordArgs } from '../passwords/new-password.js';
 import type { ParsedUser } from '../synapse/user-id.js';
+import type { AdoptedAccount } from '../mas/adopt.js';
 import type { AccountOutcome, ServerFollowUp } from './outcome.js';
 
 /** Synapse's database as the preamble opens it. */
@@ -121,6 +122,28 @@ export interface SetPasswordAccounts {
   setPassword(user: ParsedUser, request: SetPasswordRequest): Promise<AccountOutcome<SetPasswordFacts>>;
 }
 
+export interface AdoptRequest {
+  /** A new password instead of Synapse's hash, when a source is given. */
+  password: PasswordArgs;
+  /** --admin / --no-admin; undefined: Synapse's admin flag. */
+  admin: boolean | undefined;
+}
+
+export interface AdoptFacts {
+  /** What was carried into MAS (only MAS adopts: Synapse's store refuses). */
+  adopted: AdoptedAccount;
+  /** Secret: only when generated and written. */
+  password?: string;
+}
+
+/**
+ * adopt: give a user only Synapse has an account in the store that owns logins (MAS), carrying
+ * what it has. Where Synapse owns its users there is nothing to adopt: that store refuses (exit 2).
+ */
+export interface AdoptAccounts {
+  adopt(user: ParsedUser, request: AdoptRequest): Promise<AccountOutcome<AdoptFacts>>;
+}
+
 export interface IssueTokenRequest {
   /** null: never expires. */
   expiresInMs: number | null;
@@ -172,6 +195,7 @@ export interface AccountStore
     UnlockAccounts,
     ListAdminsAccounts,
     RegisterAccounts,
+    AdoptAccounts,
     SetPasswordAccounts,
     IssueTokenAccounts,
     HealthAccounts,

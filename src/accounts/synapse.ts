@@ -9,7 +9,7 @@ import { obtainPasswordHash } from '../passwords/new-password.js';
 import type { ApplyResult } from '../apply/apply.js';
 import { synapseApplyBackend } from '../apply/synapse-backend.js';
 import { passwordLoginWorks } from '../synapse/login.js';
-import { LOGOUT_NOT_NEEDED, NO_ADMIN } from '../synapse/messages.js';
+import { LOGOUT_NOT_NEEDED, NO_ADMIN, nothingToAdopt } from '../synapse/messages.js';
 import { checkDeviceId } from '../synapse/limits.js';
 import { issueToken } from '../synapse/tokens.js';
 import { listedInUserDirectory } from '../synapse/user-directory.js';
@@ -233,6 +233,11 @@ async function synapseAfterApply({ db: { config }, followUp }: SynapseSide, res:
   };
 }
 
+/** adopt: Synapse owns its users here, so there is no other store to bring one into (exit 2). */
+async function synapseAdopt({ db }: SynapseSide): Promise<never> {
+  throw new UsageError(nothingToAdopt(db.config.files));
+}
+
 /** Every use case on Synapse's tables; `cached` replaces the changes a running Synapse caches. */
 export function synapseAccounts(db: SynapseAccess, deps: StoreDeps, cached: CachedChanges = synapseCachedChanges(db, deps)): AccountStore {
   const side: SynapseSide = { db, deps, followUp: restartFollowUp(db.config, deps.dryRun) };
@@ -241,6 +246,7 @@ export function synapseAccounts(db: SynapseAccess, deps: StoreDeps, cached: Cach
     ...cached,
     listAdmins: () => synapseListAdmins(side),
     register: (...a) => synapseRegister(side, ...a),
+    adopt: () => synapseAdopt(side),
     issueToken: (...a) => synapseIssueToken(side, ...a),
     health: (named) => synapseHealth(db, deps, named),
     applyBackend: (appServices, opts) => synapseApplyBackend(db.config, appServices, { read: db.read, write: db.write }, opts),

@@ -24,6 +24,8 @@ export interface DesiredUser {
   displayname?: string;
   /** Omitted: user_types.default_user_type; null: a regular user. Only set on creation. */
   userType?: string | null;
+  /** adopt: true: a user only Synapse has is adopted into MAS (`adopt`), not refused. */
+  adopt?: boolean;
 }
 
 export type UpdatePassword = 'on_create' | 'always';
@@ -54,6 +56,8 @@ export interface FileRules {
   userTypesRefused?: string;
   /** Set when the server takes no passwords: why every password source is refused. */
   passwordsRefused?: string;
+  /** Set when users only Synapse has can be adopted (MAS): `adopt: true` is refused otherwise. */
+  adopts?: boolean;
 }
 
 // A file with a million bad entries would print a million lines: the first ones show what is
@@ -85,7 +89,7 @@ export class ApplyFileError extends ToolError {
 }
 
 const TOP_KEYS = ['users', 'admins', 'update_password'] as const;
-const USER_KEYS = ['user', 'admin', 'password_file', 'password_hash', 'random_password', 'displayname', 'user_type'] as const;
+const USER_KEYS = ['user', 'admin', 'password_file', 'password_hash', 'random_password', 'displayname', 'user_type', 'adopt'] as const;
 const PASSWORD_KEYS = ['password_file', 'password_hash', 'random_password'] as const;
 // A value under any of these keys may be a password typed into the wrong place: a message says
 // its type, never the value. update_password takes on_create or always, and says so.
@@ -254,6 +258,11 @@ function readUser(
 
   const admin = field('admin');
   if (admin !== undefined) user.admin = boolean(admin, 'admin', problem);
+  const adopt = field('adopt');
+  if (adopt !== undefined && boolean(adopt, 'adopt', problem) === true) {
+    if (rules.adopts === true) user.adopt = true;
+    else problem(adopt, `${user.userId} has adopt: true, but adoption is for servers whose logins belong to matrix-authentication-service (MAS); here Synapse owns its users. Remove it`);
+  }
   const sources = PASSWORD_KEYS.filter((k) => field(k) !== undefined && !(k === 'random_password' && isFalse(field(k)!)));
   if (sources.length > 0 && rules.passwordsRefused !== undefined) {
     problem(field(sources[0]!), `${user.userId} has ${sources[0]}, but ${rules.passwordsRefused}`);

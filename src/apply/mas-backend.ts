@@ -3,7 +3,7 @@
 // Synapse's database is only read, for names it has that MAS has not.
 import type { AppServiceUsers } from '../config/appservice.js';
 import type { SynapseConfig } from '../config/types.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ToolError } from '../errors.js';
 import type { ApplyBackend } from './backend.js';
 import type { Plan } from './plan.js';
 import { generatePassword } from '../passwords/input.js';
@@ -12,7 +12,7 @@ import type { MasPrepared } from '../mas/session.js';
 import { readAccounts } from './synapse-store.js';
 import { reservedUserIds, type SynapseSessions } from './synapse-backend.js';
 import { costFlaw, loginCostLimit } from '../synapse/bcrypt-hash.js';
-import { localpartOf } from '../synapse/user-store.js';
+import { localpartOf, selectUsers, toUserRow } from '../synapse/user-store.js';
 import { serializeToolWriters } from '../database/dialect.js';
 import { heldAdminSessions, mayRequestAdminChange } from '../mas/admin-operations.js';
 import { readMasAccounts, writeMasApply } from './mas-store.js';
@@ -22,6 +22,20 @@ import { currentScheme, hashMasPassword, masHashAlgorithm, passwordScore, verify
 import { takenInSynapseError, validateMasUsername } from '../mas/register.js';
 import type { MasContext } from '../mas/session.js';
 import { findMasUser } from '../mas/user-store.js';
+import { readSynapseAccounts, type SynapseAccount } from '../mas/adopt-source.js';
+import { adoptUser, carriedPassword, checkAdoptable } from '../mas/adopt.js';
+import { LOOKUP_BATCH, slices } from '../database/batches.js';
+
+/** `key: message` when `check` throws a ToolError (a refusal), nothing when it passes. */
+function problemOf<K extends string>(key: K, check: () => unknown): Partial<Record<K, string>> {
+  try {
+    check();
+    return {};
+  } catch (err) {
+    if (!(err instanceof ToolError)) throw err;
+    return { [key]: err.message } as Partial<Record<K, string>>;
+  }
+}
 
 /** Why MAS takes no passwords from this run (none configured, or turned off), if it takes none. */
 function passwordsRefusal(prepared: MasPrepared): string | undefined {
@@ -97,6 +111,8 @@ export function masApplyBackend(
   const passwords = refusal === undefined ? mas.config.passwords : undefined;
   // The scheme version of each stored hash apply read: a hash is checked with that version's scheme.
   let versions = new Map<string, number>();
+  // The Synapse-only accounts read, by their stored user ID: what adopt: true carries over.
+  let synapseAccounts = new Map<string, SynapseAccount>();
   const read = async (userIds: readonly string[]) => {
     const state = await mas.read((ctx) => readMasAccounts(ctx, userIds, localpartOf));
     versions = state.versions;
@@ -134,6 +150,7 @@ export function masApplyBackend(
       // With passwords off, MAS's users log in through an upstream provider, as register allows;
       // without MAS's config file nobody knows whether they are off, and a new user needs one.
       passwordOptional: mas.config.passwords?.enabled === false,
+      adopts: true,
     },
     hasher: {
       hash: (password) => hashMasPassword(password, currentScheme(need())),
@@ -148,9 +165,28 @@ export function masApplyBackend(
       const state = await read(userIds);
       const absent = userIds.filter((id) => !state.accounts.has(id));
       if (absent.length === 0) return state;
-      // MAS asks Synapse whether a new name is free: a Synapse-only account is taken.
-      const inSynapse = await synapse.read((ctx) => readAccounts(ctx, absent));
-      for (const [id, account] of inSynapse.accounts) state.problems.push({ message: takenInSynapseError(id, account.userId).message.replace(/\.$/, '') });
+      // MAS asks Synapse whether a new name is free: a Synapse-only account is taken, and adopted
+      // only where the file says adopt: true (plan.ts decides, knowing the file).
+      const { inSynapse, adoptable } = await synapse.read(async (ctx) => {
+        const found = await readAccounts(ctx, absent);
+        const names = [...found.accounts.values()].map((a) => a.userId);
+        const rows = [];
+        for (const slice of slices(names, LOOKUP_BATCH)) rows.push(...(await selectUsers(ctx).whereIn('name', slice)).map(toUserRow));
+        return { inSynapse: found, adoptable: await readSynapseAccounts(ctx, rows) };
+      });
+      synapseAccounts = new Map(adoptable.map((a) => [a.userId, a]));
+      state.synapseOnly = new Map();
+      for (const [id, found] of inSynapse.accounts) {
+        const account = synapseAccounts.get(found.userId)!;
+        state.synapseOnly.set(id, {
+          userId: account.userId,
+          admin: account.admin,
+          usable: !account.deactivated && !account.locked,
+          notAdopted: `${takenInSynapseError(id, account.userId).message.replace(/\.$/, '')}, or give it adopt: true in the file`,
+          ...problemOf('adoptRefusal', () => checkAdoptable(account, appServices)),
+          ...problemOf('carryProblem', () => carriedPassword(account, mas.config, config.password.pepper)),
+        });
+      }
       // Several Synapse accounts in different cases: taken all the same.
       for (const p of inSynapse.problems) state.problems.push({ message: `in Synapse's users table, ${p.message}; MAS would refuse the name as taken` });
       return state;
@@ -159,6 +195,17 @@ export function masApplyBackend(
       mas.write(async (ctx) => {
         await serializeToolWriters(ctx.db);
         recheck(await readMasAccounts(ctx, userIds, localpartOf));
+        const adoptWarnings: string[] = [];
+        for (const a of writes.adopts) {
+          const account = synapseAccounts.get(a.synapseUserId)!;
+          // The file's password if it gives one, else Synapse's hash (plan.ts refused one no scheme checks).
+          const carried = a.passwordHash === null ? carriedPassword(account, mas.config, config.password.pepper).row : undefined;
+          const password =
+            a.passwordHash !== null
+              ? { hash: a.passwordHash, version: schemeFor(need(), a.passwordHash)!.version, source: 'new' as const }
+              : carried && { ...carried, source: 'synapse' as const };
+          adoptWarnings.push(...(await adoptUser(ctx, account, { admin: a.admin, password })).warnings);
+        }
         const taken = await writeMasApply(ctx, writes, {
           localpartOf,
           versionOf: (hash) => schemeFor(need(), hash)!.version,
@@ -169,7 +216,7 @@ export function masApplyBackend(
           recheck(await readMasAccounts(ctx, userIds, localpartOf));
           throw new Error(`users ${taken.join(', ')} appeared during the INSERT, yet not to the recheck`);
         }
-        return sessionWarnings(ctx, writes.adminFlags.filter((f) => !f.admin).map((f) => localpartOf(f.userId)));
+        return [...adoptWarnings, ...(await sessionWarnings(ctx, writes.adminFlags.filter((f) => !f.admin).map((f) => localpartOf(f.userId))))];
       }),
     planWarnings: (plan, exclusive) => adminUsersWarnings(mas.config, plan, exclusive, localpartOf),
   };

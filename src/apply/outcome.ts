@@ -5,7 +5,7 @@ import type { Account, Plan, PlanRules } from './plan.js';
 
 export interface UserOutcome {
   user_id: string;
-  action: 'create' | 'update' | 'unchanged' | 'demote';
+  action: 'create' | 'adopt' | 'update' | 'unchanged' | 'demote';
   changes: string[];
   /** random_password of a created user: shown once. */
   password?: string;
@@ -24,6 +24,8 @@ export interface NewAccountSpec {
 /** Everything apply writes, for a backend's writer; `expected` is what the plan was made from. */
 export interface Writes {
   creates: NewAccountSpec[];
+  /** Users only Synapse has, adopted into MAS; passwordHash null: Synapse's hash is carried. */
+  adopts: Array<{ userId: string; synapseUserId: string; admin: boolean; passwordHash: string | null }>;
   adminFlags: Array<{ userId: string; admin: boolean }>;
   passwords: Array<{ userId: string; hash: string }>;
   /** The accounts as read when planning: a writer checks they are still so before writing. */
@@ -41,10 +43,23 @@ export function outcomeOf(
   words: Pick<PlanRules, 'adminChange' | 'creation'> = {},
 ): { users: UserOutcome[]; writes: Writes } {
   const adminChange = words.adminChange ?? synapseAdminChange;
-  const writes: Writes = { creates: [], adminFlags: [], passwords: [], expected: [], absent: [] };
+  const writes: Writes = { creates: [], adopts: [], adminFlags: [], passwords: [], expected: [], absent: [] };
   const users: UserOutcome[] = [];
   for (const p of plan.users) {
     const hashed = hashes.get(p);
+    if (p.adopt !== undefined) {
+      writes.absent.push(p.user.userId);
+      writes.adopts.push({ userId: p.user.userId, synapseUserId: p.adopt.userId, admin: p.admin, passwordHash: hashed?.hash ?? null });
+      users.push({
+        user_id: p.adopt.userId,
+        action: 'adopt',
+        changes: [
+          `${p.adopt.userId}: adopted from Synapse${p.admin ? ' (may request admin)' : ''}, ${hashed === undefined ? 'its Synapse password carried (if it has one)' : 'with a new password'}, its emails, upstream links and devices`,
+        ],
+        ...(hashed?.generated === undefined ? {} : { password: hashed.generated }),
+      });
+      continue;
+    }
     if (p.account === undefined) {
       if (hashed === undefined && p.user.password !== undefined) throw new Error(`no password hash for the new user ${p.user.userId}`);
       writes.absent.push(p.user.userId);

@@ -29,6 +29,23 @@ export interface CurrentState {
   keptAdmins?: string[];
   /** Lookups that cannot be settled, e.g. several accounts that differ only in case. */
   problems: Problem[];
+  /** The file's users that only Synapse has, on MAS: adopted with adopt: true, refused otherwise. */
+  synapseOnly?: Map<string, SynapseOnlyAccount>;
+}
+
+/** A user Synapse has and MAS has not, as MAS's backend sees it. */
+export interface SynapseOnlyAccount {
+  /** As stored in Synapse. */
+  userId: string;
+  /** Synapse's admin flag: can_request_admin when the file leaves admin out. */
+  admin: boolean;
+  usable: boolean;
+  /** Why it is refused without adopt: true. */
+  notAdopted: string;
+  /** Why it cannot be adopted at all (an app service's user), when it cannot. */
+  adoptRefusal?: string;
+  /** Why its Synapse password cannot be carried (no MAS scheme for it): the file must give one. */
+  carryProblem?: string;
 }
 
 /** The server's rules for new accounts and passwords. */
@@ -60,8 +77,10 @@ export type PasswordStep =
 
 export interface PlannedUser {
   user: DesiredUser;
-  /** Undefined: the account is created. */
+  /** Undefined: the account is created (or adopted). */
   account?: Account;
+  /** Set: the user only Synapse has is adopted into MAS. */
+  adopt?: SynapseOnlyAccount;
   /** admin after apply. */
   admin: boolean;
   password: PasswordStep;
@@ -91,6 +110,24 @@ export function makePlan(
     const account = current.accounts.get(user.userId);
     if (account?.refusal !== undefined) {
       problems.push({ line: user.line, message: account.refusal });
+      continue;
+    }
+    const synapseOnly = account === undefined ? current.synapseOnly?.get(user.userId) : undefined;
+    if (synapseOnly !== undefined) {
+      const refusal = user.adopt ? synapseOnly.adoptRefusal ?? (user.password === undefined ? synapseOnly.carryProblem : undefined) : synapseOnly.notAdopted;
+      if (refusal !== undefined) {
+        problems.push({ line: user.line, message: refusal.replace(/\.$/, '') });
+        continue;
+      }
+      users.push({
+        user,
+        adopt: synapseOnly,
+        admin: user.admin ?? (state.exclusiveAdmins ? false : synapseOnly.admin),
+        // No password given: Synapse's hash is carried.
+        password: passwordStep(user, undefined, state, passwords),
+        displayname: user.displayname ?? user.localpart,
+        userType: null,
+      });
       continue;
     }
     if (account === undefined) {
@@ -127,7 +164,7 @@ export function makePlan(
   // Under `exclusive`, every admin the file does not list is demoted.
   const usableAfter = new Set([
     ...(state.exclusiveAdmins ? [] : current.admins.filter((a) => a.usable && !listed.has(a.userId)).map((a) => a.userId)),
-    ...users.filter((u) => u.admin && (u.account === undefined || u.account.usable)).map((u) => u.account?.userId ?? u.user.userId),
+    ...users.filter((u) => u.admin && (u.adopt?.usable ?? u.account?.usable ?? true)).map((u) => u.account?.userId ?? u.adopt?.userId ?? u.user.userId),
     ...(current.keptAdmins ?? []),
   ]).size;
   const takesAdminAway = demotions.length > 0 || users.some((u) => u.account?.admin && !u.admin);

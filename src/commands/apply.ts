@@ -40,15 +40,17 @@ function count(res: ApplyResult, action: string): number {
 function textLines(res: ApplyResult, name: string, dryRun: boolean): string[] {
   const unchanged = count(res, 'unchanged');
   if (!res.changed) return [`Nothing to change: ${name} is already applied (${unchanged} user${unchanged === 1 ? '' : 's'} as declared).`];
-  const [c, u, d] = (['create', 'update', 'demote'] as const).map((a) => count(res, a));
+  const [c, u, d, a] = (['create', 'update', 'demote', 'adopt'] as const).map((action) => count(res, action));
+  // Only MAS adopts: the lines stay as they were where nothing was adopted.
+  const adopted = a > 0 ? [`${a} ${dryRun ? 'to adopt' : 'adopted'}`] : [];
   const changes = res.users.flatMap((user) => [
     ...user.changes.map((line) => `  ${line}`),
     ...(user.password !== undefined && !dryRun ? [`    password: ${user.password}`] : []),
   ]);
   return [
     dryRun
-      ? `Dry run of ${name}: nothing was written. It would change (${c} to create, ${u} to update, ${d} to demote, ${unchanged} unchanged):`
-      : `Applied ${name} (${c} created, ${u} updated, ${d} demoted, ${unchanged} unchanged):`,
+      ? `Dry run of ${name}: nothing was written. It would change (${[`${c} to create`, ...adopted, `${u} to update`, `${d} to demote`, `${unchanged} unchanged`].join(', ')}):`
+      : `Applied ${name} (${[`${c} created`, ...adopted, `${u} updated`, `${d} demoted`, `${unchanged} unchanged`].join(', ')}):`,
     ...changes,
   ];
 }
@@ -80,6 +82,8 @@ export function applyCommand(io: Io, out: Output) {
         changed: res.changed,
         dry_run: args.dryRun,
         created: count(res, 'create'),
+        // 0 where Synapse owns logins: only MAS adopts.
+        adopted: count(res, 'adopt'),
         updated: count(res, 'update'),
         demoted: count(res, 'demote'),
         unchanged: count(res, 'unchanged'),

@@ -39,6 +39,12 @@ export const CATALOG: readonly CatalogEntry[] = [
     load: async () => (await import('./register.js')).registerCommand,
   },
   {
+    name: 'adopt',
+    command: 'adopt <user>',
+    describe: 'With MAS: give a user that exists only in Synapse a MAS account, carrying its password hash, emails, SSO links and devices (as syn2mas does)',
+    load: async () => (await import('./adopt.js')).adoptCommand,
+  },
+  {
     name: 'set-password',
     command: 'set-password <user>',
     describe: "Replace a user's password (with --reactivate, also bring back a deactivated user)",

@@ -3,8 +3,9 @@
 import type { MasPasswords } from './config.js';
 import { adminEntries, type MasAdminEntry } from './admin-operations.js';
 import { readQueue } from './jobs.js';
+import { adoptHint } from './messages.js';
 import type { MasContext } from './session.js';
-import { isUsable, selectMasAdmins, toMasUser, type MasUser } from './user-store.js';
+import { findMasUser, isUsable, selectMasAdmins, toMasUser, type MasUser } from './user-store.js';
 
 export interface MasSchemeReport {
   version: number;
@@ -69,7 +70,7 @@ export async function masHealth(ctx: MasContext): Promise<MasHealth> {
 }
 
 /** What it means for a user to be on one side only, in the words people meet it. */
-export function presenceMeaning(inSynapse: boolean, mas: MasUser | undefined): string {
+export function presenceMeaning(inSynapse: boolean, mas: MasUser | undefined, localpart: string): string {
   if (inSynapse && mas !== undefined) {
     const state = [mas.lockedAt && 'locked', mas.deactivatedAt && 'deactivated', mas.isGuest && 'guest'].filter(Boolean);
     return state.length > 0 ? `in both; ${state.join(', ')} in MAS` : 'in both';
@@ -77,7 +78,7 @@ export function presenceMeaning(inSynapse: boolean, mas: MasUser | undefined): s
   if (inSynapse) {
     return (
       'in Synapse only: it cannot log in (MAS owns logins), and registering the name in MAS fails with "Username not ' +
-      'available on homeserver". Give it a MAS account (MAS\'s admin API with skip_homeserver_check, or syn2mas before MAS goes live).'
+      `available on homeserver". ${adoptHint(localpart)}`
     );
   }
   if (mas !== undefined) {
@@ -87,4 +88,17 @@ export function presenceMeaning(inSynapse: boolean, mas: MasUser | undefined): s
     );
   }
   return 'in neither';
+}
+
+/**
+ * Of Synapse's own admins (user IDs, as check read them), those MAS has no user for: when MAS has
+ * no usable admin, `adopt` brings one of them in, password and all.
+ */
+export async function synapseAdminsMissingInMas(ctx: MasContext, synapseAdmins: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const userId of synapseAdmins) {
+    const localpart = userId.slice(1, userId.indexOf(':'));
+    if ((await findMasUser(ctx, localpart).catch(() => undefined)) === undefined) missing.push(userId);
+  }
+  return missing;
 }

@@ -55,6 +55,18 @@ export interface MasConfig {
   passwords?: MasPasswords;
   /** policy.data.admin_users: usernames MAS's policy lets ask for admin whatever their row says. */
   adminUsers: string[];
+  /** upstream_oauth2.providers; undefined when no MAS config file was read. */
+  upstreamProviders?: MasUpstreamProvider[];
+}
+
+/** An upstream_oauth2.providers entry, as far as `adopt` maps Synapse's SSO links to it. */
+export interface MasUpstreamProvider {
+  /** `id`: the ULID MAS syncs into upstream_oauth_providers. */
+  id: string | undefined;
+  /** `synapse_idp_id`: the auth_provider Synapse's user_external_ids names it by (oidc-<idp_id>). */
+  synapseIdpId: string | undefined;
+  /** Where the entry is, for messages. */
+  where: string;
 }
 
 export interface LoadMasConfigOptions {
@@ -126,6 +138,7 @@ async function readAndInterpret(opts: LoadMasConfigOptions, warnings: string[]):
     databaseSource: database.source,
     passwords: await passwords(entry(root, 'passwords'), opts.cwd, warnings),
     adminUsers: adminUsers(root),
+    upstreamProviders: upstreamProviders(root),
   };
 }
 
@@ -274,4 +287,18 @@ function adminUsers(root: ConfigNode): string[] {
   if (list === undefined) return [];
   if (list.kind !== 'seq') throw new ConfigError(`policy.data.admin_users (${list.where}) must be a list of usernames.`);
   return list.items.map((item, i) => text(item, `policy.data.admin_users[${i}]`)!);
+}
+
+function upstreamProviders(root: ConfigNode): MasUpstreamProvider[] {
+  const list = entry(mapping(entry(root, 'upstream_oauth2'), 'upstream_oauth2'), 'providers');
+  if (list === undefined) return [];
+  if (list.kind !== 'seq') throw new ConfigError(`upstream_oauth2.providers (${list.where}) must be a list of providers.`);
+  return list.items.map((item, i) => {
+    const provider = mapping(item, `upstream_oauth2.providers[${i}]`)!;
+    return {
+      id: text(entry(provider, 'id'), `upstream_oauth2.providers[${i}].id`),
+      synapseIdpId: text(entry(provider, 'synapse_idp_id'), `upstream_oauth2.providers[${i}].synapse_idp_id`),
+      where: provider.where,
+    };
+  });
 }

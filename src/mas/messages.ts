@@ -33,6 +33,11 @@ export function inPolicyAdminUsers(usernames: readonly string[], configFiles: re
   );
 }
 
+/** For a user only Synapse has: how it gets a MAS account (check and the not-found error). */
+export function adoptHint(localpart: string): string {
+  return `Give it a MAS account with \`adopt ${localpart}\` (its password, emails and links carried, as syn2mas does).`;
+}
+
 /** The hint of the not-found error, worded by whether Synapse's users table has the user (undefined: unknown). */
 export function masUserNotFoundHint(userId: string, localpart: string, inSynapse: boolean | undefined): string {
   const missing = `matrix-authentication-service (MAS), which owns this server's logins, has no user "${localpart}"`;
@@ -40,8 +45,7 @@ export function masUserNotFoundHint(userId: string, localpart: string, inSynapse
     return (
       `${missing}, though Synapse's users table has ${userId}: it was made in Synapse (before the move to MAS, or ` +
       "through Synapse's Admin API), so it cannot log in, and MAS refuses to register the name (\"Username not available\"). " +
-      'Give it a MAS account with MAS\'s admin API (POST /api/admin/v1/users with "skip_homeserver_check": true), ' +
-      'or, before MAS goes live, with syn2mas.'
+      adoptHint(localpart)
     );
   }
   const where = inSynapse === false ? `; Synapse's users table has no ${userId} either` : '';
@@ -62,6 +66,11 @@ export function noUsableAdmin(advice: readonly string[]): string {
   return `No usable admin in MAS (a user who may request admin rights, not locked or deactivated). ${advice.join(' ') || MAKE_AN_ADMIN}`;
 }
 
+/** check with no usable MAS admin: Synapse's own admins that MAS has no user for, which `adopt` brings in. */
+export function adoptSynapseAdmins(missing: readonly string[]): string {
+  return `Synapse's admin ${missing.join(', ')} has no MAS account: run \`adopt ${missing[0]}\` to give it one (then \`issue-token\`).`;
+}
+
 /** Nothing reaches Synapse while no MAS worker runs; `lastSeen` is the newest heartbeat, if any. */
 export function noWorkerSeen(lastSeen: string | null): string {
   const seen = lastSeen === null ? 'none has ever registered' : `the last heartbeat was at ${lastSeen}`;
@@ -70,6 +79,9 @@ export function noWorkerSeen(lastSeen: string | null): string {
     'reaches Synapse when MAS runs again (`mas-cli server`, or `mas-cli worker` next to a server started with --no-worker).'
   );
 }
+
+/** After apply adopted users: their Synapse accounts stay, and MAS's worker only updates them. */
+export const ADOPTED_NOTE = "MAS's worker updates the adopted users' existing Synapse accounts from the provision-user jobs (nothing there is recreated).";
 
 /** Synapse caches MAS's answer about a token; said wherever a change takes rights away. */
 export const MAS_CACHE_NOTE =
@@ -97,7 +109,7 @@ export function adminMarks(a: MarkedAdmin): string[] {
 
 /** The fix for an admin that cannot act: bringing it back beats making a new one. */
 export function repairAdvice(a: MarkedAdmin): string {
-  if (a.in_mas === false) return `${a.username} (policy.data.admin_users) has no MAS user: \`register ${a.username}\`.`;
+  if (a.in_mas === false) return `${a.username} (policy.data.admin_users) has no MAS user: \`register ${a.username}\` (\`adopt ${a.username}\` if Synapse has it).`;
   if (a.deactivated) return `${a.username} is deactivated: run \`set-password ${a.username} --reactivate\`${a.locked ? `, then \`unlock ${a.username}\`` : ''}.`;
   if (a.locked) return `${a.username} is locked: run \`unlock ${a.username}\`.`;
   return `${a.username} is a guest account.`;

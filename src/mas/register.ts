@@ -45,8 +45,7 @@ export function takenInSynapseError(userId: string, synapseName: string): UserEx
   return new UserExistsError(
     userId,
     `It is in Synapse's users table${spelled} but not in MAS; this is why MAS says "Username not available on homeserver". ` +
-      'Choose another name. To give MAS that existing account, use syn2mas when moving to MAS, or MAS\'s admin API ' +
-      '(POST /api/admin/v1/users with skip_homeserver_check).',
+      `Choose another name. To give MAS that existing account, run \`adopt ${userId}\`.`,
   );
 }
 

@@ -56,3 +56,11 @@ export function restartAdvice(evidence: readonly string[], cached: string): stri
 
 /** demote --logout on Synapse: Synapse reads users.admin on every request, so no session keeps rights. */
 export const LOGOUT_NOT_NEEDED = '--logout matters only with matrix-authentication-service; here demoting applies to every session at once.';
+
+/** adopt where Synapse owns logins: its users are already where they belong. */
+export function nothingToAdopt(configFiles: readonly string[]): string {
+  return (
+    `${configFiles.join(', ')} does not hand logins to matrix-authentication-service (no matrix_authentication_service.enabled ` +
+    'or experimental_features.msc3861.enabled): Synapse itself owns its users, so there is nothing to adopt. Use `promote` or `set-password`.'
+  );
+}

@@ -9,6 +9,7 @@ import { contractSuite } from '../helpers/contract-table.js';
 import { masTableSuite } from '../helpers/mas-table.js';
 import { synapseTableSuite } from '../helpers/synapse-table.js';
 import { adminCases } from '../mas-cases/admin.js';
+import { adoptApplyCases, adoptCases } from '../mas-cases/adopt.js';
 import { applyCases } from '../mas-cases/apply.js';
 import { credentialCases } from '../mas-cases/credentials.js';
 import { harnessCases } from '../mas-cases/harness.js';
@@ -45,6 +46,9 @@ const mas: Named[] = (
     ['admin', adminCases],
     ['credentials', credentialCases],
     ['apply', applyCases],
+    // test/commands/mas-commands-adopt.test.ts
+    ['adopt', adoptCases],
+    ['apply adopt: true', adoptApplyCases],
   ] as const
 ).flatMap(([table, cases]) => cases.map((c) => ({ name: c.name, suites: [masTableSuite(table)] })));
 

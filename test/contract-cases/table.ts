@@ -11,24 +11,34 @@ export interface ContractUser {
   admin?: boolean;
   deactivated?: boolean;
   locked?: boolean;
+  /** Made in Synapse only: on MAS, MAS has no user for it (what `adopt` is for). */
+  synapseOnly?: boolean;
 }
 
-/** alice: a usable admin; bob: a plain user; gone: deactivated; held: locked. */
+/** alice: a usable admin; bob: a plain user; gone: deactivated; held: locked; sam: only in Synapse's table. */
 export const CONTRACT_USERS: ContractUser[] = [
   { localpart: 'alice', admin: true },
   { localpart: 'bob' },
   { localpart: 'gone', deactivated: true },
   { localpart: 'held', locked: true },
+  { localpart: 'sam', synapseOnly: true },
 ];
 
 export interface ContractCase extends TableCase<unknown> {
   name: string;
+  /**
+   * What a store on Synapse's own tables answers instead, when it refuses the command by its rules
+   * (adopt: Synapse owns its users there); the rows stay as they were all the same.
+   */
+  onSynapse?: { code: number; message?: RegExp };
 }
 
 /** A password every store's policy takes (MAS asks for a zxcvbn score of 3). */
 const PASSWORD = 'a-Long-enough-passphrase-42\n';
 const NOT_FOUND = /@nobody:example\.test does not exist/;
 const DEACTIVATED = /deactivated.*--reactivate/;
+/** adopt where Synapse owns logins (exit 2). */
+const NOTHING_TO_ADOPT = { code: 2, message: /Synapse itself owns its users, so there is nothing to adopt/ };
 
 export const CONTRACT_CASES: ContractCase[] = [
   { name: 'promote of a user that does not exist exits 5', args: ['promote', 'nobody'], code: 5, message: NOT_FOUND },
@@ -48,6 +58,21 @@ export const CONTRACT_CASES: ContractCase[] = [
     args: ['--dry-run', 'register', 'carol', '--admin', '--password-stdin'],
     input: PASSWORD,
     code: 0,
+  },
+
+  {
+    name: 'adopt of a user Synapse does not have exits 5 on MAS, 2 where Synapse owns its users',
+    args: ['adopt', 'nobody'],
+    code: 5,
+    message: NOT_FOUND,
+    onSynapse: NOTHING_TO_ADOPT,
+  },
+  { name: 'adopt of a user MAS has exits 6 on MAS, 2 where Synapse owns its users', args: ['adopt', 'bob'], code: 6, onSynapse: NOTHING_TO_ADOPT },
+  {
+    name: 'adopt --dry-run of a user only Synapse has leaves every row as it was',
+    args: ['--dry-run', 'adopt', 'sam', '--random-password'],
+    code: 0,
+    onSynapse: NOTHING_TO_ADOPT,
   },
 
   { name: 'set-password of a user that does not exist exits 5 before asking for a password', args: ['set-password', 'nobody'], code: 5, message: NOT_FOUND },

@@ -62,12 +62,14 @@ async function masContractWorld(users: ContractUser[]): Promise<ContractWorld> {
   try {
     await seedWorker(world.mas);
     for (const u of users) {
-      await seedMasUser(world.mas, {
-        username: u.localpart,
-        canRequestAdmin: u.admin,
-        deactivatedAt: u.deactivated ? FIXED_NOW - 86_400_000 : undefined,
-        lockedAt: u.locked ? FIXED_NOW - 86_400_000 : undefined,
-      });
+      if (!u.synapseOnly) {
+        await seedMasUser(world.mas, {
+          username: u.localpart,
+          canRequestAdmin: u.admin,
+          deactivatedAt: u.deactivated ? FIXED_NOW - 86_400_000 : undefined,
+          lockedAt: u.locked ? FIXED_NOW - 86_400_000 : undefined,
+        });
+      }
       await seedUser(world.synapse, { name: `@${u.localpart}:${HS}`, passwordHash: null });
     }
     return { run: (args, input) => world.run(['--json', ...args], input), snapshot: () => world.snapshot(), cleanup: () => world.cleanup() };
@@ -79,7 +81,9 @@ async function masContractWorld(users: ContractUser[]): Promise<ContractWorld> {
 
 export function runContractTable(store: ContractStore): void {
   describe(contractSuite(store), () => {
-    for (const c of CONTRACT_CASES) {
+    for (const own of CONTRACT_CASES) {
+      // A store on Synapse's tables answers what it refuses by its rules with its own exit code.
+      const c = store === 'mas' || own.onSynapse === undefined ? own : { ...own, ...own.onSynapse };
       it(c.name, async () => {
         const world = store === 'mas' ? await masContractWorld(CONTRACT_USERS) : await synapseWorld(store, CONTRACT_USERS);
         try {

@@ -126,7 +126,7 @@ const promoteCases: MasCase[] = [
     },
     args: ['promote', 'carol'],
     code: 5,
-    message: /@carol:example\.test does not exist\. .*has no user "carol", though Synapse's users table has @carol:example\.test.*skip_homeserver_check/,
+    message: /@carol:example\.test does not exist\. .*has no user "carol", though Synapse's users table has @carol:example\.test.*`adopt carol`/,
   },
   {
     name: 'promote of a user on neither side',
@@ -739,7 +739,7 @@ const checkCases: MasCase[] = [
       const users = run.json().users_checked;
       expect(users).toMatchObject([
         { user_id: '@alice:example.test', in_synapse: true, in_mas: true, meaning: 'in both' },
-        { user_id: '@legacy:example.test', in_synapse: true, in_mas: false, meaning: expect.stringMatching(/Username not available on homeserver/) },
+        { user_id: '@legacy:example.test', in_synapse: true, in_mas: false, meaning: expect.stringMatching(/Username not available on homeserver.*`adopt legacy`/) },
         { user_id: '@fresh:example.test', in_synapse: false, in_mas: true, meaning: expect.stringMatching(/provision-user job has not made the Synapse account/) },
         { user_id: '@nobody:example.test', in_synapse: false, in_mas: false, meaning: 'in neither' },
       ]);

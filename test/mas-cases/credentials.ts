@@ -256,7 +256,7 @@ const registerCases: MasCase[] = [
     args: ['register', 'bob', '--no-admin', '--password-stdin'],
     input: `${STRONG}\n`,
     code: 6,
-    message: /Username not available on homeserver/,
+    message: /Username not available on homeserver.*`adopt @bob:example\.test`/,
   }),
   {
     name: "register refuses a name Synapse has in another case, as Synapse's lookup is case-insensitive",

@@ -291,6 +291,21 @@ describe('passwords, admin_users and the homeserver', () => {
     expect(pw.schemes[0]!.secret).toBeUndefined();
   });
 
+  it("reads upstream_oauth2.providers' id and synapse_idp_id for adopt, and refuses a providers key that is not a list", async () => {
+    const dir = await tempTree({
+      'mas.yaml': `${HEAD}upstream_oauth2:\n  providers:\n    - id: 01JSHPZHAXC50QBKH67MH33TNF\n      synapse_idp_id: oidc-dex\n      issuer: https://dex.test\n    - id: 01JSHPZHAXC50QBKH67MH33TNG\n`,
+      'bad.yaml': `${HEAD}upstream_oauth2:\n  providers: oidc-dex\n`,
+    });
+    const config = await load({ cwd: dir, configPaths: ['mas.yaml'] });
+    expect(config.upstreamProviders).toMatchObject([
+      { id: '01JSHPZHAXC50QBKH67MH33TNF', synapseIdpId: 'oidc-dex' },
+      { id: '01JSHPZHAXC50QBKH67MH33TNG', synapseIdpId: undefined },
+    ]);
+    expect((await load({ cwd: dir, configPaths: [], databaseUrl: 'postgresql://x.test/mas' })).upstreamProviders).toBeUndefined();
+    const err = await refusal(load({ cwd: dir, configPaths: ['bad.yaml'] }));
+    expect(err.message).toMatch(/upstream_oauth2\.providers \(.*bad\.yaml line \d+\) must be a list of providers/);
+  });
+
   it('refuses a MAS config of another homeserver, naming both names and both files', async () => {
     const dir = await tempTree({ 'mas.yaml': HEAD.replace(SERVER, 'other.example'), 'bare.yaml': 'secrets: {}\n' });
     const err = await refusal(load({ cwd: dir, configPaths: ['mas.yaml'] }));
