@@ -15,7 +15,7 @@ import { provisionUser, scheduleJob, workerWarnings } from './jobs.js';
 import { masHashAlgorithm } from './password.js';
 import type { MasPasswordRow } from './register.js';
 import type { MasContext } from './session.js';
-import { findMasUser, toMasUser } from './user-store.js';
+import { findMasUser, insertMasPasswords, insertMasUsers, toMasUser } from './user-store.js';
 
 /**
  * Refuses what syn2mas leaves out or cannot be one of this server's MAS users: an application
@@ -154,23 +154,15 @@ async function insertUser(ctx: MasContext, account: SynapseAccount, input: Adopt
     throw new AccountStateError(`${account.userId} is a guest in Synapse, and this MAS (${ctx.schema.release}) has no guest accounts. Upgrade MAS to 0.14 or newer first.`);
   }
   const createdAt = new Date(createdMs);
-  const id = newMasId(createdMs);
-  const inserted = await ctx
-    .db('users')
-    .insert({
-      user_id: id,
-      username: account.localpart,
-      created_at: createdAt,
-      // syn2mas has no lock or deactivation time to carry and uses the creation time for both.
-      locked_at: account.locked ? createdAt : null,
-      can_request_admin: input.admin,
-      ...(has.deactivatedAt ? { deactivated_at: account.deactivated ? createdAt : null } : {}),
-      ...(has.isGuest ? { is_guest: account.isGuest } : {}),
-    })
-    .onConflict('username')
-    .ignore()
-    .returning('user_id');
-  if (inserted.length === 0) throw new UserExistsError(account.userId, 'It was made a MAS user while this command ran; there is nothing to adopt.');
+  const state = {
+    // syn2mas has no lock or deactivation time to carry and uses the creation time for both.
+    locked_at: account.locked ? createdAt : null,
+    ...(has.deactivatedAt ? { deactivated_at: account.deactivated ? createdAt : null } : {}),
+    ...(has.isGuest ? { is_guest: account.isGuest } : {}),
+  };
+  const inserted = await insertMasUsers(ctx, [{ username: account.localpart, admin: input.admin, createdAt: createdMs, state }], createdMs);
+  const id = inserted.get(account.localpart);
+  if (id === undefined) throw new UserExistsError(account.userId, 'It was made a MAS user while this command ran; there is nothing to adopt.');
   return id;
 }
 
@@ -330,14 +322,7 @@ export async function adoptUser(ctx: MasContext, account: SynapseAccount, input:
   if (input.password !== undefined) {
     // syn2mas dates the imported hash at the user's creation; a new password is made now.
     const at = input.password.source === 'synapse' ? createdMs : now;
-    await ctx.db('user_passwords').insert({
-      user_password_id: newMasId(at),
-      user_id: userRowId,
-      hashed_password: input.password.hash,
-      version: input.password.version,
-      created_at: new Date(at),
-      upgraded_from_id: null,
-    });
+    await insertMasPasswords(ctx, [{ userId: userRowId, hash: input.password.hash, version: input.password.version, createdAt: at }], now);
     changes.push(`${account.localpart}: ${input.password.source === 'synapse' ? "Synapse's password hash" : 'new password'} (scheme version ${input.password.version})`);
   }
   const threepids = await insertThreepids(ctx, account, userRowId, createdMs, changes, warnings);

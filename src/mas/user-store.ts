@@ -58,18 +58,30 @@ export function selectMasAdmins(ctx: MasContext) {
 
 /**
  * New users rows, as MAS's registration writes them (ULID ids made at `now`), a slice per
- * statement: register and apply. Returns username -> user_id of the rows inserted. DO NOTHING, as
+ * statement: register, apply and adopt. Returns username -> user_id of the rows inserted. DO NOTHING, as
  * MAS does: a racer with the same name makes the INSERT wait for its commit and then come back
  * without that row, rather than abort the transaction.
  */
+export interface NewMasUser {
+  username: string;
+  admin: boolean;
+  /** When the account began, if not now (adopt: Synapse's creation_ts); its ULID is made at that time. */
+  createdAt?: number;
+  /** An existing account's state carried over (adopt); MAS's column defaults otherwise. */
+  state?: { locked_at?: Date | null; deactivated_at?: Date | null; is_guest?: boolean };
+}
+
 export async function insertMasUsers(
   ctx: MasContext,
-  users: ReadonlyArray<{ username: string; admin: boolean }>,
+  users: readonly NewMasUser[],
   now: number,
 ): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   for (const slice of slices(users, INSERT_BATCH)) {
-    const rows = slice.map((u) => ({ user_id: newMasId(now), username: u.username, created_at: new Date(now), can_request_admin: u.admin }));
+    const rows = slice.map((u) => {
+      const at = u.createdAt ?? now;
+      return { user_id: newMasId(at), username: u.username, created_at: new Date(at), can_request_admin: u.admin, ...u.state };
+    });
     const inserted: Array<{ user_id: string; username: string }> = await ctx
       .db('users')
       .insert(rows)
@@ -82,22 +94,23 @@ export async function insertMasUsers(
 }
 
 /**
- * New user_passwords rows made at `now`, a slice per statement: register, set-password and apply.
+ * New user_passwords rows made at `now` (or a row's own `createdAt`: adopt dates Synapse's hash at
+ * the account's creation, as syn2mas does), a slice per statement: register, set-password, apply, adopt.
  * MAS keeps a user's old rows; the newest one is the password.
  */
 export async function insertMasPasswords(
   ctx: MasContext,
-  passwords: ReadonlyArray<{ userId: string; hash: string; version: number }>,
+  passwords: ReadonlyArray<{ userId: string; hash: string; version: number; createdAt?: number }>,
   now: number,
 ): Promise<void> {
   for (const slice of slices(passwords, INSERT_BATCH)) {
     await ctx.db('user_passwords').insert(
       slice.map((p) => ({
-        user_password_id: newMasId(now),
+        user_password_id: newMasId(p.createdAt ?? now),
         user_id: p.userId,
         hashed_password: p.hash,
         version: p.version,
-        created_at: new Date(now),
+        created_at: new Date(p.createdAt ?? now),
         upgraded_from_id: null,
       })),
     );
