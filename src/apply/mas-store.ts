@@ -1,6 +1,7 @@
 // apply's backend on MAS's users: the accounts a file names, read in a few set-based queries
 // (never one per user), and the outcome written inside the caller's one MAS transaction.
 import { LOOKUP_BATCH, slices } from '../database/batches.js';
+import { chooseSpelling, rowsMatchingLower } from '../database/case-insensitive.js';
 import { AccountStateError } from '../errors.js';
 import type { Account, CurrentState } from './plan.js';
 import type { Writes } from './outcome.js';
@@ -62,30 +63,22 @@ async function currentPasswords(ctx: MasContext, userIds: readonly string[]): Pr
 /**
  * The MAS accounts of `localparts` (keyed by the file's user IDs), every can_request_admin user, and
  * the usable users policy.data.admin_users keeps admins (read in one statement with the others).
- * Matched as MAS's find_by_username does: LOWER(username), the exact spelling preferred, and none
- * found (here: a problem) when several differ only in case and none is exact.
+ * Matched as MAS's find_by_username does: LOWER(username) = LOWER(<localpart>) in the database, the
+ * exact spelling preferred, and none found (here: a problem) when several differ only in case and
+ * none is exact.
  */
 export async function readMasAccounts(ctx: MasContext, userIds: readonly string[], localpartOf: (userId: string) => string): Promise<MasAccounts> {
-  const byLower = new Map<string, MasUser[]>();
-  for (const slice of slices(userIds.map(localpartOf), LOOKUP_BATCH)) {
-    const lowered = slice.map((l) => l.toLowerCase());
-    const rows: Array<Record<string, unknown>> = await selectMasUsers(ctx).whereRaw(`LOWER(username) IN (${lowered.map(() => '?').join(', ')})`, lowered);
-    for (const row of rows) {
-      const user = toMasUser(row);
-      const key = user.username.toLowerCase();
-      byLower.set(key, [...(byLower.get(key) ?? []), user]);
-    }
-  }
+  const matches = await rowsMatchingLower<Record<string, unknown>>(ctx.db, () => selectMasUsers(ctx), 'username', userIds.map(localpartOf));
   const mayRequestAdmin = (await selectMasAdmins(ctx)).map(toMasUser);
   const admins = mayRequestAdmin.filter((u) => u.canRequestAdmin);
   const found = new Map<string, MasUser>();
   const problems: CurrentState['problems'] = [];
   for (const id of userIds) {
     const localpart = localpartOf(id);
-    const users = byLower.get(localpart.toLowerCase()) ?? [];
-    const user = users.find((u) => u.username === localpart) ?? (users.length === 1 ? users[0] : undefined);
+    const users = (matches.get(localpart) ?? []).map(toMasUser);
+    const { row: user, ambiguous } = chooseSpelling(localpart, users, (u) => u.username);
     if (user !== undefined) found.set(id, user);
-    else if (users.length > 1) {
+    else if (ambiguous) {
       problems.push({
         message: `${id} matches several MAS users that differ only in case (${users.map((u) => u.username).join(', ')}), and MAS finds none of them by this name: give the exact username`,
       });

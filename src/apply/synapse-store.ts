@@ -1,7 +1,7 @@
 // apply's backend on Synapse's own users table: the accounts a file names, read in a few
 // set-based queries (never one per user), and the outcome written in slices inside the caller's
 // one transaction.
-import { LOOKUP_BATCH, slices } from '../database/batches.js';
+import { chooseSpelling, rowsMatchingLower } from '../database/case-insensitive.js';
 import { AccountStateError } from '../errors.js';
 import type { Account, CurrentState } from './plan.js';
 import type { NewAccountSpec, Writes } from './outcome.js';
@@ -39,28 +39,18 @@ function accountOf(row: Record<string, unknown>): Account {
 
 /**
  * The accounts of `userIds` and every current admin. Synapse treats user IDs case-insensitively,
- * so each is matched on lower(name), as findUser does: the exact spelling wins when old data holds
- * several. One query per LOOKUP_BATCH IDs.
+ * so each is matched on lower(name) = lower(<ID>) in the database, as findUser does: the exact
+ * spelling wins when old data holds several. One query per LOOKUP_BATCH IDs.
  */
 export async function readAccounts(ctx: UserContext, userIds: readonly string[]): Promise<CurrentState> {
-  const byLower = new Map<string, Array<Record<string, unknown>>>();
-  for (const slice of slices(userIds, LOOKUP_BATCH)) {
-    const lowered = slice.map((id) => id.toLowerCase());
-    const rows: Array<Record<string, unknown>> = await selectUsers(ctx)
-      .select('password_hash')
-      .whereRaw(`lower(name) IN (${lowered.map(() => '?').join(', ')})`, lowered);
-    for (const row of rows) {
-      const key = String(row.name).toLowerCase();
-      byLower.set(key, [...(byLower.get(key) ?? []), row]);
-    }
-  }
+  const matches = await rowsMatchingLower<Record<string, unknown>>(ctx.db, () => selectUsers(ctx).select('password_hash'), 'name', userIds);
   const accounts = new Map<string, Account>();
   const problems: CurrentState['problems'] = [];
   for (const id of userIds) {
-    const rows = byLower.get(id.toLowerCase()) ?? [];
-    const row = rows.find((r) => r.name === id) ?? (rows.length === 1 ? rows[0] : undefined);
+    const rows = matches.get(id) ?? [];
+    const { row, ambiguous } = chooseSpelling(id, rows, (r) => String(r.name));
     if (row !== undefined) accounts.set(id, accountOf(row));
-    else if (rows.length > 1) {
+    else if (ambiguous) {
       problems.push({
         message: `${id} matches several users that differ only in case (${rows.map((r) => r.name).join(', ')}): give the exact user ID`,
       });

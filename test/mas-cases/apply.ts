@@ -136,6 +136,22 @@ const ARGON2ID_V2: MasPasswordScheme = { ...ARGON2ID_V1, version: 2 };
 const TWO_SCHEMES = { passwords: { schemes: [{ version: 1, algorithm: 'bcrypt' as const, cost: 4, secret: 'old-pepper' }, { version: 2, algorithm: 'argon2id' as const }] } };
 
 const updateCases: MasCase[] = [
+  // Found in review: apply lowercased in JavaScript (Ä -> ä) what MAS's LOWER(username) (C
+  // LC_CTYPE: A-Z only) leaves alone, so it took this user for a new one that MAS would refuse.
+  {
+    name: "apply finds a syn2mas username with a non-ASCII capital as MAS's lookup does",
+    seed: async (world) => {
+      await seedRoot(world);
+      await seedMasUser(world.mas, { username: '\u00c4b' });
+      await files(world, 'users:\n  - {user: "@\u00c4b:example.test", admin: true}\n');
+    },
+    args: ['apply', 'users.yaml'],
+    code: 0,
+    check: async (world, run) => {
+      expect(run.json()).toMatchObject({ created: 0, updated: 1, users: [{ user_id: '@\u00c4b:example.test', action: 'update' }] });
+      expect((await masUser(world, '\u00c4b')).user.can_request_admin).toBe(true);
+    },
+  },
   {
     name: 'apply update_password: always checks each row with its version\'s scheme and rewrites only mismatches',
     world: TWO_SCHEMES,

@@ -137,6 +137,35 @@ export const cases: SynapseCase[] = [
       expect(await checkPassword('new-pw-1', row.password_hash, PASSWORD_SETTINGS)).toBe(false);
     },
   },
+  // Found in review: apply lowercased the file's IDs in JavaScript (Ä -> ä) and compared them with
+  // the database's lower(name), which on SQLite, and on PostgreSQL under Synapse's required C
+  // LC_CTYPE, lowercases only A-Z: promote found this legacy user, apply took it for a new one.
+  {
+    name: 'apply finds a legacy user with a non-ASCII capital as promote does',
+    seed: (db) => seedUser(db, { name: '@\u00c4b:example.test' }),
+    files: { 'users.yaml': 'users:\n  - {user: "@\u00c4b:example.test", admin: true}\n' },
+    args: ['apply', 'users.yaml'],
+    code: 0,
+    check: async (env, run) => {
+      expect(run.json()).toMatchObject({ created: 0, updated: 1, users: [{ user_id: '@\u00c4b:example.test', action: 'update' }] });
+      expect(Number((await userRow(env.db, '@\u00c4b:example.test')).admin)).toBe(1);
+      expect((await env.run(['promote', '@\u00c4b:example.test'])).json()).toMatchObject({ user_id: '@\u00c4b:example.test', changed: false });
+    },
+  },
+  {
+    // Both test dialects run lower() as Synapse's own lookup meets it: SQLite, and PostgreSQL with
+    // LC_CTYPE C (what Synapse requires), leave Ä alone, so @äb is not @Äb there, for promote or apply.
+    name: 'apply does not take a small non-ASCII letter for a stored capital where the database lowers only A-Z, as promote does not',
+    seed: (db) => seedUser(db, { name: '@\u00c4b:example.test' }),
+    files: { 'users.yaml': 'users:\n  - {user: "@\u00e4b:example.test", admin: true}\n' },
+    args: ['apply', 'users.yaml'],
+    code: 2,
+    message: /users\.yaml:2: "\u00e4b" cannot be a new user's localpart: it contains/,
+    check: async (env) => {
+      expect((await env.run(['promote', '@\u00e4b:example.test'])).code).toBe(5);
+      expect(Number((await userRow(env.db, '@\u00c4b:example.test')).admin)).toBe(0);
+    },
+  },
   {
     name: 'apply with update_password: always rewrites only the hashes that do not match',
     seed: async (db) => {
