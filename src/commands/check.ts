@@ -9,6 +9,7 @@ import { prepare } from './prepare.js';
 import { MAKE_AN_ADMIN, countUsers, unusableAdmins, type UserRow } from '../synapse/user-store.js';
 import { parseUserArg } from '../synapse/user-id.js';
 import { checkMas, checkUsers } from './mas-check.js';
+import { leftoverHelpers } from '../live/actor.js';
 
 export function checkCommand(io: Io, out: Output) {
   return defineCommand({
@@ -32,10 +33,11 @@ export function checkCommand(io: Io, out: Output) {
       };
       let problem: ToolError | undefined;
       try {
-        const { schema, counts, unusable } = await read(async (ctx) => ({
+        const { schema, counts, unusable, helpers } = await read(async (ctx) => ({
           schema: ctx.schema,
           counts: await countUsers(ctx),
           unusable: await unusableAdmins(ctx),
+          helpers: await leftoverHelpers(ctx),
         }));
         Object.assign(report, {
           connected: true,
@@ -44,7 +46,14 @@ export function checkCommand(io: Io, out: Output) {
           users: counts.users,
           admins: counts.admins,
           usable_admins: counts.usableAdmins,
+          live_helpers_left: helpers,
         });
+        if (helpers.length > 0) {
+          out.warn(
+            `Helper admin(s) left by an interrupted --live run: ${helpers.join(', ')}. Their tokens expired within minutes; ` +
+              'the next command that goes through the Admin API (e.g. any promote, unlock with --live) deactivates them.',
+          );
+        }
         if (counts.usableAdmins === 0 && !config.delegatedAuth) {
           problem = new ToolError(
             `No usable server admin (active and not locked). ${unusable.length > 0 ? unusable.map(repairAdvice).join(' ') : MAKE_AN_ADMIN}`,

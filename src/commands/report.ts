@@ -31,6 +31,8 @@ export async function reportOperation(
     dry_run: args.dryRun,
     changes: res.changes,
     ...(running === undefined ? {} : { synapse_running: running, restart_needed: running && res.changed }),
+    // Commands with --live say which way their change went; this is the database's.
+    ...('live' in args ? { applied_via: 'database' } : {}),
     ...extra,
   });
 }

@@ -12,9 +12,11 @@ import { withPasswordOptions } from './password-options.js';
 import { inSynapse, reportMasOperation } from './mas-report.js';
 import { reportOperation } from './report.js';
 import { booleanOption } from './boolean-options.js';
+import { withLiveOption } from '../live/run.js';
+import { liveContext, liveSetPassword } from '../live/commands.js';
 
 function setPasswordOptions(y: import('yargs').Argv<GlobalOptions>) {
-  return withPasswordOptions(withUserPositional(y))
+  return withLiveOption(withPasswordOptions(withUserPositional(y)))
     .option(...booleanOption('logout', "also delete the user's access and refresh tokens and its pushers (with MAS: end its sessions)"))
     .option(...booleanOption('reactivate', 'bring back a deactivated user as Synapse reactivation does (with MAS: as MAS does)'));
 }
@@ -36,10 +38,12 @@ export function setPasswordCommand(io: Io, out: Output) {
       hashing?.catch(() => {});
       const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
       const opts = { ...args, appServices };
+      const hash = () => hashing ?? obtainPasswordHash(args, io, out, config);
+      if (await liveSetPassword(liveContext(prepared, io, out, args), { userId, logout: args.logout, reactivate: args.reactivate, appServices, hash })) return;
       // Refuse an unknown or deactivated user before anyone types a password for it.
       await read((ctx) => userForSetPassword(ctx, userId, args.reactivate));
-      const { hash, generated } = await (hashing ?? obtainPasswordHash(args, io, out, config));
-      const res = await write((ctx) => setPassword(ctx, userId, hash, opts));
+      const { hash: passwordHash, generated } = await hash();
+      const res = await write((ctx) => setPassword(ctx, userId, passwordHash, opts));
       const cachedState = [res.reactivated && 'account state', args.logout && 'access tokens and pushers'].filter(Boolean);
       const showPassword = generated !== undefined && !args.dryRun;
       await reportOperation(

@@ -5,11 +5,13 @@ import { prepareForUser } from './prepare.js';
 import { unlock } from '../synapse/user-operations.js';
 import { reportOperation } from './report.js';
 import { booleanOption } from './boolean-options.js';
+import { withLiveOption } from '../live/run.js';
+import { liveContext, liveUnlock } from '../live/commands.js';
 
 export function unlockCommand(io: Io, out: Output) {
   return defineCommand({
     builder: (y) =>
-      withUserPositional(y).option(...booleanOption('unshadowban', 'also lift a shadow ban')),
+      withLiveOption(withUserPositional(y)).option(...booleanOption('unshadowban', 'also lift a shadow ban')),
     handler: async (args) => {
       const prepared = await prepareForUser(args, io, out, { changes: true });
       if (prepared.mas !== undefined) {
@@ -18,6 +20,7 @@ export function unlockCommand(io: Io, out: Output) {
         return (await import('./mas-admin.js')).masUnlock({ ...prepared, mas: prepared.mas }, args, out);
       }
       const { config, user, write } = prepared;
+      if (await liveUnlock(liveContext(prepared, io, out, args), user.userId, args.unshadowban)) return;
       const res = await write((ctx) => unlock(ctx, user.userId, args));
       await reportOperation(out, args, config, res, {
         done: `${res.userId} is unlocked.`,
