@@ -96,7 +96,12 @@ export class ApiSession {
       if (reply.status !== 200) return [`Ending the tool's token for ${actor.userId} failed (${describeCall(end)}: ${describeReply(reply)}). ${expires}`];
       const after = await this.send({ method: 'GET', path: '/_matrix/client/v3/account/whoami' });
       if (after.status !== 401) return [`The tool's token for ${actor.userId} still answers ${after.status} after ${describeCall(end)}. ${expires}`];
-      this.deps.say(actor.helper ? `Deactivated helper ${actor.userId}; its token is refused.` : `Logged out the tool's token for ${actor.userId}.`);
+      if (actor.helper) {
+        await this.deps.write((ctx) => retireHelpers(ctx, [actor.userId]));
+        this.deps.say(`Deactivated helper ${actor.userId}; its token is refused.`);
+      } else {
+        this.deps.say(`Logged out the tool's token for ${actor.userId}.`);
+      }
       return [];
     } catch (err) {
       if (err instanceof AdminApiError) return [`Ending the tool's token for ${actor.userId} failed: ${err.message} ${expires}`];
@@ -128,6 +133,14 @@ async function usableAdmins(ctx: UserContext, exclude: string | undefined): Prom
 export async function leftoverHelpers(ctx: UserContext): Promise<string[]> {
   const rows = (await selectUsers(ctx).where('name', 'like', `@${HELPER_PREFIX}%`).orderBy('name')).map(toUserRow);
   return rows.filter((u) => isHelperName(u.name) && !u.deactivated).map((u) => u.name);
+}
+
+/**
+ * A deactivated helper has no token left for Synapse to check its cached admin flag against, so
+ * the flag is cleared in the database: it is no admin for list-admins, check or a restart.
+ */
+async function retireHelpers(ctx: UserContext, helpers: readonly string[]): Promise<void> {
+  await ctx.db('users').whereIn('name', [...helpers]).where({ deactivated: 1 }).update({ admin: 0 });
 }
 
 /** Asks Synapse whether this token's user is an admin: 200, 403 (not in its eyes), or 401. */
@@ -213,6 +226,7 @@ export async function finishLeftoverHelpers(session: ApiSession, deps: LiveDeps)
     if (reply.status === 200) finished.push(helper);
     else deps.say(`Could not deactivate ${helper}, left by an interrupted run: ${describeReply(reply)}.`);
   }
+  if (finished.length > 0) await deps.write((ctx) => retireHelpers(ctx, finished));
   if (finished.length > 0) deps.say(`Deactivated helper(s) left by an interrupted run: ${finished.join(', ')}.`);
   return finished;
 }

@@ -9,7 +9,7 @@ import { Homeserver, type Engine } from './harness/homeserver.js';
 import { adminPost, adminPut, getUser, login, loginToken, whoami } from './harness/http.js';
 import { readSchema } from './harness/introspect.js';
 import { waitFor } from './harness/net.js';
-import { failedJson, okJson, toolOn } from './harness/tool.js';
+import { failedJson, okJson, parseJson, toolOn } from './harness/tool.js';
 
 const ctx = e2eContext();
 const PW = 'Old-pw-1-long';
@@ -103,7 +103,7 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       expect(before).toBe(3);
       const json = okJson(await tool(['--json', 'set-password', 'frank', '--logout', '--password-stdin'], { input: 'New-pw-3-long' }));
       expect(json).toMatchObject({ applied_via: 'admin-api', tokens_removed: 3 });
-      expect(await hs.withDb(async (db) => Number((await db('access_tokens').where({ user_id: id('frank') }).count({ n: '*' }))[0]!.n))).toBe(1);
+      expect(await hs.withDb(async (db) => Number((await db('access_tokens').where({ user_id: id('frank') }).count({ n: '*' }))[0]!.n))).toBe(0);
       expect((await whoami(url(), t1)).status).toBe(401);
       expect((await whoami(url(), t2)).status).toBe(401);
       expect((await login(url(), 'frank', PW)).status).toBe(403);
@@ -150,7 +150,7 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       });
       expect(rows).toEqual(['erased_users.user_id: 1', 'user_ips.user_id: 1', 'user_stats_current.user_id: 1', 'users.name: 1']);
       const row = await hs.withDb((db) => db('users').where({ name: helper }).first());
-      expect(row).toMatchObject({ deactivated: 1, password_hash: null });
+      expect(row).toMatchObject({ admin: 0, deactivated: 1, password_hash: null });
       const check = okJson(await tool(['--json', 'check']));
       expect(check.live_helpers_left ?? []).toEqual([]);
     });
@@ -163,7 +163,11 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       expect(check.stderr).toContain(`Helper admin(s) left by an interrupted --live run: ${left}`);
       const json = okJson(await tool(['--json', 'demote', 'hank']));
       expect(json.admin_api_steps.join('\n')).toContain(`Deactivated helper(s) left by an interrupted run: ${left}.`);
-      expect(okJson(await tool(['--json', 'check'])).live_helpers_left).toEqual([]);
+      // No usable admin is left now (hank was the last): check exits 5, and lists no helper.
+      const after = await tool(['--json', 'check']);
+      expect(after.code).toBe(5);
+      expect(parseJson(after).live_helpers_left).toEqual([]);
+      expect(parseJson(after).error.message).not.toContain('sab-live-');
       expect(await mintedTokensLeft()).toBe(0);
     });
 
