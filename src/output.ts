@@ -22,6 +22,11 @@ export class Output {
     if (this.verbose) this.io.stderr.write(`${message}\n`);
   }
 
+  /** Lines for a person beside the data on stdout (e.g. next to a token): stderr, never with --json. */
+  aside(lines: string[]): void {
+    if (!this.json) this.io.stderr.write(`${lines.join('\n')}\n`);
+  }
+
   /** Human lines go to stdout; --json prints `data` instead. */
   success(lines: string[], data: Record<string, unknown>): void {
     if (this.json) {

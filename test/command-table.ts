@@ -528,8 +528,9 @@ const cases: Case[] = [
     unchanged: true,
     check: async (_env, run) =>
       expect(run.json().users_checked).toEqual([
-        { user_id: '@alice:example.test', in_synapse: true },
-        { user_id: '@nobody:example.test', in_synapse: false },
+        // The same keys as on MAS (issue 18): what does not apply here is null.
+        { user_id: '@alice:example.test', in_synapse: true, in_mas: null, mas_username: null, meaning: 'exists' },
+        { user_id: '@nobody:example.test', in_synapse: false, in_mas: null, mas_username: null, meaning: "not in Synapse's users table" },
       ]),
   },
   {

@@ -17,7 +17,8 @@ import { serializeToolWriters } from '../database/dialect.js';
 import { mayRequestAdminChange } from '../mas/admin-operations.js';
 import { countAdminSessions, describeSessions, totalOf } from '../mas/admin-sessions.js';
 import { readMasAccounts, writeMasApply } from './mas-store.js';
-import type { MasPasswordScheme, MasPasswords } from '../mas/config.js';
+import type { MasConfig, MasPasswordScheme, MasPasswords } from '../mas/config.js';
+import { adminSessionsHeld, inPolicyAdminUsers } from '../mas/messages.js';
 import { currentScheme, hashMasPassword, masHashAlgorithm, passwordScore, verifyMasPassword } from '../mas/password.js';
 import { takenInSynapseError, validateMasUsername } from '../mas/register.js';
 import type { MasContext } from '../mas/session.js';
@@ -67,14 +68,10 @@ function hashProblem(passwords: MasPasswords | undefined, userId: string, hash: 
  * What MAS's config says beyond its database: policy.data.admin_users may request admin whatever
  * their users row says, and apply changes rows, never MAS's config.
  */
-function adminUsersWarnings(adminUsers: readonly string[], plan: Plan, exclusive: boolean, localpartOf: (id: string) => string): string[] {
+function adminUsersWarnings(config: MasConfig, plan: Plan, exclusive: boolean, localpartOf: (id: string) => string): string[] {
   const declared = new Map(plan.users.map((u) => [localpartOf(u.account?.userId ?? u.user.userId), u.admin]));
-  const kept = adminUsers.filter((name) => (declared.has(name) ? declared.get(name) === false : exclusive));
-  if (kept.length === 0) return [];
-  return [
-    `${kept.join(', ')} ${kept.length === 1 ? 'is' : 'are'} in MAS's policy.data.admin_users, so MAS lets ${kept.length === 1 ? 'it' : 'them'} request admin rights ` +
-      'whatever can_request_admin says; apply changes MAS\'s database, not its config: remove them there to take those rights away.',
-  ];
+  const kept = config.adminUsers.filter((name) => (declared.has(name) ? declared.get(name) === false : exclusive));
+  return kept.length === 0 ? [] : [inPolicyAdminUsers(kept, config.files)];
 }
 
 /**
@@ -87,9 +84,7 @@ async function sessionWarnings(ctx: MasContext, demoted: readonly string[]): Pro
     const user = await findMasUser(ctx, username);
     const sessions = user === undefined ? undefined : await countAdminSessions(ctx, user);
     if (sessions !== undefined && totalOf(sessions) > 0) {
-      warnings.push(
-        `${username} still holds ${describeSessions(sessions)}: they keep admin rights until they end. Run \`demote ${username} --logout\` to end them.`,
-      );
+      warnings.push(adminSessionsHeld(username, describeSessions(sessions)));
     }
   }
   return warnings;
@@ -180,6 +175,6 @@ export function masApplyBackend(
         }
         return sessionWarnings(ctx, writes.adminFlags.filter((f) => !f.admin).map((f) => localpartOf(f.userId)));
       }),
-    planWarnings: (plan, exclusive) => adminUsersWarnings(mas.config.adminUsers, plan, exclusive, localpartOf),
+    planWarnings: (plan, exclusive) => adminUsersWarnings(mas.config, plan, exclusive, localpartOf),
   };
 }

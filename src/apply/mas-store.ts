@@ -7,6 +7,7 @@ import type { Writes } from './outcome.js';
 import { usableMasAdmins } from '../mas/admin-operations.js';
 import { newMasId, ulidOf } from '../mas/ids.js';
 import { scheduleJob } from '../mas/jobs.js';
+import { lockedInMas } from '../mas/messages.js';
 import type { MasContext } from '../mas/session.js';
 import { assertActiveMasUser, isUsable, selectMasUsers, toMasUser, type MasUser } from '../mas/user-store.js';
 
@@ -30,7 +31,7 @@ function accountOf(user: MasUser, password: { hash: string; version: number } | 
     usable: isUsable(user),
     ...(refusal === undefined ? {} : { refusal }),
     passwordHash: password?.hash ?? null,
-    warnings: user.lockedAt === null ? [] : [`${user.username} is locked in MAS: it cannot log in or use its tokens. Run \`unlock ${user.username}\` to clear it.`],
+    warnings: user.lockedAt === null ? [] : [lockedInMas(user.username)],
   };
 }
 

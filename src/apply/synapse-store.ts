@@ -5,8 +5,9 @@ import { LOOKUP_BATCH, INSERT_BATCH, slices } from '../database/batches.js';
 import { AccountStateError } from '../errors.js';
 import type { Account, CurrentState } from './plan.js';
 import type { NewAccountSpec, Writes } from './outcome.js';
-import { createUsers, lockWarnings } from '../synapse/user-operations.js';
-import { assertActiveAccount, isUsable, reactivateHint, selectUsers, toUserRow, type UserContext } from '../synapse/user-store.js';
+import { lockWarnings, reactivateHint } from '../synapse/messages.js';
+import { createUsers } from '../synapse/user-operations.js';
+import { assertActiveAccount, isUsable, selectUsers, toUserRow, type UserContext } from '../synapse/user-store.js';
 
 function accountOf(row: Record<string, unknown>): Account {
   const user = toUserRow(row);

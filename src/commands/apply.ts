@@ -5,18 +5,14 @@ import { loadAppServices } from '../config/appservice.js';
 import { UsageError } from '../errors.js';
 import { readAll, readFileLimited, type Io } from '../io.js';
 import type { Output } from '../output.js';
-import { masApplyBackend } from '../apply/mas-backend.js';
-import { MAS_CACHE_NOTE } from '../mas/admin-operations.js';
-import { workerWarnings } from '../mas/jobs.js';
-import { synapseApplyBackend } from '../apply/synapse-backend.js';
-import { passwordLoginWorks } from '../synapse/login.js';
+import type { JsonOf } from '../accounts/json-shapes.js';
 import { hashConcurrency } from '../threadpool.js';
 import { STDIN_ARG } from './cli-options.js';
 import { FIFO_WAIT_MS, fifoWithoutWriter } from '../passwords/input.js';
 import { defineCommand } from './define-command.js';
 import { prepare } from './prepare.js';
-import { warnIfRunning } from './running-server.js';
 import { booleanOption } from './boolean-options.js';
+import { withLiveOption } from '../live/option.js';
 
 // An apply file's user is about a hundred bytes: this holds over half a million of them, and stops
 // a device (/dev/zero) or a wrong file before it fills memory. Bytes, not text: the reader refuses
@@ -58,33 +54,18 @@ function textLines(res: ApplyResult, name: string, dryRun: boolean): string[] {
   ];
 }
 
-/** On MAS, what happens after the commit: the worker provisions, Synapse's cache catches up. */
-function masNotes(res: ApplyResult): string[] {
-  const created = count(res, 'create');
-  return [
-    ...(created > 0
-      ? [`MAS's worker creates the Synapse account${created === 1 ? '' : 's'} of the ${created} new user${created === 1 ? '' : 's'} from the provision-user jobs, within seconds while it runs.`]
-      : []),
-    ...(res.users.some((u) => u.action === 'update' || u.action === 'demote') ? [MAS_CACHE_NOTE] : []),
-  ];
-}
-
 export function applyCommand(io: Io, out: Output) {
   return defineCommand({
     builder: (y) =>
-      y
+      withLiveOption(y)
         .positional('file', { type: 'string', demandOption: true, describe: 'the file declaring the users (YAML or JSON), or - for stdin' })
         .option(...booleanOption('ignore-policy', "skip the config's password_config.policy")),
     handler: async (args) => {
-      const { config, read, write, mas } = await prepare(args, io, out, { changes: true });
+      const { config, accounts } = await prepare(args, io, out, { changes: true });
       const name = args.file === STDIN_ARG ? 'stdin' : args.file;
       const bytes = await readInput(args.file, name, io);
       const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
-      const backendOpts = { ignorePolicy: args.ignorePolicy, randomBytes: io.randomBytes };
-      const backend =
-        mas === undefined
-          ? synapseApplyBackend(config, appServices, { read, write }, backendOpts)
-          : masApplyBackend(config, appServices, mas, { read }, backendOpts);
+      const backend = accounts.applyBackend(appServices, { ignorePolicy: args.ignorePolicy, randomBytes: io.randomBytes });
       const res = await applyFile(bytes, backend, {
         name,
         piped: args.file === STDIN_ARG,
@@ -92,24 +73,10 @@ export function applyCommand(io: Io, out: Output) {
         concurrency: hashConcurrency(io.env),
         progress: (total) => progressBar(io.stderr, 'hashing', total),
       });
-      for (const w of res.warnings) out.warn(w);
-      let running: boolean | undefined;
-      const notes: string[] = [];
-      if (mas !== undefined) {
-        if (res.changed && !args.dryRun) {
-          for (const w of await mas.read(workerWarnings)) out.warn(w);
-          notes.push(...masNotes(res));
-        }
-      } else {
-        if (res.users.some((u) => u.action === 'create') && !passwordLoginWorks(config.password)) {
-          out.warn('Password login is off in this config (password_config), so these passwords will not log anyone in.');
-        }
-        running = args.dryRun
-          ? undefined
-          : await warnIfRunning(config, out, res.changed, 'It caches who is an admin, and may answer 404 for new users it looked up before.');
-      }
+      const next = await accounts.afterApply(res);
+      for (const w of [...res.warnings, ...next.warnings]) out.warn(w);
       const shown = res.users.map(({ password, ...u }) => (password !== undefined && !args.dryRun ? { ...u, password } : u));
-      out.success([...textLines(res, name, args.dryRun), ...notes], {
+      const json: JsonOf<'apply'> = {
         file: name,
         changed: res.changed,
         dry_run: args.dryRun,
@@ -118,9 +85,12 @@ export function applyCommand(io: Io, out: Output) {
         demoted: count(res, 'demote'),
         unchanged: count(res, 'unchanged'),
         users: shown,
-        ...(mas === undefined ? {} : { notes }),
-        ...(running === undefined ? {} : { synapse_running: running, restart_needed: running && res.changed }),
-      });
+        notes: next.notes,
+        synapse_running: next.synapseRunning,
+        restart_needed: next.restartNeeded,
+        applied_via: next.appliedVia,
+      };
+      out.success([...textLines(res, name, args.dryRun), ...next.notes], json);
     },
   });
 }

@@ -1,5 +1,6 @@
 // What every command does before its own work, said once: read the config (and say what was
-// read), name the user, and open Synapse's database on demand, and MAS's too when MAS owns logins.
+// read), name the user, open Synapse's database on demand, and MAS's too when MAS owns logins, and
+// pick the account store the command works on: the one place that asks which store it is.
 // What only a running command needs (the YAML parser, the database layer, MAS) is imported where
 // it is used.
 import type { SynapseConfig } from '../config/types.js';
@@ -7,23 +8,22 @@ import { describeDatabase } from '../database/settings.js';
 import { ConfigError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
+import type { AccountStore } from '../accounts/store.js';
+import type { SynapseAccess } from '../accounts/synapse.js';
 import type { MasConfig } from '../mas/config.js';
 import type { MasPrepared } from '../mas/session.js';
 import { parseUserArg, type ParsedUser } from '../synapse/user-id.js';
-import type { UserContext } from '../synapse/user-store.js';
 import type { UserArgs } from './define-command.js';
 import type { GlobalArgs } from './global-options.js';
 
 export interface Prepared {
   config: SynapseConfig;
-  /** Set when MAS owns logins: the command works on MAS's database, reading Synapse's only. */
-  mas?: MasPrepared;
-  /** Why MAS's side could not be prepared, for a command that reports rather than refuses (check). */
-  masProblem?: ConfigError;
-  /** A look at the database that only reads (on PostgreSQL, in a transaction that cannot write). */
-  read<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
-  /** The command's one transaction, rolled back on --dry-run. */
-  write<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
+  /**
+   * Where the accounts live: Synapse's tables, or MAS's when MAS owns logins (Synapse's are then
+   * only read). With `masOptional`, a MAS config that cannot be read leaves a store whose `health`
+   * reports it and whose other use cases throw it.
+   */
+  accounts: AccountStore;
 }
 
 async function readConfig(args: GlobalArgs, io: Io, out: Output): Promise<SynapseConfig> {
@@ -61,13 +61,24 @@ async function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Outp
   // With MAS, Synapse's tables are only read: MAS's worker makes the Synapse side follow.
   const synapseChanges = opts.changes && !delegated;
   const { withSynapse } = await import('../synapse/session.js');
-  const prepared: Prepared = {
+  const db: SynapseAccess = {
     config,
     read: (fn) => withSynapse(config, session(false, synapseChanges), fn),
     write: (fn) => withSynapse(config, session(true, synapseChanges), fn),
   };
-  if (!delegated) return prepared;
-  const [{ loadMasConfig }, { withMas }] = await Promise.all([import('../mas/config.js'), import('../mas/session.js')]);
+  const deps = { io, out, dryRun: args.dryRun };
+  if (!delegated) {
+    // --live (on the commands that change what a running Synapse caches): auto unless never.
+    const live = (args as { live?: 'auto' | 'always' | 'never' }).live ?? 'never';
+    if (live !== 'never') return { config, accounts: (await import('../live/store.js')).liveAccounts(live, db, deps) };
+    const { synapseAccounts } = await import('../accounts/synapse.js');
+    return { config, accounts: synapseAccounts(db, deps) };
+  }
+  const [{ loadMasConfig }, { withMas }, { masAccounts, masUnreadableAccounts }] = await Promise.all([
+    import('../mas/config.js'),
+    import('../mas/session.js'),
+    import('../accounts/mas.js'),
+  ]);
   let mas: MasConfig;
   try {
     mas = await loadMasConfig({
@@ -79,20 +90,18 @@ async function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Outp
       serverName: config.serverName,
     });
   } catch (err) {
-    if (opts.masOptional && err instanceof ConfigError) return { ...prepared, masProblem: err };
+    if (opts.masOptional && err instanceof ConfigError) return { config, accounts: masUnreadableAccounts(db, err, deps) };
     throw err;
   }
   out.detail(`Read MAS config: ${mas.files.length > 0 ? mas.files.join(', ') : '(none)'}`);
   out.detail(`MAS database (${mas.databaseSource}): ${describeDatabase(mas.database)}`);
   for (const w of mas.warnings) out.warn(w);
-  return {
-    ...prepared,
-    mas: {
-      config: mas,
-      read: (fn) => withMas(mas, config.serverName, session(false, opts.changes), fn),
-      write: (fn) => withMas(mas, config.serverName, session(true, opts.changes), fn),
-    },
+  const masSessions: MasPrepared = {
+    config: mas,
+    read: (fn) => withMas(mas, config.serverName, session(false, opts.changes), fn),
+    write: (fn) => withMas(mas, config.serverName, session(true, opts.changes), fn),
   };
+  return { config, accounts: masAccounts(db, masSessions, deps) };
 }
 
 /** Reads the config and opens Synapse's database on demand, and MAS's too when MAS owns logins. */

@@ -129,6 +129,11 @@ async function usableAdmins(ctx: UserContext, exclude: string | undefined): Prom
   return rows.filter((u) => isUsable(u) && u.name !== exclude && !isHelperName(u.name)).map((u) => u.name);
 }
 
+/** check's warning about them. */
+export const LEFTOVER_HELPERS = (helpers: readonly string[]) =>
+  `Helper admin(s) left by an interrupted --live run: ${helpers.join(', ')}. Their tokens expired within minutes; ` +
+  'the next command that changes something through the Admin API (--live) deactivates them.';
+
 /** The unfinished helpers of interrupted runs: active, named sab-live-<8 hex>. */
 export async function leftoverHelpers(ctx: UserContext): Promise<string[]> {
   const rows = (await selectUsers(ctx).where('name', 'like', `@${HELPER_PREFIX}%`).orderBy('name')).map(toUserRow);

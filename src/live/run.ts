@@ -1,25 +1,13 @@
 // --live auto|always|never: which way a change goes, and one run through the Admin API from the
 // first token to the clean-up.
-import type { Argv } from 'yargs';
+export type { LiveMode } from './option.js';
+import type { LiveMode } from './option.js';
 import type { SynapseConfig } from '../config/types.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';
 import { AdminApiError, finishLeftoverHelpers, logoutEverywhere, openAdminSession, TOKEN_LIFETIME_MS, type LiveDeps } from './actor.js';
 import { describeCall, findAdminApi, type ConfirmedServer } from './http.js';
 import { clientEndpoints } from './listeners.js';
 import { applyLive, readBackFor, stepsFor, type LiveChange } from './operations.js';
-
-export const LIVE_MODES = ['auto', 'always', 'never'] as const;
-export type LiveMode = (typeof LIVE_MODES)[number];
-
-export function withLiveOption<T>(y: Argv<T>) {
-  return y.option('live', {
-    choices: LIVE_MODES,
-    default: 'auto' as LiveMode,
-    requiresArg: true,
-    describe:
-      "change a running Synapse through its Admin API, so the change shows at once (auto: when Synapse runs and a client listener answers; always: or exit 4; never: database only, restart needed)",
-  });
-}
 
 export type Way = { via: 'admin-api'; server: ConfirmedServer; notes: string[] } | { via: 'database'; notes: string[] };
 

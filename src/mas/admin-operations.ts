@@ -1,9 +1,9 @@
 // promote, demote, unlock and list-admins on MAS's database. Each runs in the caller's transaction
 // and says in words what it changed, so a dry run shows exactly what a real run would do.
 import type { OperationResult } from '../synapse/user-operations.js';
-import { MAKE_AN_ADMIN, reactivateHint } from '../synapse/user-store.js';
 import { countAdminSessions, describeSessions, endAdminSessions, totalOf, type AdminSessions } from './admin-sessions.js';
 import { provisionUser, scheduleJob, syncDevices, workerWarnings, type MasJob } from './jobs.js';
+import { adminSessionsHeld, inPolicyAdminUsers, lockedInMas, MAS_CACHE_NOTE, NO_ADMIN_LEFT, unlockLeavesDeactivated } from './messages.js';
 import type { MasContext } from './session.js';
 import {
   assertActiveMasUser,
@@ -31,20 +31,12 @@ export function mayRequestAdminChange(who: string, from: boolean, to: boolean): 
   return `${who}: may request admin: ${word(from)} -> ${word(to)}`;
 }
 
-/** Synapse caches MAS's answer about a token; said wherever a change takes rights away. */
-export const MAS_CACHE_NOTE =
-  "Synapse keeps MAS's answer about a token for up to 2 minutes, so the change can take that long to show there; no restart is needed.";
-
 function userIdOf(ctx: MasContext, user: MasUser): string {
   return `@${user.username}:${ctx.serverName}`;
 }
 
 function inPolicy(ctx: MasContext, user: MasUser): boolean {
   return ctx.config.adminUsers.includes(user.username);
-}
-
-function policyWhere(ctx: MasContext): string {
-  return ctx.config.files.length > 0 ? ` (${ctx.config.files.join(', ')})` : '';
 }
 
 /** Builds the result, adding the worker warning when something changed. */
@@ -72,9 +64,7 @@ async function queue(ctx: MasContext, job: MasJob, jobs: MasOperationResult['job
 }
 
 function lockWarnings(user: MasUser): string[] {
-  return user.lockedAt === null
-    ? []
-    : [`${user.username} is locked in MAS: MAS refuses its logins and tokens. Run \`unlock ${user.username}\` to clear it.`];
+  return user.lockedAt === null ? [] : [lockedInMas(user.username)];
 }
 
 async function setCanRequestAdmin(ctx: MasContext, user: MasUser, admin: boolean): Promise<string[]> {
@@ -91,7 +81,7 @@ export async function promote(ctx: MasContext, localpart: string, opts: RequireO
     `${userIdOf(ctx, user)} may now request admin rights: an admin client that requests the scope urn:synapse:admin:* ` +
       '(Synapse Admin/Ketesa, Element Admin) gets them when the user logs in to it. Sessions that exist already stay as they are.',
     `To act as admin right now, without an admin client, run \`issue-token ${user.username}\`.`,
-    ...(inPolicy(ctx, user) ? [`${user.username} is also in policy.data.admin_users of MAS's config${policyWhere(ctx)}.`] : []),
+    ...(inPolicy(ctx, user) ? [inPolicyAdminUsers([user.username], ctx.config.files)] : []),
   ];
   return result(ctx, user, changes, { warnings: lockWarnings(user), notes });
 }
@@ -120,18 +110,12 @@ export async function demote(
     await queue(ctx, syncDevices(user), jobs, changes);
     notes.push(MAS_CACHE_NOTE);
   } else if (held) {
-    warnings.push(
-      `${user.username} still holds ${describeSessions(sessions)}: they keep admin rights until they end. ` +
-        `Run \`demote ${user.username} --logout\` to end them.`,
-    );
+    warnings.push(adminSessionsHeld(user.username, describeSessions(sessions)));
   }
   if (inPolicy(ctx, user)) {
-    warnings.push(
-      `${user.username} is in policy.data.admin_users of MAS's config${policyWhere(ctx)}: MAS still lets it request admin ` +
-        'rights. Remove it there too (and restart MAS) to take them away.',
-    );
+    warnings.push(inPolicyAdminUsers([user.username], ctx.config.files));
   }
-  if (flagChanges.length > 0 && (await usableMasAdmins(ctx)).length === 0) warnings.push(`No usable admin is left in MAS. ${MAKE_AN_ADMIN}`);
+  if (flagChanges.length > 0 && (await usableMasAdmins(ctx)).length === 0) warnings.push(NO_ADMIN_LEFT);
   return { ...(await result(ctx, user, changes, { warnings, notes, jobs })), adminSessions: sessions, sessionsEnded: held && opts.logout };
 }
 
@@ -145,10 +129,7 @@ export async function unlock(ctx: MasContext, localpart: string, opts: RequireOp
     // As MAS's own unlock: provision-user tells Synapse the account is no longer locked.
     await queue(ctx, provisionUser(user), jobs, changes);
   }
-  const warnings =
-    user.deactivatedAt === null
-      ? []
-      : [`${user.username} is deactivated in MAS; unlocking does not bring it back. ${reactivateHint(user.username)}`];
+  const warnings = user.deactivatedAt === null ? [] : [unlockLeavesDeactivated(user.username)];
   return result(ctx, user, changes, { warnings, jobs });
 }
 

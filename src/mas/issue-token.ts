@@ -5,6 +5,7 @@ import { AccountStateError, UsageError } from '../errors.js';
 import type { MasConfig } from './config.js';
 import { newMasId } from './ids.js';
 import { scheduleJob, syncDevices, workerWarnings } from './jobs.js';
+import { deactivatedInMas, lockedInMas } from './messages.js';
 import type { MasContext } from './session.js';
 import { lockUserForSync } from './set-password.js';
 import { newCompatAccessToken, newCompatDeviceId, unscopableDeviceChar } from './tokens.js';
@@ -47,15 +48,10 @@ export interface MasIssuedToken {
 /** Refuses the users whose tokens MAS's introspection answers as inactive. */
 export function assertTokenUsable(user: MasUser): void {
   if (user.deactivatedAt !== null) {
-    throw new AccountStateError(
-      `Cannot issue a token for ${user.username}: the MAS account is deactivated, and MAS rejects its tokens. ` +
-        `Bring it back with \`set-password ${user.username} --reactivate\`.`,
-    );
+    throw new AccountStateError(deactivatedInMas('issue a token for', user.username));
   }
   if (user.lockedAt !== null) {
-    throw new AccountStateError(
-      `Cannot issue a token for ${user.username}: it is locked in MAS, and MAS rejects its tokens. Run \`unlock ${user.username}\` first.`,
-    );
+    throw new AccountStateError(`Cannot issue a token for ${user.username}: ${lockedInMas(user.username)}`);
   }
 }
 

@@ -1,5 +1,6 @@
 // Jobs for MAS's worker, written as MAS writes them, and what its queue says about the worker.
 import { newMasId } from './ids.js';
+import { noWorkerSeen } from './messages.js';
 import type { MasContext } from './session.js';
 import type { MasUser } from './user-store.js';
 
@@ -95,10 +96,5 @@ export async function readQueue(ctx: MasContext): Promise<QueueState> {
 /** For every command that changed something: nothing reaches Synapse while no MAS worker runs. */
 export async function workerWarnings(ctx: MasContext): Promise<string[]> {
   const q = await readQueue(ctx);
-  if (q.workerAlive) return [];
-  const seen = q.workerLastSeen === null ? 'none has ever registered' : `the last heartbeat was at ${q.workerLastSeen.toISOString()}`;
-  return [
-    `No MAS worker has been seen in the last two minutes (queue_workers: ${seen}): what this changes in MAS's database ` +
-      'reaches Synapse when MAS runs again (`mas-cli server`, or `mas-cli worker` next to a server started with --no-worker).',
-  ];
+  return q.workerAlive ? [] : [noWorkerSeen(q.workerLastSeen?.toISOString() ?? null)];
 }

@@ -1,11 +1,11 @@
 // Registering a user in MAS's database as MAS's own registration would: the users row, its password,
 // the admin permission, and a provision-user job so that MAS's worker creates the Synapse account.
 import { UsageError, UserExistsError, UserNotFoundError } from '../errors.js';
-import { MAKE_AN_ADMIN } from '../synapse/user-store.js';
 import { mayRequestAdminChange, usableMasAdmins, type MasOperationResult } from './admin-operations.js';
 import { countAdminSessions, describeSessions, totalOf } from './admin-sessions.js';
 import { newMasId, ulidOf } from './ids.js';
 import { scheduleJob, workerWarnings, type MasJob } from './jobs.js';
+import { adminSessionsHeld, inPolicyAdminUsers, lockedInMas, NO_ADMIN_LEFT } from './messages.js';
 import type { MasContext } from './session.js';
 import { assertActiveMasUser, findMasUser, type MasUser } from './user-store.js';
 
@@ -94,7 +94,7 @@ async function registerExisting(ctx: MasContext, user: MasUser, input: MasRegist
   const changes: string[] = [];
   const warnings: string[] = [];
   if (user.lockedAt !== null) {
-    warnings.push(`${user.username} is locked in MAS: it cannot log in or use its tokens. Run \`unlock ${user.username}\` to clear it.`);
+    warnings.push(lockedInMas(user.username));
   }
   if (user.canRequestAdmin !== input.admin) {
     await ctx.db('users').where({ user_id: user.id }).update({ can_request_admin: input.admin });
@@ -103,15 +103,13 @@ async function registerExisting(ctx: MasContext, user: MasUser, input: MasRegist
       // What `demote` says: taking the permission away leaves the admin sessions working.
       const sessions = await countAdminSessions(ctx, user);
       if (totalOf(sessions) > 0) {
-        warnings.push(
-          `${user.username} still holds ${describeSessions(sessions)}: they keep admin rights until they end. Run \`demote ${user.username} --logout\` to end them.`,
-        );
+        warnings.push(adminSessionsHeld(user.username, describeSessions(sessions)));
       }
-      if ((await usableMasAdmins(ctx)).length === 0) warnings.push(`No usable admin is left in MAS. ${MAKE_AN_ADMIN}`);
+      if ((await usableMasAdmins(ctx)).length === 0) warnings.push(NO_ADMIN_LEFT);
     }
   }
   if (!input.admin && ctx.config.adminUsers.includes(user.username)) {
-    warnings.push(`${user.username} is in MAS's policy.data.admin_users, so it may still request admin rights; remove it there to take them away.`);
+    warnings.push(inPolicyAdminUsers([user.username], ctx.config.files));
   }
   return { userId: `@${user.username}:${ctx.serverName}`, changed: changes.length > 0, changes, warnings, notes: [], jobs: [], created: false };
 }

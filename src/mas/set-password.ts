@@ -1,9 +1,10 @@
 // A new MAS password for an existing user, as `mas-cli manage set-password` writes it, with the
 // extras the Synapse side offers: --reactivate and --logout.
 import { AccountStateError } from '../errors.js';
-import { MAS_CACHE_NOTE, type MasOperationResult } from './admin-operations.js';
+import type { MasOperationResult } from './admin-operations.js';
 import { newMasId } from './ids.js';
 import { scheduleJob, syncDevices, workerWarnings, type MasJob } from './jobs.js';
+import { deactivatedInMas, lockedInMas, MAS_CACHE_NOTE } from './messages.js';
 import type { MasPasswordRow } from './register.js';
 import type { MasContext } from './session.js';
 import { requireMasUser, type MasUser, type RequireOptions } from './user-store.js';
@@ -22,9 +23,7 @@ export async function lockUserForSync(ctx: MasContext, user: MasUser): Promise<v
 export async function masUserForSetPassword(ctx: MasContext, localpart: string, opts: MasSetPasswordOptions): Promise<MasUser> {
   const user = await requireMasUser(ctx, localpart, opts);
   if (user.deactivatedAt !== null && !opts.reactivate) {
-    throw new AccountStateError(
-      `Cannot set the password of ${user.username}: the MAS account is deactivated. Pass --reactivate to bring it back with the new password.`,
-    );
+    throw new AccountStateError(deactivatedInMas('set the password of', user.username, 'Pass --reactivate to bring it back with the new password.'));
   }
   return user;
 }
@@ -121,7 +120,7 @@ export async function setMasPassword(
   if (user.lockedAt !== null) {
     // MAS's reactivation leaves a lock alone (its admin API says so and tests it): a locked user
     // stays locked until someone unlocks it on purpose.
-    warnings.push(`${user.username} is locked in MAS, so it cannot log in with this password yet. Run \`unlock ${user.username}\` to clear the lock.`);
+    warnings.push(lockedInMas(user.username));
   }
   let sessionsEnded: EndedSessions | undefined;
   if (opts.logout) {

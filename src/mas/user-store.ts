@@ -1,6 +1,6 @@
 // Reading MAS's users the way MAS finds them, and the account-state rules its commands share.
 import { AccountStateError, UsageError, UserNotFoundError } from '../errors.js';
-import { reactivateHint } from '../synapse/user-store.js';
+import { deactivatedInMas, masUserNotFoundHint } from './messages.js';
 import type { MasContext } from './session.js';
 import { ulidOf } from './ids.js';
 
@@ -82,30 +82,13 @@ export async function requireMasUser(ctx: MasContext, localpart: string, opts: R
 
 /** The not-found error, worded by where else the user is (Synapse's users table) or is not. */
 export function masUserNotFound(userId: string, localpart: string, inSynapse: boolean | undefined): UserNotFoundError {
-  const missing = `matrix-authentication-service (MAS), which owns this server's logins, has no user "${localpart}"`;
-  if (inSynapse === true) {
-    return new UserNotFoundError(
-      userId,
-      `${missing}, though Synapse's users table has ${userId}: it was made in Synapse (before the move to MAS, or ` +
-        "through Synapse's Admin API), so it cannot log in, and MAS refuses to register the name (\"Username not available\"). " +
-        'Give it a MAS account with MAS\'s admin API (POST /api/admin/v1/users with "skip_homeserver_check": true), ' +
-        'or, before MAS goes live, with syn2mas.',
-    );
-  }
-  const where = inSynapse === false ? `; Synapse's users table has no ${userId} either` : '';
-  return new UserNotFoundError(
-    userId,
-    `${missing}${where}. Check the spelling, or create it with \`register ${localpart}\` (a MAS user, its password and a ` +
-      "provision-user job that makes the Synapse account), as MAS's `mas-cli manage register-user` would.",
-  );
+  return new UserNotFoundError(userId, masUserNotFoundHint(userId, localpart, inSynapse));
 }
 
 /** Refuses what the action cannot apply to: a deactivated account, or a guest. */
 export function assertActiveMasUser(user: MasUser, action: string): void {
   if (user.deactivatedAt !== null) {
-    throw new AccountStateError(
-      `Cannot ${action} ${user.username}: the account is deactivated in MAS. ${reactivateHint(user.username)}`,
-    );
+    throw new AccountStateError(deactivatedInMas(action, user.username));
   }
   if (user.isGuest) {
     throw new AccountStateError(

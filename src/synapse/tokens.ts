@@ -3,7 +3,8 @@
 import { crc32 } from 'node:zlib';
 import { serializeToolWriters, sqlBool } from '../database/dialect.js';
 import { AccountStateError, UsageError } from '../errors.js';
-import { assertActiveAccount, reactivateHint, localpartOf, requireUser, type UserContext } from './user-store.js';
+import { reactivateHint } from './messages.js';
+import { assertActiveAccount, localpartOf, requireUser, type UserContext } from './user-store.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -4,13 +4,13 @@ import { sqlBool } from '../database/dialect.js';
 import { UserExistsError, UserNotFoundError } from '../errors.js';
 import type { AppServiceUsers } from '../config/appservice.js';
 import { INSERT_BATCH, slices } from '../database/batches.js';
+import { lockWarnings, reactivateHint, unlockLeavesDeactivated } from './messages.js';
 import { addToUserDirectory, ensureProfiles, listedInUserDirectory, readProfile } from './user-directory.js';
 import {
   assertActiveAccount,
   findUser,
   localpartOf,
   noAdminLeftWarnings,
-  reactivateHint,
   requireUser,
   selectUsers,
   toUserRow,
@@ -27,15 +27,6 @@ export interface OperationResult {
 
 function result(userId: string, changes: string[], warnings: string[] = []): OperationResult {
   return { userId, changed: changes.length > 0, changes, warnings };
-}
-
-/** What a locked or suspended account means, said by every command that touches one. */
-export function lockWarnings(user: UserRow): string[] {
-  const fix = `Run \`unlock ${user.name}\` to clear it.`;
-  return [
-    ...(user.locked ? [`${user.name} is locked: Synapse refuses its logins and requests. ${fix}`] : []),
-    ...(user.suspended ? [`${user.name} is suspended: it cannot send messages, join rooms or change its profile. ${fix}`] : []),
-  ];
 }
 
 export async function promote(ctx: UserContext, userId: string): Promise<OperationResult> {
@@ -309,7 +300,7 @@ export async function unlock(ctx: UserContext, userId: string, opts: UnlockOptio
       .where({ name: user.name })
       .update(Object.fromEntries(toClear.map((c) => [c, sqlBool(ctx.dialect, false)])));
   }
-  const warnings = user.deactivated ? [`${user.name} is deactivated; unlocking does not bring it back. ${reactivateHint(user.name)}`] : [];
+  const warnings = user.deactivated ? [unlockLeavesDeactivated(user.name)] : [];
   return result(user.name, toClear.map((c) => `${user.name}: ${c} true -> false`), warnings);
 }
 

@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import { readBool, type Dialect } from '../database/dialect.js';
 import { AccountStateError, UsageError, UserNotFoundError } from '../errors.js';
+import { NO_ADMIN_LEFT } from './messages.js';
 import type { SchemaInfo } from './schema.js';
 
 /** What an operation needs; passed in, never global. */
@@ -97,14 +98,6 @@ export function assertActiveAccount(user: UserRow, action: string, deactivatedHi
   }
 }
 
-/** How to get out of having no admin, for every message that reports it. */
-export const MAKE_AN_ADMIN = 'Make one with `promote <user>` or `register <user> --admin`.';
-
-/** How to bring a deactivated user back, said the same way by every command on Synapse and MAS alike. */
-export function reactivateHint(user: string): string {
-  return `Bring it back with \`set-password ${user} --reactivate\`.`;
-}
-
 export function localpartOf(userId: string): string {
   return userId.slice(1, userId.indexOf(':'));
 }
@@ -136,7 +129,7 @@ export async function unusableAdmins(ctx: UserContext): Promise<UserRow[]> {
  */
 export async function noAdminLeftWarnings(ctx: UserContext): Promise<string[]> {
   const { usableAdmins } = await countUsers(ctx);
-  return usableAdmins === 0 ? [`No usable server admin is left. ${MAKE_AN_ADMIN}`] : [];
+  return usableAdmins === 0 ? [NO_ADMIN_LEFT] : [];
 }
 
 export async function countUsers(ctx: UserContext): Promise<UserCounts> {

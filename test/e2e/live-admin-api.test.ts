@@ -43,13 +43,13 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       expect((await getUser(url(), old, id('bob'))).status).toBe(403); // now cached as "not an admin"
       const dry = okJson(await tool(['--json', '--dry-run', 'promote', 'bob']));
       expect(dry).toMatchObject({ applied_via: 'admin-api', dry_run: true, changed: true });
-      expect(dry.plan.join('\n')).toContain(`PUT /_synapse/admin/v1/users/${encodeURIComponent(id('bob'))}/admin {"admin":true}`);
+      expect(dry.changes.join('\n')).toContain(`PUT /_synapse/admin/v1/users/${encodeURIComponent(id('bob'))}/admin {"admin":true}`);
       expect(await hs.withDb(async (db) => (await db('users').where({ name: id('bob') }).first()).admin)).toBe(0);
       expect(await mintedTokensLeft()).toBe(0);
 
       const json = okJson(await tool(['--json', 'promote', 'bob']));
       expect(json).toMatchObject({ applied_via: 'admin-api', changed: true, changes: [`${id('bob')}: admin 0 -> 1`] });
-      expect(json.admin_api_steps.join('\n')).toContain(`Acting as admin ${id('root')}`);
+      expect(json.notes.join('\n')).toContain(`Acting as admin ${id('root')}`);
       expect((await getUser(url(), old, id('bob'))).status).toBe(200);
       expect((await getUser(url(), await loginToken(url(), 'bob', PW), id('bob'))).body.admin).toBe(true);
       expect(await mintedTokensLeft()).toBe(0);
@@ -60,7 +60,7 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       expect((await getUser(url(), old, id('bob'))).status).toBe(200);
       const run = await tool(['demote', 'bob']);
       expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/no longer a server admin\. Applied through Synapse's Admin API/);
+      expect(run.stdout).toMatch(/no longer a server admin\.\nApplied through Synapse's Admin API/);
       expect((await getUser(url(), old, id('bob'))).status).toBe(403);
       expect((await getUser(url(), await loginToken(url(), 'bob', PW), id('bob'))).status).toBe(403);
     });
@@ -122,7 +122,7 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       expect(okJson(await tool(['--json', 'promote', 'hank', '--live', 'never']))).toMatchObject({ applied_via: 'database', restart_needed: true });
 
       const json = okJson(await tool(['--json', 'unlock', 'gina']));
-      const steps = json.admin_api_steps.join('\n');
+      const steps = json.notes.join('\n');
       expect(steps).toContain(`Synapse does not take ${id('hank')} for an admin yet (403`);
       const helper = /Made helper admin (@sab-live-[0-9a-f]{8}:\S+) /.exec(steps)?.[1];
       expect(helper).toBeDefined();
@@ -162,7 +162,7 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       expect(okJson(check).live_helpers_left).toEqual([left]);
       expect(check.stderr).toContain(`Helper admin(s) left by an interrupted --live run: ${left}`);
       const json = okJson(await tool(['--json', 'demote', 'hank']));
-      expect(json.admin_api_steps.join('\n')).toContain(`Deactivated helper(s) left by an interrupted run: ${left}.`);
+      expect(json.notes.join('\n')).toContain(`Deactivated helper(s) left by an interrupted run: ${left}.`);
       // No usable admin is left now (hank was the last): check exits 5, and lists no helper.
       const after = await tool(['--json', 'check']);
       expect(after.code).toBe(5);

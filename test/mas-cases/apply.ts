@@ -219,7 +219,7 @@ const updateCases: MasCase[] = [
           { user_id: '@root:example.test', action: 'demote', changes: ['@root:example.test: may request admin: yes -> no (not listed, admins: exclusive)'] },
         ]),
       );
-      expect(run.json().warnings.join('\n')).toMatch(/ops is in MAS's policy\.data\.admin_users/);
+      expect(run.json().warnings.join('\n')).toMatch(/ops is in policy\.data\.admin_users of MAS's config/);
       // As demote says it: the permission is gone, the admin session is not.
       expect(run.json().warnings.join('\n')).toMatch(/root still holds 1 compat .*demote root --logout/);
       expect(await passwordRowCount(world)).toBe(1);
@@ -342,7 +342,7 @@ const refusalCases: MasCase[] = [
     check: async (world, run) => {
       expect(run.json()).toMatchObject({ created: 1, demoted: 1 });
       expect((await world.mas('users').first('can_request_admin').where({ username: 'root' })).can_request_admin).toBe(false);
-      expect(run.json().warnings.join('\n')).toMatch(/ops is in MAS's policy\.data\.admin_users/);
+      expect(run.json().warnings.join('\n')).toMatch(/ops is in policy\.data\.admin_users of MAS's config/);
     },
   },
   ...(['locked', 'deactivated', 'missing'] as const).map((state): MasCase => ({

@@ -458,7 +458,7 @@ const setPasswordCases: MasCase[] = [
     args: ['set-password', 'alice', '--password-stdin'],
     input: `${STRONG}\n`,
     code: 7,
-    message: /deactivated\. Pass --reactivate/,
+    message: /deactivated in MAS\. Pass --reactivate/,
   },
   {
     name: 'set-password --reactivate clears deactivated_at, schedules reactivate-user and leaves a lock alone',

@@ -1,0 +1,51 @@
+// What the tool says about Synapse accounts, each sentence once, for every command (and apply).
+import type { UserRow } from './user-store.js';
+
+/** How to get out of having no admin, for every message that reports it. */
+export const MAKE_AN_ADMIN = 'Make one with `promote <user>` or `register <user> --admin`.';
+
+/** How to bring a deactivated user back, said the same way by every command on Synapse and MAS alike. */
+export function reactivateHint(user: string): string {
+  return `Bring it back with \`set-password ${user} --reactivate\`.`;
+}
+
+/** What a locked or suspended account means, said by every command that touches one. */
+export function lockWarnings(user: Pick<UserRow, 'name' | 'locked' | 'suspended'>): string[] {
+  const fix = `Run \`unlock ${user.name}\` to clear it.`;
+  return [
+    ...(user.locked ? [`${user.name} is locked: Synapse refuses its logins and requests. ${fix}`] : []),
+    ...(user.suspended ? [`${user.name} is suspended: it cannot send messages, join rooms or change its profile. ${fix}`] : []),
+  ];
+}
+
+export function unlockLeavesDeactivated(name: string): string {
+  return `${name} is deactivated; unlocking does not bring it back. ${reactivateHint(name)}`;
+}
+
+/** After a change that took admin away (demote, register --exists-ok --no-admin, apply). */
+export const NO_ADMIN_LEFT = `No usable server admin is left. ${MAKE_AN_ADMIN}`;
+
+/** list-admins with no admin at all. */
+export const NO_ADMIN = `There is no server admin. ${MAKE_AN_ADMIN}`;
+
+/** The fix for an admin that cannot act: bringing it back beats making a new one. */
+export function repairAdvice(admin: Pick<UserRow, 'name' | 'deactivated' | 'locked'>): string {
+  if (admin.deactivated && admin.locked) {
+    return `${admin.name} is deactivated and locked: run \`set-password ${admin.name} --reactivate\`, then \`unlock ${admin.name}\`.`;
+  }
+  if (admin.deactivated) return `${admin.name} is deactivated: run \`set-password ${admin.name} --reactivate\`.`;
+  return `${admin.name} is locked: run \`unlock ${admin.name}\`.`;
+}
+
+/** check: no admin can act; `unusable` are the admins that cannot. */
+export function noUsableAdmin(unusable: ReadonlyArray<Pick<UserRow, 'name' | 'deactivated' | 'locked'>>): string {
+  return `No usable server admin (active and not locked). ${unusable.length > 0 ? unusable.map(repairAdvice).join(' ') : MAKE_AN_ADMIN}`;
+}
+
+/** A running Synapse caches what was just changed: `cached` says what. */
+export function restartAdvice(evidence: readonly string[], cached: string): string {
+  return `Synapse looks like it is running (${evidence.join('; ')}). ${cached} Restart Synapse for the change to show.`;
+}
+
+/** demote --logout on Synapse: Synapse reads users.admin on every request, so no session keeps rights. */
+export const LOGOUT_NOT_NEEDED = '--logout matters only with matrix-authentication-service; here demoting applies to every session at once.';
