@@ -2,6 +2,7 @@
 // API, with tokens the tool writes into the database: a token the target held before and a new
 // login see it on the very next request, with no restart. Then: no usable admin (a helper), no
 // minted token still accepted, the rows left behind, --live never / always.
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/synapse/password.js';
 import { e2eContext } from './harness/context.js';
@@ -111,6 +112,22 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       expect(await mintedTokensLeft()).toBe(0);
     });
 
+    it('apply: the admin flags it changes go through the API with one token; the rest in the database', async () => {
+      const old = await loginToken(url(), 'bob', PW);
+      expect((await getUser(url(), old, id('bob'))).status).toBe(403);
+      const file = `${hs.dir}/users.yaml`;
+      writeFileSync(file, 'users:\n  - {user: bob, admin: true}\n  - {user: ivy, admin: false, random_password: true}\n');
+      const json = okJson(await tool(['--json', 'apply', file]));
+      expect(json).toMatchObject({ applied_via: 'admin-api', restart_needed: false, created: 1, updated: 1 });
+      const notes = json.notes.join('\n');
+      expect(notes).toContain(`Through Synapse's Admin API (shown at once): ${id('bob')}: admin 0 -> 1.`);
+      expect(notes).toContain(`In the database only (nothing Synapse caches): ${id('ivy')}.`);
+      expect((await getUser(url(), old, id('bob'))).status).toBe(200);
+      expect(await mintedTokensLeft()).toBe(0);
+      // Back as before, for the no-admin case below.
+      expect(okJson(await tool(['--json', 'demote', 'bob']))).toMatchObject({ applied_via: 'admin-api', changed: true });
+    });
+
     it('with no usable admin (the only admin Synapse still takes for none), a helper acts and is gone afterwards', async () => {
       const ginaOld = await loginToken(url(), 'gina', PW);
       const hankOld = await loginToken(url(), 'hank', PW);
@@ -173,12 +190,12 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
 
     it('--live always with Synapse stopped: exit 4, nothing changed', async () => {
       await hs.stop();
-      const err = failedJson(await tool(['--json', 'promote', 'bob', '--live', 'always']), 4);
+      const err = failedJson(await tool(['--json', 'promote', 'dan', '--live', 'always']), 4);
       expect(err.kind).toBe('admin_api');
       expect(err.message).toMatch(/Nothing was changed/);
-      expect(await hs.withDb(async (db) => (await db('users').where({ name: id('bob') }).first()).admin)).toBe(0);
+      expect(await hs.withDb(async (db) => (await db('users').where({ name: id('dan') }).first()).admin)).toBe(0);
       // auto with Synapse stopped: the database, as before.
-      expect(okJson(await tool(['--json', 'promote', 'bob']))).toMatchObject({ applied_via: 'database', changed: true, synapse_running: false });
+      expect(okJson(await tool(['--json', 'promote', 'dan']))).toMatchObject({ applied_via: 'database', changed: true, synapse_running: false });
     });
   });
 }
