@@ -134,10 +134,17 @@ export const LEFTOVER_HELPERS = (helpers: readonly string[]) =>
   `Helper admin(s) left by an interrupted --live run: ${helpers.join(', ')}. Their tokens expired within minutes; ` +
   'the next command that changes something through the Admin API (--live) deactivates them.';
 
-/** The unfinished helpers of interrupted runs: active, named sab-live-<8 hex>. */
+/**
+ * The unfinished helpers of interrupted runs: active, named sab-live-<8 hex>, and holding no token
+ * that is still valid (a helper with one belongs to a run that is going on now).
+ */
 export async function leftoverHelpers(ctx: UserContext): Promise<string[]> {
   const rows = (await selectUsers(ctx).where('name', 'like', `@${HELPER_PREFIX}%`).orderBy('name')).map(toUserRow);
-  return rows.filter((u) => isHelperName(u.name) && !u.deactivated).map((u) => u.name);
+  const helpers = rows.filter((u) => isHelperName(u.name) && !u.deactivated).map((u) => u.name);
+  if (helpers.length === 0) return [];
+  const inUse = await ctx.db('access_tokens').distinct('user_id').whereIn('user_id', helpers).where('valid_until_ms', '>', ctx.now());
+  const busy = new Set(inUse.map((r: { user_id: string }) => r.user_id));
+  return helpers.filter((h) => !busy.has(h));
 }
 
 /**

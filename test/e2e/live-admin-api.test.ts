@@ -175,6 +175,10 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
     it('check lists a helper an interrupted run left; the next --live run deactivates it', async () => {
       const left = id('sab-live-0123abcd');
       okJson(await tool(['--json', 'register', 'sab-live-0123abcd', '--admin', '--random-password']));
+      // One with a valid token belongs to a run going on now: not left over, left alone.
+      const busy = id('sab-live-4567cdef');
+      okJson(await tool(['--json', 'register', 'sab-live-4567cdef', '--no-admin', '--random-password']));
+      okJson(await tool(['--json', 'issue-token', 'sab-live-4567cdef', '--expires-in', '10m']));
       const check = await tool(['--json', 'check']);
       expect(okJson(check).live_helpers_left).toEqual([left]);
       expect(check.stderr).toContain(`Helper admin(s) left by an interrupted --live run: ${left}`);
@@ -185,7 +189,9 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       expect(after.code).toBe(5);
       expect(parseJson(after).live_helpers_left).toEqual([]);
       expect(parseJson(after).error.message).not.toContain('sab-live-');
-      expect(await mintedTokensLeft()).toBe(0);
+      expect(await hs.withDb(async (db) => (await db('users').where({ name: busy }).first()).deactivated)).toBe(0);
+      // Only the busy helper's own token, which this test issued.
+      expect(await mintedTokensLeft()).toBe(1);
     });
 
     it('--live always with Synapse stopped: exit 4, nothing changed', async () => {

@@ -1,7 +1,9 @@
 // Issue 19: finding the Admin API from the listeners, and talking to it over TCP and a unix socket.
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +11,7 @@ import type { Listener } from '../../src/config/types.js';
 import { clientEndpoints, type ClientEndpoint } from '../../src/live/listeners.js';
 import { describeCall, findAdminApi, request, TransportError, userPath } from '../../src/live/http.js';
 
-const servers: http.Server[] = [];
+const servers: Array<http.Server | https.Server> = [];
 let dir: string;
 
 beforeAll(async () => {
@@ -114,6 +116,23 @@ describe('request and findAdminApi', () => {
       expect.stringMatching(/^GET \/health on unix socket .*nothing\.sock failed: ENOENT$/),
       `http://127.0.0.1:${blocked}: /_synapse/admin/v1/server_version answered 404 (is /_synapse/admin blocked?)`,
     ]);
+  });
+
+  it('speaks https to a TLS listener on loopback without checking its certificate (for another name, self-signed)', async () => {
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', key, '-out', cert, '-subj', '/CN=matrix.example.org', '-days', '1',
+    ], { stdio: 'ignore' });
+    const seen: Seen[] = [];
+    const server = https.createServer({ key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') }, synapseLike(seen));
+    servers.push(server);
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = (server.address() as AddressInfo).port;
+    const found = await findAdminApi(clientEndpoints([tcp(port, ['0.0.0.0'], { tls: true })]));
+    expect(found.server?.endpoint.label).toBe(`https://127.0.0.1:${port} (TLS, certificate not checked)`);
+    expect(found.server?.serverVersion).toBe('1.160.0');
   });
 
   it('times out without hanging, and never puts the token in the error', async () => {
