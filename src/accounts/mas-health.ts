@@ -8,9 +8,8 @@ import { adminMarks, noUsableAdmin, noWorkerSeen, repairAdvice } from '../mas/me
 import type { MasPrepared } from '../mas/session.js';
 import { findMasUser } from '../mas/user-store.js';
 import type { ParsedUser } from '../synapse/user-id.js';
-import type { Health } from './store.js';
+import type { Health, StoreDeps, SynapseAccess } from './store.js';
 import { inSynapseTable, synapseHalf, withUsers, type UserPresence } from './synapse-health.js';
-import type { SynapseAccess, StoreDeps } from './synapse.js';
 
 function schemeLine(config: MasConfig): string {
   const p = describePasswords(config.passwords);

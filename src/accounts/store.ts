@@ -3,12 +3,32 @@
 // preamble (commands/prepare.ts) picks one, once. A store refuses, by its own rules, what it cannot
 // honour (exit 2 with the reason), before it opens a transaction.
 import type { ApplyResult } from '../apply/apply.js';
+import type { SynapseConfig } from '../config/types.js';
+import type { Io } from '../io.js';
+import type { Output } from '../output.js';
+import type { UserContext } from '../synapse/user-store.js';
 import type { ApplyBackend } from '../apply/backend.js';
 import type { AppServiceUsers } from '../config/appservice.js';
 import type { ToolError } from '../errors.js';
 import type { PasswordArgs } from '../passwords/new-password.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import type { AccountOutcome, ServerFollowUp } from './outcome.js';
+
+/** Synapse's database as the preamble opens it. */
+export interface SynapseAccess {
+  config: SynapseConfig;
+  /** A look at the database that only reads (on PostgreSQL, in a transaction that cannot write). */
+  read<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
+  /** The command's one transaction, rolled back on --dry-run. */
+  write<T>(fn: (ctx: UserContext) => Promise<T>): Promise<T>;
+}
+
+/** What a store needs besides its database: the command's streams, and whether this is a dry run. */
+export interface StoreDeps {
+  io: Io;
+  out: Output;
+  dryRun: boolean;
+}
 
 /** promote and demote. */
 export interface AdminFlagAccounts {
@@ -87,7 +107,7 @@ export interface SetPasswordRequest {
 
 export interface SetPasswordFacts {
   reactivated: boolean;
-  /** Synapse, with --logout: the access tokens and pushers deleted; null on MAS and without --logout... */
+  /** Synapse: the access tokens and pushers --logout deleted (0 without it); null on MAS, which ends sessions instead. */
   tokens_removed: number | null;
   pushers_removed: number | null;
   /** MAS: the password scheme version used; null on Synapse. */
@@ -139,7 +159,10 @@ export interface HealthAccounts {
 
 export interface ApplyAccounts {
   applyBackend(appServices: AppServiceUsers[], opts: { ignorePolicy: boolean; randomBytes: (n: number) => Buffer }): ApplyBackend;
-  /** After apply's transaction: what the running server makes of it (not called on a dry run). */
+  /**
+   * After apply's transaction: what the running server makes of it, and what to say about the
+   * result (on a dry run only the latter: the follow-up's server fields stay null).
+   */
   afterApply(res: ApplyResult): Promise<ServerFollowUp>;
 }
 

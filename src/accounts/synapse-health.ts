@@ -7,11 +7,10 @@ import { passwordLoginWorks } from '../synapse/login.js';
 import { noUsableAdmin } from '../synapse/messages.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import { countUsers, findUser, unusableAdmins } from '../synapse/user-store.js';
-import type { SynapseAccess, StoreDeps } from './synapse.js';
-import type { Health } from './store.js';
+import type { Health, StoreDeps, SynapseAccess } from './store.js';
 import { LEFTOVER_HELPERS, leftoverHelpers } from '../live/actor.js';
 
-/** Synapse's half of check; `mas` says whether MAS owns logins (its admins are then the ones that count). */
+/** Synapse's half of check; with MAS owning logins, Synapse's admin flag is only reported (MAS's admins count). */
 export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<Health> {
   const { config } = db;
   const live = await detectRunningSynapse(config, {});
@@ -83,7 +82,7 @@ export interface UserPresence {
   meaning: string;
 }
 
-export function presenceLines(users: readonly UserPresence[]): string[] {
+function presenceLines(users: readonly UserPresence[]): string[] {
   return users.map((u) => `User ${u.user_id}: ${u.meaning}`);
 }
 

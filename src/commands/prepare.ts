@@ -8,8 +8,7 @@ import { describeDatabase } from '../database/settings.js';
 import { ConfigError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import type { AccountStore } from '../accounts/store.js';
-import type { SynapseAccess } from '../accounts/synapse.js';
+import type { AccountStore, SynapseAccess } from '../accounts/store.js';
 import type { MasConfig } from '../mas/config.js';
 import type { MasPrepared } from '../mas/session.js';
 import { parseUserArg, type ParsedUser } from '../synapse/user-id.js';
@@ -42,7 +41,7 @@ async function readConfig(args: GlobalArgs, io: Io, out: Output): Promise<Synaps
 
 interface PrepareOptions {
   changes: boolean;
-  /** A MAS config that cannot be found or read is reported in `masProblem` instead of thrown. */
+  /** A MAS config that cannot be found or read is left to the store's `health` to report, instead of thrown. */
   masOptional?: boolean;
 }
 

@@ -10,8 +10,8 @@ import { LOGOUT_NOT_NEEDED, lockWarnings, reactivateHint, unlockLeavesDeactivate
 import { setPassword, userForSetPassword } from '../synapse/user-operations.js';
 import { assertActiveAccount, noAdminLeftWarnings, requireUser, type UserContext } from '../synapse/user-store.js';
 import { outcomeOf, type AccountOutcome, type ServerFollowUp } from '../accounts/outcome.js';
-import type { AccountStore } from '../accounts/store.js';
-import { synapseAccounts, synapseCachedChanges, type CachedChanges, type SynapseAccess, type StoreDeps } from '../accounts/synapse.js';
+import type { AccountStore, StoreDeps, SynapseAccess } from '../accounts/store.js';
+import { synapseAccounts, synapseCachedChanges, type CachedChanges } from '../accounts/synapse.js';
 import { AdminApiError, finishLeftoverHelpers, openAdminSession, type LiveDeps } from './actor.js';
 import type { ConfirmedServer } from './http.js';
 import { applyLive, type LiveChange } from './operations.js';

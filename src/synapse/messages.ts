@@ -1,5 +1,12 @@
 // What the tool says about Synapse accounts, each sentence once, for every command (and apply).
-import type { UserRow } from './user-store.js';
+
+/** What the sentences need of an account (user-store.ts's UserRow has it). */
+interface Account {
+  name: string;
+  deactivated: boolean;
+  locked: boolean;
+  suspended: boolean;
+}
 
 /** How to get out of having no admin, for every message that reports it. */
 export const MAKE_AN_ADMIN = 'Make one with `promote <user>` or `register <user> --admin`.';
@@ -10,7 +17,7 @@ export function reactivateHint(user: string): string {
 }
 
 /** What a locked or suspended account means, said by every command that touches one. */
-export function lockWarnings(user: Pick<UserRow, 'name' | 'locked' | 'suspended'>): string[] {
+export function lockWarnings(user: Pick<Account, 'name' | 'locked' | 'suspended'>): string[] {
   const fix = `Run \`unlock ${user.name}\` to clear it.`;
   return [
     ...(user.locked ? [`${user.name} is locked: Synapse refuses its logins and requests. ${fix}`] : []),
@@ -29,7 +36,7 @@ export const NO_ADMIN_LEFT = `No usable server admin is left. ${MAKE_AN_ADMIN}`;
 export const NO_ADMIN = `There is no server admin. ${MAKE_AN_ADMIN}`;
 
 /** The fix for an admin that cannot act: bringing it back beats making a new one. */
-export function repairAdvice(admin: Pick<UserRow, 'name' | 'deactivated' | 'locked'>): string {
+export function repairAdvice(admin: Pick<Account, 'name' | 'deactivated' | 'locked'>): string {
   if (admin.deactivated && admin.locked) {
     return `${admin.name} is deactivated and locked: run \`set-password ${admin.name} --reactivate\`, then \`unlock ${admin.name}\`.`;
   }
@@ -38,7 +45,7 @@ export function repairAdvice(admin: Pick<UserRow, 'name' | 'deactivated' | 'lock
 }
 
 /** check: no admin can act; `unusable` are the admins that cannot. */
-export function noUsableAdmin(unusable: ReadonlyArray<Pick<UserRow, 'name' | 'deactivated' | 'locked'>>): string {
+export function noUsableAdmin(unusable: ReadonlyArray<Pick<Account, 'name' | 'deactivated' | 'locked'>>): string {
   return `No usable server admin (active and not locked). ${unusable.length > 0 ? unusable.map(repairAdvice).join(' ') : MAKE_AN_ADMIN}`;
 }
 
