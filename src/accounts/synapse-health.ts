@@ -8,7 +8,7 @@ import { noUsableAdmin } from '../synapse/messages.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import { countUsers, findUser, unusableAdmins } from '../synapse/user-store.js';
 import type { Health, StoreDeps, SynapseAccess } from './store.js';
-import { LEFTOVER_HELPERS, leftoverHelpers } from '../live/actor.js';
+import { LEFTOVER_HELPERS, leftoverHelpers } from '../synapse/live-helpers.js';
 
 /** Synapse's half of check; with MAS owning logins, Synapse's admin flag is only reported (MAS's admins count). */
 export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<Health> {

@@ -7,18 +7,11 @@ import { createUsers } from '../synapse/user-operations.js';
 import { hashPassword } from '../synapse/password.js';
 import { issueToken, type RandomBytes } from '../synapse/tokens.js';
 import { isUsable, selectUsers, toUserRow, type UserContext } from '../synapse/user-store.js';
+import { HELPER_PREFIX, isHelperName, leftoverHelpers } from '../synapse/live-helpers.js';
 import { describeCall, describeReply, request, TransportError, userPath, type ApiCall, type ApiReply, type ConfirmedServer } from './http.js';
 
 /** Long enough for any run, short enough that a run killed between steps leaves nothing lasting. */
 export const TOKEN_LIFETIME_MS = 5 * 60_000;
-
-/** Helpers are named so that anyone, and `check`, can tell them: sab-live-<8 hex>. */
-export const HELPER_PREFIX = 'sab-live-';
-const HELPER_NAME = /^@sab-live-[0-9a-f]{8}:/;
-
-export function isHelperName(userId: string): boolean {
-  return HELPER_NAME.test(userId);
-}
 
 /** The Admin API could not be used, or failed: exit 4, with what was already done. */
 export class AdminApiError extends ToolError {
@@ -127,24 +120,6 @@ async function forget(deps: LiveDeps, token: string): Promise<void> {
 async function usableAdmins(ctx: UserContext, exclude: string | undefined): Promise<string[]> {
   const rows = (await selectUsers(ctx).where({ admin: 1, is_guest: 0 }).whereNull('appservice_id').orderBy('name')).map(toUserRow);
   return rows.filter((u) => isUsable(u) && u.name !== exclude && !isHelperName(u.name)).map((u) => u.name);
-}
-
-/** check's warning about them. */
-export const LEFTOVER_HELPERS = (helpers: readonly string[]) =>
-  `Helper admin(s) left by an interrupted --live run: ${helpers.join(', ')}. Their tokens expired within minutes; ` +
-  'the next command that changes something through the Admin API (--live) deactivates them.';
-
-/**
- * The unfinished helpers of interrupted runs: active, named sab-live-<8 hex>, and holding no token
- * that is still valid (a helper with one belongs to a run that is going on now).
- */
-export async function leftoverHelpers(ctx: UserContext): Promise<string[]> {
-  const rows = (await selectUsers(ctx).where('name', 'like', `@${HELPER_PREFIX}%`).orderBy('name')).map(toUserRow);
-  const helpers = rows.filter((u) => isHelperName(u.name) && !u.deactivated).map((u) => u.name);
-  if (helpers.length === 0) return [];
-  const inUse = await ctx.db('access_tokens').distinct('user_id').whereIn('user_id', helpers).where('valid_until_ms', '>', ctx.now());
-  const busy = new Set(inUse.map((r: { user_id: string }) => r.user_id));
-  return helpers.filter((h) => !busy.has(h));
 }
 
 /**
