@@ -66,6 +66,19 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       expect((await getUser(url(), await loginToken(url(), 'bob', PW), id('bob'))).status).toBe(403);
     });
 
+    it('two runs at once: each with its own token, both applied, no token left', async () => {
+      const [c, d] = await Promise.all([tool(['--json', 'promote', 'carol']), tool(['--json', 'promote', 'dan'])]);
+      expect(okJson(c)).toMatchObject({ applied_via: 'admin-api', changed: true });
+      expect(okJson(d)).toMatchObject({ applied_via: 'admin-api', changed: true });
+      expect((await getUser(url(), await loginToken(url(), 'dan', PW), id('carol'))).status).toBe(200);
+      // One after the other: a run that demotes the very admin another run acts as makes that run
+      // fail (exit 4, nothing changed), which is safe but not what this case is about.
+      expect(okJson(await tool(['--json', 'demote', 'carol'])).changed).toBe(true);
+      expect(okJson(await tool(['--json', 'demote', 'dan'])).changed).toBe(true);
+      expect((await getUser(url(), await loginToken(url(), 'dan', PW), id('carol'))).status).toBe(403);
+      expect(await mintedTokensLeft()).toBe(0);
+    });
+
     it('unlock (locked): the old token works at once, and a new login', async () => {
       const old = await loginToken(url(), 'carol', PW);
       expect((await adminPut(url(), rootToken, `/_synapse/admin/v2/users/${encodeURIComponent(id('carol'))}`, { locked: true })).status).toBe(200);
