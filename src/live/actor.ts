@@ -20,6 +20,9 @@ export class AdminApiError extends ToolError {
   }
 }
 
+/** A 403 to an admin that passed the probe: another run took its rights away meanwhile. */
+export class ActorNotAdminError extends AdminApiError {}
+
 export interface LiveDeps {
   config: SynapseConfig;
   /** A committed transaction on Synapse's database: a token must be there for Synapse to see it. */
@@ -39,6 +42,7 @@ export interface Actor {
 /** One token the tool minted, held only in memory, and the calls made with it. */
 export class ApiSession {
   readonly done: string[] = [];
+  private closed = false;
 
   constructor(
     readonly server: ConfirmedServer,
@@ -51,7 +55,8 @@ export class ApiSession {
   async call(call: ApiCall, what: string): Promise<ApiReply> {
     const reply = await this.send(call);
     if (reply.status < 200 || reply.status > 299) {
-      throw new AdminApiError(
+      const ErrorClass = reply.status === 403 && !this.actor.helper ? ActorNotAdminError : AdminApiError;
+      throw new ErrorClass(
         `Synapse's Admin API refused ${describeCall(call)} (${what}) on ${this.server.endpoint.label}: ${describeReply(reply)}. ${this.doneSoFar()}`,
       );
     }
@@ -79,6 +84,8 @@ export class ApiSession {
    * the change itself is done by then.
    */
   async close(): Promise<string[]> {
+    if (this.closed) return [];
+    this.closed = true;
     const { actor } = this;
     const end: ApiCall = actor.helper
       ? { method: 'POST', path: userPath('/_synapse/admin/v1/deactivate/', actor.userId), body: { erase: true } }
@@ -172,7 +179,7 @@ export async function openAdminSession(server: ConfirmedServer, deps: LiveDeps, 
   return openHelperSession(server, deps);
 }
 
-async function openHelperSession(server: ConfirmedServer, deps: LiveDeps): Promise<ApiSession> {
+export async function openHelperSession(server: ConfirmedServer, deps: LiveDeps): Promise<ApiSession> {
   const localpart = `${HELPER_PREFIX}${deps.randomBytes(4).toString('hex')}`;
   const userId = `@${localpart}:${deps.config.serverName}`;
   // Nobody ever learns this password; the account is deactivated (hash removed) at the end.
@@ -202,6 +209,31 @@ async function openHelperSession(server: ConfirmedServer, deps: LiveDeps): Promi
     `The Synapse at ${server.endpoint.label} refused the helper admin ${userId} made for this run (${describeReply(reply)}). Nothing was changed.` +
       (problems.length > 0 ? ` ${problems.join(' ')}` : ''),
   );
+}
+
+/**
+ * Runs `work` as an admin (see openAdminSession), finishing interrupted runs' helpers first. When
+ * the admin loses its rights half-way (403: another run demoted it), a helper made for this run
+ * takes over and `work` runs again: it must skip what it already did. Every token the tool
+ * minted is ended before this returns; problems ending one come back as warnings.
+ */
+export async function asAdmin<T>(server: ConfirmedServer, deps: LiveDeps, opts: { exclude?: string }, work: (session: ApiSession) => Promise<T>): Promise<{ result: T; warnings: string[] }> {
+  const warnings: string[] = [];
+  let session = await openAdminSession(server, deps, opts);
+  try {
+    await finishLeftoverHelpers(session, deps);
+    try {
+      return { result: await work(session), warnings };
+    } catch (err) {
+      if (!(err instanceof ActorNotAdminError)) throw err;
+      deps.say(`${session.actor.userId} lost its admin rights during the run (${err.message.split(': ').pop()}); a helper admin takes over.`);
+      warnings.push(...(await session.close()));
+      session = await openHelperSession(server, deps);
+      return { result: await work(session), warnings };
+    }
+  } finally {
+    warnings.push(...(await session.close()));
+  }
 }
 
 /** Finishes interrupted runs: deactivates their helpers through the API. Returns what it did. */

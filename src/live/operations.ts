@@ -74,12 +74,14 @@ function confirmed(change: LiveChange, body: Record<string, unknown>): boolean {
   }
 }
 
-/** Makes the changes in order, each read back; a failure says which steps were done (exit 4). */
-export async function applyLive(session: ApiSession, changes: readonly LiveChange[]): Promise<string[]> {
-  const made: string[] = [];
+/**
+ * Makes the changes in order, each read back; a failure says which steps were done (exit 4).
+ * Changes already in `made` (a run taken over by a helper) are not made again.
+ */
+export async function applyLive(session: ApiSession, changes: readonly LiveChange[], made: string[] = []): Promise<string[]> {
   for (const change of changes) {
     const steps = stepsFor(change);
-    if (steps.length === 0) continue;
+    if (steps.length === 0 || steps.every((s) => made.includes(s.what))) continue;
     for (const step of steps) await session.call(step.call, step.what);
     const back = await session.call(readBackFor(change), `read back ${change.userId}`);
     session.done.pop();

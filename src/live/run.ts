@@ -4,7 +4,7 @@ export type { LiveMode } from './option.js';
 import type { LiveMode } from './option.js';
 import type { SynapseConfig } from '../config/types.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';
-import { AdminApiError, finishLeftoverHelpers, logoutEverywhere, openAdminSession, TOKEN_LIFETIME_MS, type LiveDeps } from './actor.js';
+import { AdminApiError, asAdmin, logoutEverywhere, TOKEN_LIFETIME_MS, type LiveDeps } from './actor.js';
 import { describeCall, findAdminApi, type ConfirmedServer } from './http.js';
 import { clientEndpoints } from './listeners.js';
 import { applyLive, readBackFor, stepsFor, type LiveChange } from './operations.js';
@@ -58,13 +58,8 @@ export async function runLive(server: ConfirmedServer, deps: Omit<LiveDeps, 'say
   const run: LiveRun = { changes: [], steps, warnings: [] };
   const needsAdmin = plan.changes.some((c) => stepsFor(c).length > 0);
   if (needsAdmin) {
-    const session = await openAdminSession(server, d, { exclude: plan.exclude });
-    try {
-      await finishLeftoverHelpers(session, d);
-      run.changes.push(...(await applyLive(session, plan.changes)));
-    } finally {
-      run.warnings.push(...(await session.close()));
-    }
+    const { warnings } = await asAdmin(server, d, { exclude: plan.exclude }, (session) => applyLive(session, plan.changes, run.changes));
+    run.warnings.push(...warnings);
   }
   try {
     await plan.between?.();

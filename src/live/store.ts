@@ -12,7 +12,7 @@ import { assertActiveAccount, noAdminLeftWarnings, requireUser, type UserContext
 import { outcomeOf, type AccountOutcome, type ServerFollowUp } from '../accounts/outcome.js';
 import type { AccountStore, StoreDeps, SynapseAccess } from '../accounts/store.js';
 import { synapseAccounts, synapseCachedChanges, type CachedChanges } from '../accounts/synapse.js';
-import { AdminApiError, finishLeftoverHelpers, openAdminSession, type LiveDeps } from './actor.js';
+import { AdminApiError, asAdmin, type LiveDeps } from './actor.js';
 import type { ConfirmedServer } from './http.js';
 import { applyLive, type LiveChange } from './operations.js';
 import { chooseWay, describePlan, runLive, type LiveMode, type LivePlan, type Way } from './run.js';
@@ -194,19 +194,15 @@ export function liveAccounts(mode: LiveMode, db: SynapseAccess, deps: StoreDeps)
       }
       const steps: string[] = [];
       const d: LiveDeps = { ...liveDeps, say: (line) => steps.push(line) };
-      const session = await openAdminSession(w.server, d);
-      const warnings: string[] = [];
-      let made: string[];
+      const made: string[] = [];
+      let warnings: string[];
       try {
-        await finishLeftoverHelpers(session, d);
-        made = await applyLive(session, changes);
+        ({ warnings } = await asAdmin(w.server, d, {}, (session) => applyLive(session, changes, made)));
       } catch (err) {
         if (err instanceof AdminApiError) {
           err.message += " The file's changes are all in the database; restart Synapse for the admin flags not done above to show.";
         }
         throw err;
-      } finally {
-        warnings.push(...(await session.close()));
       }
       const others = res.users.filter((u) => u.action !== 'unchanged' && !changes.some((c) => c.userId === u.user_id)).map((u) => u.user_id);
       return {

@@ -17,9 +17,16 @@ interface Seen {
   method: string;
   url: string;
   token: boolean;
+  /** Whose token it was: the localpart Synapse's token format carries (syt_<base64 localpart>_...). */
+  as?: string;
 }
 
-type Answer = (req: { method: string; url: string }) => [number, unknown];
+type Answer = (req: { method: string; url: string; as?: string }) => [number, unknown];
+
+function tokenOwner(authorization: string | undefined): string | undefined {
+  const m = /^Bearer syt_([A-Za-z0-9+/]+)_/.exec(authorization ?? '');
+  return m ? Buffer.from(m[1]!, 'base64').toString('utf8') : undefined;
+}
 
 let dir: string;
 let db: FreshDatabase;
@@ -38,10 +45,11 @@ beforeEach(async () => {
     req.on('end', () => {
       const method = req.method ?? '';
       const url = req.url ?? '';
-      seen.push({ method, url, token: req.headers.authorization !== undefined });
+      const as = tokenOwner(req.headers.authorization);
+      seen.push({ method, url, token: req.headers.authorization !== undefined, as });
       if (url === '/health') return void res.writeHead(200).end('OK');
       if (url === '/_synapse/admin/v1/server_version') return void res.writeHead(200).end('{"server_version":"1.160.0"}');
-      const [status, body] = answer({ method, url });
+      const [status, body] = answer({ method, url, as });
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
   });
@@ -96,6 +104,26 @@ describe('--live failures', () => {
       'POST /_matrix/client/v3/logout',
       'GET /_matrix/client/v3/account/whoami',
     ]);
+  });
+
+  it('an admin demoted by another run half-way: a helper takes over and finishes; both tokens end', async () => {
+    answer = ({ method, url, as }) => {
+      if (url.endsWith('/admin') && method === 'GET') return [200, { admin: true }];
+      if (method === 'PUT' && as === 'root') return [403, { errcode: 'M_FORBIDDEN', error: 'You are not a server admin' }];
+      if (url.startsWith('/_synapse/admin/v2/users/') && method === 'GET') return [200, { locked: false, suspended: false }];
+      if (method === 'PUT') return [200, {}];
+      if (url === '/_matrix/client/v3/logout' || url.startsWith('/_synapse/admin/v1/deactivate/')) return [200, {}];
+      return [401, { errcode: 'M_UNKNOWN_TOKEN' }];
+    };
+    const r = await run('unlock', 'alice');
+    expect(r.code).toBe(0);
+    const notes = r.json().notes.join('\n');
+    expect(notes).toMatch(/@root:example\.test lost its admin rights during the run .*; a helper admin takes over\./);
+    expect(notes).toMatch(/Deactivated helper @sab-live-[0-9a-f]{8}:example\.test; its token is refused\./);
+    expect(r.json().changes).toEqual(['@alice:example.test: locked true -> false', '@alice:example.test: suspended true -> false']);
+    const byHelper = seen.filter((s) => s.as?.startsWith('sab-live-') && s.method === 'PUT').map((s) => s.url);
+    expect(byHelper).toEqual(['/_synapse/admin/v2/users/%40alice%3Aexample.test', '/_synapse/admin/v1/suspend/%40alice%3Aexample.test']);
+    expect(seen.some((s) => s.as === 'root' && s.url === '/_matrix/client/v3/logout')).toBe(true);
   });
 
   it('a dry run asks only /health and server_version, and writes no token', async () => {
