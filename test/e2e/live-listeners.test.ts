@@ -1,5 +1,5 @@
-// Issue 19: --live through a TLS listener of a real Synapse: https on loopback, its certificate
-// (self-signed, for another name) not checked, and the output says so.
+// Issue 19: --live through other listeners of a real Synapse: TLS (https on loopback, its certificate
+// self-signed for another name, not checked, and the output says so) and a default wildcard bind ([::1]).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +17,9 @@ const PW = 'Tls-pw-1-long';
 describe('--live over a TLS listener', { timeout: 300_000 }, () => {
   let hs: Homeserver;
   let tlsPort: number;
+  let wildPort: number;
   let onlyTls: string;
+  let onlyWild: string;
 
   beforeAll(async () => {
     hs = await Homeserver.create(ctx, { name: 'live-tls', engine: 'sqlite', bcryptRounds: 4 });
@@ -30,6 +32,9 @@ describe('--live over a TLS listener', { timeout: 300_000 }, () => {
     tlsPort = await freePort();
     const config = YAML.parse(readFileSync(hs.configPath, 'utf8')) as Record<string, any>;
     config.listeners.push({ port: tlsPort, tls: true, type: 'http', bind_addresses: ['127.0.0.1'], resources: [{ names: ['client'] }] });
+    // No bind_addresses: Synapse's default ['::', '0.0.0.0'], which the tool asks on [::1] first.
+    wildPort = await freePort();
+    config.listeners.push({ port: wildPort, tls: false, type: 'http', resources: [{ names: ['client'] }] });
     config.tls_certificate_path = cert;
     config.tls_private_key_path = key;
     writeFileSync(hs.configPath, YAML.stringify(config));
@@ -37,8 +42,11 @@ describe('--live over a TLS listener', { timeout: 300_000 }, () => {
     // The tool sees only the TLS listener: a later -c file replaces `listeners` as Synapse merges.
     onlyTls = path.join(hs.dir, 'only-tls.yaml');
     writeFileSync(onlyTls, YAML.stringify({ listeners: [config.listeners[1]] }));
+    onlyWild = path.join(hs.dir, 'only-wild.yaml');
+    writeFileSync(onlyWild, YAML.stringify({ listeners: [config.listeners[2]] }));
     await hs.register('root', PW, { admin: true });
     await hs.register('bob', PW);
+    await hs.register('carol', PW);
   }, 600_000);
 
   afterAll(async () => {
@@ -52,5 +60,11 @@ describe('--live over a TLS listener', { timeout: 300_000 }, () => {
     expect(json).toMatchObject({ applied_via: 'admin-api', changed: true });
     expect(json.notes.join('\n')).toContain(`answers at https://127.0.0.1:${tlsPort} (TLS, certificate not checked).`);
     expect((await getUser(hs.baseUrl, old, hs.userId('bob'))).status).toBe(200);
+  });
+
+  it('a listener with the default bind addresses is asked on [::1]', async () => {
+    const json = okJson(await runTool(['-c', hs.configPath, '-c', onlyWild, '--json', 'promote', 'carol', '--live', 'always']));
+    expect(json).toMatchObject({ applied_via: 'admin-api', changed: true });
+    expect(json.notes.join('\n')).toContain(`answers at http://[::1]:${wildPort}.`);
   });
 });
