@@ -6,7 +6,7 @@
 // is printed (a dry run, or a password not generated), so that no one mistakes a null for one.
 
 /** What every account operation says, on every store (report.ts). */
-export const OUTCOME_KEYS = ['user_id', 'changed', 'dry_run', 'changes', 'jobs', 'notes', 'synapse_running', 'restart_needed'] as const;
+export const OUTCOME_KEYS = ['user_id', 'changed', 'dry_run', 'changes', 'jobs', 'notes', 'synapse_running', 'restart_needed', 'applied_via'] as const;
 
 export const JSON_SHAPES = {
   promote: { keys: [...OUTCOME_KEYS, 'admin', 'admin_sessions', 'sessions_ended'], secrets: [] },
@@ -40,13 +40,14 @@ export const JSON_SHAPES = {
       'users',
       'admins',
       'usable_admins',
+      'live_helpers_left',
       'mas',
       'users_checked',
     ],
     secrets: [],
   },
   apply: {
-    keys: ['file', 'changed', 'dry_run', 'created', 'adopted', 'updated', 'demoted', 'unchanged', 'users', 'notes', 'synapse_running', 'restart_needed'],
+    keys: ['file', 'changed', 'dry_run', 'created', 'adopted', 'updated', 'demoted', 'unchanged', 'users', 'notes', 'synapse_running', 'restart_needed', 'applied_via'],
     secrets: [],
   },
 } as const;

@@ -316,6 +316,7 @@ async function masAfterApply({ mas, deps }: MasSide, res: ApplyResult): Promise<
     ],
     synapseRunning: null,
     restartNeeded: null,
+    appliedVia: null,
   };
 }
 

@@ -19,9 +19,11 @@ export interface ServerFollowUp {
   notes: string[];
   synapseRunning: boolean | null;
   restartNeeded: boolean | null;
+  /** Which way a change to Synapse went (--live): its Admin API or its tables; null on MAS. */
+  appliedVia: 'admin-api' | 'database' | null;
 }
 
-export const NO_FOLLOW_UP: ServerFollowUp = { warnings: [], notes: [], synapseRunning: null, restartNeeded: null };
+export const NO_FOLLOW_UP: ServerFollowUp = { warnings: [], notes: [], synapseRunning: null, restartNeeded: null, appliedVia: null };
 
 /**
  * One account operation's outcome. `F` holds the command's own JSON keys (report/json-shapes.ts

@@ -30,6 +30,7 @@ function outcomeJson(o: AccountOutcome, dryRun: boolean) {
     notes: o.notes,
     synapse_running: o.server.synapseRunning,
     restart_needed: o.server.restartNeeded,
+    applied_via: o.server.appliedVia,
   };
 }
 

@@ -13,7 +13,7 @@ export type SynapseFollowUp = (changed: boolean, cached: string | undefined) => 
 
 export function restartFollowUp(config: SynapseConfig, dryRun: boolean): SynapseFollowUp {
   return async (changed, cached) => {
-    if (dryRun) return NO_FOLLOW_UP;
+    if (dryRun) return { ...NO_FOLLOW_UP, appliedVia: 'database' };
     const { detectRunningSynapse } = await import('../synapse/live-server.js');
     const live = await detectRunningSynapse(config, {});
     const restartNeeded = live.running && changed && cached !== undefined;
@@ -22,6 +22,7 @@ export function restartFollowUp(config: SynapseConfig, dryRun: boolean): Synapse
       notes: [],
       synapseRunning: live.running,
       restartNeeded,
+      appliedVia: 'database',
     };
   };
 }

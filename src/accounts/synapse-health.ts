@@ -8,6 +8,7 @@ import { noUsableAdmin } from '../synapse/messages.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import { countUsers, findUser, unusableAdmins } from '../synapse/user-store.js';
 import type { Health, StoreDeps, SynapseAccess } from './store.js';
+import { LEFTOVER_HELPERS, leftoverHelpers } from '../synapse/live-helpers.js';
 
 /** Synapse's half of check; with MAS owning logins, Synapse's admin flag is only reported (MAS's admins count). */
 export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<Health> {
@@ -29,14 +30,17 @@ export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<H
     users: null,
     admins: null,
     usable_admins: null,
+    live_helpers_left: null,
   };
   let problem: ToolError | undefined;
   try {
-    const { schema, counts, unusable } = await db.read(async (ctx) => ({
+    const { schema, counts, unusable, helpers } = await db.read(async (ctx) => ({
       schema: ctx.schema,
       counts: await countUsers(ctx),
       unusable: await unusableAdmins(ctx),
+      helpers: await leftoverHelpers(ctx),
     }));
+    if (helpers.length > 0) deps.out.warn(LEFTOVER_HELPERS(helpers));
     Object.assign(data, {
       connected: true,
       schema_version: schema.version,
@@ -44,6 +48,7 @@ export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<H
       users: counts.users,
       admins: counts.admins,
       usable_admins: counts.usableAdmins,
+      live_helpers_left: helpers,
     });
     if (counts.usableAdmins === 0 && !config.delegatedAuth) problem = new ToolError(noUsableAdmin(unusable), 'no_admin');
   } catch (err) {

@@ -7,6 +7,7 @@ import { defineCommand, withUserPositional, type UserArgs } from './define-comma
 import type { GlobalOptions } from './global-options.js';
 import { prepareForUser } from './prepare.js';
 import { booleanOption } from './boolean-options.js';
+import { withLiveOption } from '../live/option.js';
 
 function withLogout<T>(y: Argv<T>) {
   return y.option(...booleanOption('logout', 'with matrix-authentication-service: also end the admin sessions the user holds'));
@@ -20,12 +21,12 @@ async function handle(admin: boolean, args: UserArgs & { logout?: boolean }, io:
 
 export const promoteCommand = (io: Io, out: Output) =>
   defineCommand({
-    builder: (y: Argv<GlobalOptions>) => withUserPositional(y),
+    builder: (y: Argv<GlobalOptions>) => withLiveOption(withUserPositional(y)),
     handler: (args) => handle(true, args, io, out),
   });
 
 export const demoteCommand = (io: Io, out: Output) =>
   defineCommand({
-    builder: (y: Argv<GlobalOptions>) => withLogout(withUserPositional(y)),
+    builder: (y: Argv<GlobalOptions>) => withLiveOption(withLogout(withUserPositional(y))),
     handler: (args) => handle(false, args, io, out),
   });

@@ -12,6 +12,7 @@ import { FIFO_WAIT_MS, fifoWithoutWriter } from '../passwords/input.js';
 import { defineCommand } from './define-command.js';
 import { prepare } from './prepare.js';
 import { booleanOption } from './boolean-options.js';
+import { withLiveOption } from '../live/option.js';
 
 // An apply file's user is about a hundred bytes: this holds over half a million of them, and stops
 // a device (/dev/zero) or a wrong file before it fills memory. Bytes, not text: the reader refuses
@@ -58,7 +59,7 @@ function textLines(res: ApplyResult, name: string, dryRun: boolean): string[] {
 export function applyCommand(io: Io, out: Output) {
   return defineCommand({
     builder: (y) =>
-      y
+      withLiveOption(y)
         .positional('file', { type: 'string', demandOption: true, describe: 'the file declaring the users (YAML or JSON), or - for stdin' })
         .option(...booleanOption('ignore-policy', "skip the config's password_config.policy")),
     handler: async (args) => {
@@ -91,6 +92,7 @@ export function applyCommand(io: Io, out: Output) {
         notes: next.notes,
         synapse_running: next.synapseRunning,
         restart_needed: next.restartNeeded,
+        applied_via: next.appliedVia,
       };
       out.success([...textLines(res, name, args.dryRun), ...next.notes], json);
     },

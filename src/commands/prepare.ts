@@ -67,6 +67,9 @@ async function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Outp
   };
   const deps = { io, out, dryRun: args.dryRun };
   if (!delegated) {
+    // --live (on the commands that change what a running Synapse caches): auto unless never.
+    const live = (args as { live?: 'auto' | 'always' | 'never' }).live ?? 'never';
+    if (live !== 'never') return { config, accounts: (await import('../live/store.js')).liveAccounts(live, db, deps) };
     const { synapseAccounts } = await import('../accounts/synapse.js');
     return { config, accounts: synapseAccounts(db, deps) };
   }

@@ -6,9 +6,10 @@ import type { GlobalOptions } from './global-options.js';
 import { prepareForUser } from './prepare.js';
 import { withPasswordOptions } from './password-options.js';
 import { booleanOption } from './boolean-options.js';
+import { withLiveOption } from '../live/option.js';
 
 function setPasswordOptions(y: import('yargs').Argv<GlobalOptions>) {
-  return withPasswordOptions(withUserPositional(y))
+  return withLiveOption(withPasswordOptions(withUserPositional(y)))
     .option(...booleanOption('logout', "also delete the user's access and refresh tokens and its pushers (with MAS: end its sessions)"))
     .option(...booleanOption('reactivate', 'bring back a deactivated user as Synapse reactivation does (with MAS: as MAS does)'));
 }

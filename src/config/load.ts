@@ -270,7 +270,7 @@ function listeners(config: unknown, noTls: boolean, file: string, cwd: string, w
       return;
     }
     if (typeof listener.path === 'string' && listener.path !== '') {
-      result.push({ path: resolve(cwd, listener.path), http: listener.type === 'http' });
+      result.push({ path: resolve(cwd, listener.path), http: listener.type === 'http', client: servesClient(listener) });
       return;
     }
     if (listener.port === undefined || listener.port === null) return;
@@ -282,9 +282,15 @@ function listeners(config: unknown, noTls: boolean, file: string, cwd: string, w
     const bindAddresses = Array.isArray(listener.bind_addresses) ? listener.bind_addresses.filter((a) => typeof a === 'string') : [];
     if (typeof listener.bind_address === 'string' && listener.bind_address !== '') bindAddresses.push(listener.bind_address);
     if (bindAddresses.length === 0) bindAddresses.push(...(listener.type === 'metrics' ? ['0.0.0.0'] : ['::', '0.0.0.0']));
-    result.push({ port: listener.port, bindAddresses, tls: pyTruthy(listener.tls), http: listener.type === 'http' });
+    result.push({ port: listener.port, bindAddresses, tls: pyTruthy(listener.tls), http: listener.type === 'http', client: servesClient(listener) });
   });
   return result;
+}
+
+/** An http listener whose resources name `client`: app/homeserver.py mounts /_synapse/admin only there. */
+function servesClient(listener: Record<string, unknown>): boolean {
+  if (listener.type !== 'http' || !Array.isArray(listener.resources)) return false;
+  return listener.resources.some((r: unknown) => isMapping(r) && Array.isArray(r.names) && r.names.includes('client'));
 }
 
 /** synapse/config/user_types.py: bot and support are built in; extra_user_types adds more. */

@@ -32,6 +32,8 @@ export interface TcpListener {
   tls: boolean;
   /** A `type: http` listener: Synapse serves /health on every one, whatever its resources. */
   http: boolean;
+  /** An http listener with the `client` resource: the one that also serves /_synapse/admin. */
+  client: boolean;
 }
 
 /** A listener with `path:` (Synapse 1.81+): a unix socket, never TLS. */
@@ -39,6 +41,7 @@ export interface UnixSocketListener {
   /** Absolute: a relative `path` resolved against the working directory, as for pid_file. */
   path: string;
   http: boolean;
+  client: boolean;
 }
 
 export type Listener = TcpListener | UnixSocketListener;

@@ -144,18 +144,22 @@ export async function identifyProcess(
 export function healthUrls(listeners: Listener[]): string[] {
   const urls = new Set<string>();
   for (const listener of listeners.filter(isTcp)) {
-    if (!listener.http) continue;
-    const addresses = listener.bindAddresses.length > 0 ? listener.bindAddresses : DEFAULT_BIND_ADDRESSES;
-    for (const address of addresses) {
-      const host = WILDCARD_TO_LOOPBACK[address] ?? address;
-      const hostInUrl = host.includes(':') ? `[${host}]` : host;
-      urls.add(`${listener.tls ? 'https' : 'http'}://${hostInUrl}:${listener.port}/health`);
-    }
+    if (listener.http) for (const origin of listenerOrigins(listener)) urls.add(`${origin}/health`);
   }
   return [...urls];
 }
 
-function isTcp(listener: Listener): listener is TcpListener {
+/** Where a TCP listener answers on this host, e.g. http://127.0.0.1:8008 or https://[::1]:8448. */
+export function listenerOrigins(listener: TcpListener): string[] {
+  const addresses = listener.bindAddresses.length > 0 ? listener.bindAddresses : DEFAULT_BIND_ADDRESSES;
+  return [...new Set(addresses.map((address) => {
+    const host = WILDCARD_TO_LOOPBACK[address] ?? address;
+    const hostInUrl = host.includes(':') ? `[${host}]` : host;
+    return `${listener.tls ? 'https' : 'http'}://${hostInUrl}:${listener.port}`;
+  }))];
+}
+
+export function isTcp(listener: Listener): listener is TcpListener {
   return 'port' in listener;
 }
 

@@ -346,17 +346,17 @@ describe('other settings', () => {
       ].join('\n'),
     );
     expect(config.listeners).toEqual([
-      { port: 8008, bindAddresses: ['::', '0.0.0.0'], tls: false, http: true },
-      { port: 8448, bindAddresses: ['127.0.0.1', '::1'], tls: true, http: true },
-      { port: 9000, bindAddresses: ['0.0.0.0'], tls: false, http: false },
-      { path: '/run/synapse/main.sock', http: true },
+      { port: 8008, bindAddresses: ['::', '0.0.0.0'], tls: false, http: true, client: true },
+      { port: 8448, bindAddresses: ['127.0.0.1', '::1'], tls: true, http: true, client: false },
+      { port: 9000, bindAddresses: ['0.0.0.0'], tls: false, http: false, client: false },
+      { path: '/run/synapse/main.sock', http: true, client: true },
     ]);
     expect(config.warnings.join('\n')).toMatch(/listeners\[4\]\.port .* not a number/);
   });
 
   it('resolves a relative unix socket path as it does pid_file', async () => {
     const config = await loadWith('pid_file: hs.pid\nlisteners:\n  - {path: run/synapse.sock, type: http}\n');
-    expect(config.listeners).toEqual([{ path: join(dirname(config.pidFile!), 'run/synapse.sock'), http: true }]);
+    expect(config.listeners).toEqual([{ path: join(dirname(config.pidFile!), 'run/synapse.sock'), http: true, client: false }]);
   });
 
   it('drops TLS listeners under no_tls, as Synapse does', async () => {

@@ -91,7 +91,7 @@ users:
   it('applied while Synapse runs: it says a restart is needed, and after the restart only the declared admins are admins', async () => {
     const running = path.join(hs.dir, 'running.yaml');
     writeFileSync(running, 'admins: exclusive\nusers:\n  - {user: ops, admin: true}\n  - {user: keeper, admin: true}\n');
-    const run = await tool(['--json', 'apply', running]);
+    const run = await tool(['--json', 'apply', running, '--live', 'never']);
     expect(okJson(run)).toMatchObject({ changed: true, updated: 1, demoted: 1, synapse_running: true, restart_needed: true });
     expect(run.stderr).toMatch(/Restart Synapse/);
     await hs.restart();

@@ -232,9 +232,9 @@ describe.each(setups)('commands on $engine ($name)', (options) => {
       // Synapse now has erin's admin flag (false) cached.
       expect((await getUser(hs.baseUrl, erinToken, hs.userId('root'))).status).toBe(403);
 
-      const json = okJson(await tool(['--json', 'promote', 'erin']));
+      const json = okJson(await tool(['--json', 'promote', 'erin', '--live', 'never']));
       expect(json).toMatchObject({ changed: true, synapse_running: true, restart_needed: true });
-      const human = await tool(['promote', 'toolnamed']);
+      const human = await tool(['promote', 'toolnamed', '--live', 'never']);
       expect(human.code).toBe(0);
       expect(human.stdout + human.stderr).toMatch(/restart/i);
 
@@ -261,7 +261,7 @@ describe.each(setups)('commands on $engine ($name)', (options) => {
       const token = await loginToken(hs.baseUrl, 'carol', 'Carol-pw-2');
       // Used once, so Synapse has it cached.
       expect((await whoami(hs.baseUrl, token)).status).toBe(200);
-      const json = okJson(await tool(['--json', 'set-password', 'carol', '--logout', '--password-stdin'], { input: 'Carol-pw-3' }));
+      const json = okJson(await tool(['--json', 'set-password', 'carol', '--logout', '--password-stdin', '--live', 'never'], { input: 'Carol-pw-3' }));
       expect(json).toMatchObject({ changed: true, synapse_running: true, restart_needed: true });
       expect((await login(hs.baseUrl, 'carol', 'Carol-pw-3')).status).toBe(200);
       await hs.restart();
@@ -270,7 +270,7 @@ describe.each(setups)('commands on $engine ($name)', (options) => {
     });
 
     it('demote says so too, and after the restart the admin is gone', async () => {
-      const json = okJson(await tool(['--json', 'demote', 'erin']));
+      const json = okJson(await tool(['--json', 'demote', 'erin', '--live', 'never']));
       expect(json).toMatchObject({ changed: true, synapse_running: true, restart_needed: true });
       await hs.restart();
       expect(await statusAs('erin', 'Erin-pw-1')).toBe(403);

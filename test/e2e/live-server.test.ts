@@ -92,9 +92,14 @@ describe('a foreground Synapse listening only on a unix socket, with no pid file
     expect(check.synapse_running_evidence).toEqual([`unix socket ${socketPath} answered OK on /health`]);
   });
 
-  it('a promote warns that Synapse must restart', async () => {
+  it('a promote goes through the Admin API over the socket (issue 19); with --live never it warns that Synapse must restart', async () => {
+    okJson(await toolWith(undefined, ['--json', 'register', 'bob', '--no-admin', '--password-stdin'], 'Bob-pw-1-long'));
+    const live = okJson(await toolWith(undefined, ['--json', 'promote', 'bob']));
+    expect(live).toMatchObject({ changed: true, applied_via: 'admin-api', restart_needed: false });
+    expect(live.notes.join('\n')).toContain(`answers at unix socket ${socketPath}.`);
+    expect(live.notes.join('\n')).toContain(`Logged out the tool's token for @root:`);
     okJson(await toolWith(undefined, ['--json', 'register', 'alice', '--no-admin', '--password-stdin'], 'Alice-pw-1-long'));
-    const run = await toolWith(undefined, ['--json', 'promote', 'alice']);
+    const run = await toolWith(undefined, ['--json', 'promote', 'alice', '--live', 'never']);
     expect(okJson(run)).toMatchObject({ changed: true, synapse_running: true, restart_needed: true });
     expect(run.stderr).toMatch(/Synapse looks like it is running \(unix socket .*\).*Restart Synapse/);
   });

@@ -50,6 +50,7 @@ const client = (port: number, bindAddresses: string[], tls = false): Listener =>
   bindAddresses,
   tls,
   http: true,
+  client: true,
 });
 
 describe('health probes', () => {
@@ -238,7 +239,7 @@ describe('unix socket listeners', () => {
   it('finds Synapse answering OK on /health over the socket', async () => {
     const path = socketPath();
     await serveOn(path, (req, res) => res.writeHead(req.url === '/health' ? 200 : 404).end(req.url === '/health' ? 'OK' : ''));
-    expect(await detectRunningSynapse({ listeners: [{ path, http: true }] })).toEqual({
+    expect(await detectRunningSynapse({ listeners: [{ path, http: true, client: true }] })).toEqual({
       running: true,
       evidence: [`unix socket ${path} answered OK on /health`],
       notes: [],
@@ -250,7 +251,7 @@ describe('unix socket listeners', () => {
     await serveOn(other, (_req, res) => res.writeHead(200).end('<html>hello</html>'));
     const metrics = socketPath();
     await serveOn(metrics, (_req, res) => res.writeHead(200).end('OK'));
-    const report = await detectRunningSynapse({ listeners: [{ path: other, http: true }, { path: metrics, http: false }] });
+    const report = await detectRunningSynapse({ listeners: [{ path: other, http: true, client: true }, { path: metrics, http: false, client: false }] });
     expect(report).toEqual({ running: false, evidence: [], notes: [] });
   });
 
@@ -261,7 +262,7 @@ describe('unix socket listeners', () => {
     });
     const started = Date.now();
     const report = await detectRunningSynapse(
-      { listeners: [{ path: silent, http: true }, { path: socketPath(), http: true }] },
+      { listeners: [{ path: silent, http: true, client: true }, { path: socketPath(), http: true, client: true }] },
       { timeoutMs: 200 },
     );
     expect(report).toEqual({ running: false, evidence: [], notes: [] });
@@ -273,7 +274,7 @@ describe('unix socket listeners', () => {
     // A server killed with SIGKILL cannot remove its socket file.
     const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
     await new Promise((exited) => child.on('exit', exited));
-    const report = await detectRunningSynapse({ listeners: [{ path, http: true }] });
+    const report = await detectRunningSynapse({ listeners: [{ path, http: true, client: true }] });
     expect(report).toEqual({
       running: false,
       evidence: [],
@@ -283,7 +284,7 @@ describe('unix socket listeners', () => {
 
   it('takes a socket this user may not connect to as a running Synapse, and says so', async () => {
     const report = await detectRunningSynapse(
-      { listeners: [{ path: '/run/synapse/main.sock', http: true }] },
+      { listeners: [{ path: '/run/synapse/main.sock', http: true, client: true }] },
       { socketGet: async () => Promise.reject(Object.assign(new Error('connect EACCES'), { code: 'EACCES' })) },
     );
     expect(report.running).toBe(true);
