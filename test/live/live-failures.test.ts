@@ -84,6 +84,16 @@ describe('--live failures', () => {
     expect(r.stdout + r.stderr).not.toContain('syt_');
   });
 
+  it('a database error while writing the token (knex quotes the values in its message): the token is not in the output', async () => {
+    answer = () => [500, {}];
+    await db.knex.raw("CREATE TRIGGER refuse_tokens BEFORE INSERT ON access_tokens BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END");
+    const r = await run('promote', 'alice', '--live', 'always', '--verbose');
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain('refused by a trigger');
+    expect(r.stdout + r.stderr).not.toMatch(/syt_/);
+    expect(await tokensLeft()).toBe(0);
+  });
+
   it('a call failing half-way: exit 4, says what was done, and the token is logged out', async () => {
     answer = ({ method, url }) => {
       if (url.endsWith('/admin') && method === 'GET') return [200, { admin: true }];
