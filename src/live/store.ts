@@ -4,7 +4,6 @@
 // restart advice, as before (auto) or exit 4 with nothing changed (always).
 import type { ApplyResult } from '../apply/apply.js';
 import { loadAppServices } from '../config/appservice.js';
-import { AccountStateError } from '../errors.js';
 import { obtainPasswordHash } from '../passwords/new-password.js';
 import { LOGOUT_NOT_NEEDED, lockWarnings, reactivateHint, unlockLeavesDeactivated } from '../synapse/messages.js';
 import { setPassword, userForSetPassword } from '../synapse/user-operations.js';
@@ -119,12 +118,6 @@ export function liveAccounts(mode: LiveMode, db: SynapseAccess, deps: StoreDeps)
       // The password hash alone is not cached: only --reactivate and --logout need the API.
       const w = reactivating || request.logout ? await api() : undefined;
       if (w === undefined) return database.setPassword(user, request);
-      if (request.logout && row.locked) {
-        throw new AccountStateError(
-          `${row.name} is locked, and Synapse refuses a locked user's token, which --live needs to log it out everywhere. ` +
-            `Run \`unlock ${row.name}\` first, or pass --live never and restart Synapse afterwards. Nothing was changed.`,
-        );
-      }
       const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
       const { hash, generated } = await obtainPasswordHash(request.password, io, out, config);
       let counted = { tokens: 0, pushers: 0 };

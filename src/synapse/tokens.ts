@@ -64,6 +64,11 @@ export interface IssueTokenOptions {
   expiresInMs: number | null;
   deviceId?: string;
   randomBytes: RandomBytes;
+  /**
+   * For a token that only logs its user out: Synapse's /logout and /logout/all accept a locked
+   * user's token (rest/client/logout.py, allow_locked=True); every other endpoint refuses it.
+   */
+  forLogout?: boolean;
 }
 
 export interface IssuedToken {
@@ -78,7 +83,7 @@ export async function issueToken(ctx: UserContext, userId: string, opts: IssueTo
   const user = await requireUser(ctx, userId);
   assertActiveAccount(user, 'issue a token for', reactivateHint(user.name));
   // Synapse refuses a locked user's token (synapse/api/auth/internal.py); a suspended user's works.
-  if (user.locked) {
+  if (user.locked && opts.forLogout !== true) {
     throw new AccountStateError(`${user.name} is locked, so Synapse would refuse a token for it. Run \`unlock ${user.name}\` first.`);
   }
   // Before the device and MAX(id) are read: two runs at once must not take the same id or device.

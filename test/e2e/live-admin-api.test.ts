@@ -28,7 +28,7 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       await hs.start();
       tool = toolOn(hs);
       await hs.register('root', PW, { admin: true });
-      for (const u of ['bob', 'carol', 'dan', 'erin', 'frank', 'gina', 'hank']) await hs.register(u, PW);
+      for (const u of ['bob', 'carol', 'dan', 'erin', 'frank', 'gina', 'hank', 'kim']) await hs.register(u, PW);
       rootToken = await loginToken(url(), 'root', PW);
     }, 600_000);
 
@@ -121,6 +121,18 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       expect((await whoami(url(), t2)).status).toBe(401);
       expect((await login(url(), 'frank', PW)).status).toBe(403);
       expect((await login(url(), 'frank', 'New-pw-3-long')).status).toBe(200);
+      expect(await mintedTokensLeft()).toBe(0);
+    });
+
+    it('set-password --logout of a locked user: its tokens are refused at once, and it stays locked', async () => {
+      const old = await loginToken(url(), 'kim', PW);
+      expect((await adminPut(url(), rootToken, `/_synapse/admin/v2/users/${encodeURIComponent(id('kim'))}`, { locked: true })).status).toBe(200);
+      expect((await whoami(url(), old)).body.errcode).toBe('M_USER_LOCKED');
+      const json = okJson(await tool(['--json', 'set-password', 'kim', '--logout', '--password-stdin'], { input: 'New-pw-4-long' }));
+      expect(json).toMatchObject({ applied_via: 'admin-api', tokens_removed: 2 });
+      expect((await whoami(url(), old)).body.errcode).toBe('M_UNKNOWN_TOKEN');
+      expect(await hs.withDb(async (db) => Number((await db('access_tokens').where({ user_id: id('kim') }).count({ n: '*' }))[0]!.n))).toBe(0);
+      expect(Boolean(await hs.withDb(async (db) => (await db('users').where({ name: id('kim') }).first()).locked))).toBe(true);
       expect(await mintedTokensLeft()).toBe(0);
     });
 

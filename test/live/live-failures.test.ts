@@ -136,6 +136,21 @@ describe('--live failures', () => {
     expect(seen.some((s) => s.as === 'root' && s.url === '/_matrix/client/v3/logout')).toBe(true);
   });
 
+  it('set-password --logout of a locked user: its own token logs it out everywhere (Synapse lets a locked user log out)', async () => {
+    answer = ({ method, url, as }) => {
+      if (method === 'POST' && url === '/_matrix/client/v3/logout/all' && as === 'alice') return [200, {}];
+      return [401, { errcode: 'M_UNKNOWN_TOKEN' }];
+    };
+    const r = await cli(['-c', join(dir, 'homeserver.yaml'), '--json', 'set-password', 'alice', '--logout', '--password-stdin'], { input: 'New-pw-3-long\n' });
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ applied_via: 'admin-api', changed: true });
+    expect(seen.filter((s) => s.token).map((s) => `${s.as} ${s.method} ${s.url}`)).toEqual([
+      'alice POST /_matrix/client/v3/logout/all',
+      'alice GET /_matrix/client/v3/account/whoami',
+    ]);
+    expect((await user('alice')).locked).toBe(1);
+  });
+
   it('a dry run asks only /health and server_version, and writes no token', async () => {
     answer = () => [500, {}];
     const r = await run('--dry-run', 'unlock', 'alice');
