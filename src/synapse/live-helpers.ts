@@ -16,11 +16,12 @@ export const LEFTOVER_HELPERS = (helpers: readonly string[]) =>
   'the next command that changes something through the Admin API (--live) deactivates them.';
 
 /**
- * The unfinished helpers of interrupted runs: active, named sab-live-<8 hex>, and holding no token
- * that is still valid (a helper with one belongs to a run that is going on now).
+ * The unfinished helpers of interrupted runs: active admins named sab-live-<8 hex>, holding no token
+ * that is still valid (a helper with one belongs to a run that is going on now). The admin flag
+ * matters: anyone may register such a name, and a run deactivates (and erases) what this returns.
  */
 export async function leftoverHelpers(ctx: UserContext): Promise<string[]> {
-  const rows = (await selectUsers(ctx).where('name', 'like', `@${HELPER_PREFIX}%`).orderBy('name')).map(toUserRow);
+  const rows = (await selectUsers(ctx).where('name', 'like', `@${HELPER_PREFIX}%`).where({ admin: 1 }).orderBy('name')).map(toUserRow);
   const helpers = rows.filter((u) => isHelperName(u.name) && !u.deactivated).map((u) => u.name);
   if (helpers.length === 0) return [];
   const inUse = await ctx.db('access_tokens').distinct('user_id').whereIn('user_id', helpers).where('valid_until_ms', '>', ctx.now());

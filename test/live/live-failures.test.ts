@@ -151,6 +151,21 @@ describe('--live failures', () => {
     expect((await user('alice')).locked).toBe(1);
   });
 
+  it('a user named like a helper but no admin (anyone may register that name) is no helper: no run deactivates it', async () => {
+    await seedUser(db.knex, { name: `@sab-live-0123abcd:${HS}` });
+    answer = ({ method, url }) => {
+      if (url.endsWith('/admin') && method === 'GET') return [200, { admin: true }];
+      if (url.startsWith('/_synapse/admin/v2/users/') && method === 'GET') return [200, { locked: false, suspended: false }];
+      if (method === 'PUT' || url === '/_matrix/client/v3/logout') return [200, {}];
+      return [401, { errcode: 'M_UNKNOWN_TOKEN' }];
+    };
+    const r = await run('unlock', 'alice');
+    expect(r.code).toBe(0);
+    expect(seen.filter((s) => s.url.startsWith('/_synapse/admin/v1/deactivate/'))).toEqual([]);
+    const check = await run('check');
+    expect(check.json().live_helpers_left ?? []).toEqual([]);
+  });
+
   it('a dry run asks only /health and server_version, and writes no token', async () => {
     answer = () => [500, {}];
     const r = await run('--dry-run', 'unlock', 'alice');
