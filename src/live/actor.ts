@@ -7,7 +7,8 @@ import { createUsers } from '../synapse/user-operations.js';
 import { hashPassword } from '../synapse/password.js';
 import { issueToken, type RandomBytes } from '../synapse/tokens.js';
 import { isUsable, selectUsers, toUserRow, type UserContext } from '../synapse/user-store.js';
-import { HELPER_PREFIX, isHelperName, leftoverHelpers } from '../synapse/live-helpers.js';
+import { leftoverHelpers } from '../synapse/live-helpers.js';
+import { HELPER_PREFIX, isHelperName } from '../synapse/live-helper-name.js';
 import { describeCall, describeReply, request, TransportError, userPath, type ApiCall, type ApiReply, type ConfirmedServer } from './http.js';
 
 /** Long enough for any run, short enough that a run killed between steps leaves nothing lasting. */

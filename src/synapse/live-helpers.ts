@@ -1,14 +1,7 @@
 // The helper admins --live makes for one run (src/live/actor.ts), as the database shows them: here,
 // below both src/live and src/accounts, because check reports the ones an interrupted run left.
+import { HELPER_PREFIX, isHelperName } from './live-helper-name.js';
 import { selectUsers, toUserRow, type UserContext } from './user-store.js';
-
-/** Helpers are named so that anyone, and `check`, can tell them: sab-live-<8 hex>. */
-export const HELPER_PREFIX = 'sab-live-';
-const HELPER_NAME = /^@sab-live-[0-9a-f]{8}:/;
-
-export function isHelperName(userId: string): boolean {
-  return HELPER_NAME.test(userId);
-}
 
 /** check's warning about them. */
 export const LEFTOVER_HELPERS = (helpers: readonly string[]) =>

@@ -6,6 +6,7 @@ import { readBool, type Dialect } from '../database/dialect.js';
 import { AccountStateError, UsageError, UserNotFoundError } from '../errors.js';
 import { NO_ADMIN_LEFT } from './messages.js';
 import type { SchemaInfo } from './schema.js';
+import { isHelperName } from './live-helper-name.js';
 
 /** What an operation needs; passed in, never global. */
 export interface UserContext {
@@ -155,7 +156,8 @@ export async function countUsers(ctx: UserContext): Promise<UserCounts> {
   return {
     users: Number(all?.n ?? 0),
     admins: admins.length,
-    usableAdmins: admins.filter(isUsable).length,
+    // A --live helper holds a password nobody knows: it is no admin anyone can act as.
+    usableAdmins: admins.filter((a) => isUsable(a) && !isHelperName(a.name)).length,
   };
 }
 

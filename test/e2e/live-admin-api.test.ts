@@ -201,14 +201,14 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       okJson(await tool(['--json', 'register', 'sab-live-0123abcd', '--admin', '--random-password']));
       // One with a valid token belongs to a run going on now: not left over, left alone.
       const busy = id('sab-live-4567cdef');
-      okJson(await tool(['--json', 'register', 'sab-live-4567cdef', '--no-admin', '--random-password']));
+      okJson(await tool(['--json', 'register', 'sab-live-4567cdef', '--admin', '--random-password']));
       okJson(await tool(['--json', 'issue-token', 'sab-live-4567cdef', '--expires-in', '10m']));
       const check = await tool(['--json', 'check']);
       expect(okJson(check).live_helpers_left).toEqual([left]);
       expect(check.stderr).toContain(`Helper admin(s) left by an interrupted --live run: ${left}`);
       const json = okJson(await tool(['--json', 'demote', 'hank']));
       expect(json.notes.join('\n')).toContain(`Deactivated helper(s) left by an interrupted run: ${left}.`);
-      // No usable admin is left now (hank was the last): check exits 5, and lists no helper.
+      // No usable admin is left now (hank was the last; a helper is none): check exits 5, and lists no helper.
       const after = await tool(['--json', 'check']);
       expect(after.code).toBe(5);
       expect(parseJson(after).live_helpers_left).toEqual([]);

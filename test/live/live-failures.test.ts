@@ -166,6 +166,14 @@ describe('--live failures', () => {
     expect(check.json().live_helpers_left ?? []).toEqual([]);
   });
 
+  it('check: a helper an interrupted run left is listed, and is no usable admin (nobody can log in as it)', async () => {
+    await db.knex('users').where({ name: `@root:${HS}` }).update({ deactivated: 1 });
+    await seedUser(db.knex, { name: `@sab-live-0123abcd:${HS}`, admin: true });
+    const r = await run('check');
+    expect(r.code).toBe(5);
+    expect(r.json()).toMatchObject({ usable_admins: 0, live_helpers_left: [`@sab-live-0123abcd:${HS}`] });
+  });
+
   it('a dry run asks only /health and server_version, and writes no token', async () => {
     answer = () => [500, {}];
     const r = await run('--dry-run', 'unlock', 'alice');
