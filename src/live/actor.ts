@@ -124,6 +124,19 @@ async function forget(deps: LiveDeps, token: string): Promise<void> {
   });
 }
 
+/**
+ * The first call with a fresh token. When it gets no answer at all, Synapse has most likely never
+ * seen the token, so deleting its row ends it at once (were it seen, its expiry still ends it).
+ */
+async function firstCall(session: ApiSession, deps: LiveDeps, token: string, call: ApiCall): Promise<ApiReply> {
+  try {
+    return await session.send(call);
+  } catch (err) {
+    if (err instanceof AdminApiError) await forget(deps, token);
+    throw err;
+  }
+}
+
 /** Active, unlocked admins other than `exclude`, helpers left out, by name. */
 async function usableAdmins(ctx: UserContext, exclude: string | undefined): Promise<string[]> {
   const rows = (await selectUsers(ctx).where({ admin: 1, is_guest: 0 }).whereNull('appservice_id').orderBy('name')).map(toUserRow);
@@ -138,9 +151,9 @@ async function retireHelpers(ctx: UserContext, helpers: readonly string[]): Prom
   await ctx.db('users').whereIn('name', [...helpers]).where({ deactivated: 1 }).update({ admin: 0 });
 }
 
-/** Asks Synapse whether this token's user is an admin: 200, 403 (not in its eyes), or 401. */
-async function probe(session: ApiSession): Promise<ApiReply> {
-  return session.send({ method: 'GET', path: userPath('/_synapse/admin/v1/users/', session.actor.userId, '/admin') });
+/** Asks Synapse whether this fresh token's user is an admin: 200, 403 (not in its eyes), or 401. */
+async function probe(session: ApiSession, deps: LiveDeps, token: string): Promise<ApiReply> {
+  return firstCall(session, deps, token, { method: 'GET', path: userPath('/_synapse/admin/v1/users/', session.actor.userId, '/admin') });
 }
 
 function unknownToken(reply: ApiReply): boolean {
@@ -164,7 +177,7 @@ export async function openAdminSession(server: ConfirmedServer, deps: LiveDeps, 
   if (admin !== undefined) {
     const token = await mint(deps, admin);
     const session = new ApiSession(server, { userId: admin, helper: false }, token, deps);
-    const reply = await probe(session);
+    const reply = await probe(session, deps, token);
     if (reply.status === 200 && (reply.body as { admin?: unknown }).admin === true) {
       deps.say(`Acting as admin ${admin}, with a token the tool wrote (valid ${TOKEN_LIFETIME_MS / 60_000} minutes).`);
       return session;
@@ -199,7 +212,7 @@ export async function openHelperSession(server: ConfirmedServer, deps: LiveDeps)
   const token = await mint(deps, userId);
   const session = new ApiSession(server, { userId, helper: true }, token, deps);
   deps.say(`Made helper admin ${userId} for this run, with a token the tool wrote (valid ${TOKEN_LIFETIME_MS / 60_000} minutes).`);
-  const reply = await probe(session);
+  const reply = await probe(session, deps, token);
   if (reply.status === 200) return session;
   if (unknownToken(reply)) {
     await forget(deps, token);
@@ -259,7 +272,7 @@ export async function finishLeftoverHelpers(session: ApiSession, deps: LiveDeps)
 export async function logoutEverywhere(server: ConfirmedServer, deps: LiveDeps, userId: string): Promise<void> {
   const token = await mint(deps, userId, true);
   const session = new ApiSession(server, { userId, helper: false }, token, deps);
-  const reply = await session.send({ method: 'POST', path: '/_matrix/client/v3/logout/all', body: {} });
+  const reply = await firstCall(session, deps, token, { method: 'POST', path: '/_matrix/client/v3/logout/all', body: {} });
   if (unknownToken(reply)) {
     await forget(deps, token);
     throw wrongServer(server, deps.config);

@@ -50,6 +50,8 @@ beforeEach(async () => {
       if (url === '/health') return void res.writeHead(200).end('OK');
       if (url === '/_synapse/admin/v1/server_version') return void res.writeHead(200).end('{"server_version":"1.160.0"}');
       const [status, body] = answer({ method, url, as });
+      // 0: the connection breaks with no answer at all.
+      if (status === 0) return void res.socket?.destroy();
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
   });
@@ -91,6 +93,22 @@ describe('--live failures', () => {
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toContain('refused by a trigger');
     expect(r.stdout + r.stderr).not.toMatch(/syt_/);
+    expect(await tokensLeft()).toBe(0);
+  });
+
+  it('the connection breaks at the first call with a minted token: exit 4, nothing changed, the token row removed', async () => {
+    answer = () => [0, {}];
+    const r = await run('promote', 'alice', '--live', 'always');
+    expect(r.code).toBe(4);
+    expect(r.json().error.message).toMatch(/failed: ECONNRESET\. Nothing was changed\./);
+    expect((await user('alice')).admin).toBe(0);
+    expect(await tokensLeft()).toBe(0);
+  });
+
+  it('the connection breaks at logout/all: exit 4, and the token row written for it removed', async () => {
+    answer = () => [0, {}];
+    const r = await cli(['-c', join(dir, 'homeserver.yaml'), '--json', 'set-password', 'root', '--logout', '--password-stdin'], { input: 'New-pw-5-long\n' });
+    expect(r.code).toBe(4);
     expect(await tokensLeft()).toBe(0);
   });
 
