@@ -98,7 +98,16 @@ export class ApiSession {
       const after = await this.send({ method: 'GET', path: '/_matrix/client/v3/account/whoami' });
       if (after.status !== 401) return [`The tool's token for ${actor.userId} still answers ${after.status} after ${describeCall(end)}. ${expires}`];
       if (actor.helper) {
-        await this.deps.write((ctx) => retireHelpers(ctx, [actor.userId]));
+        try {
+          await this.deps.write((ctx) => retireHelpers(ctx, [actor.userId]));
+        } catch (err) {
+          // The run's changes are made and every token is ended: this must not turn into a failure.
+          const why = err instanceof Error ? err.message : String(err);
+          return [
+            `Helper ${actor.userId} is deactivated and its token refused, but clearing its admin flag in the database failed: ${why} ` +
+              'list-admins shows it as a deactivated admin; nobody can log in as it.',
+          ];
+        }
         this.deps.say(`Deactivated helper ${actor.userId}; its token is refused.`);
       } else {
         this.deps.say(`Logged out the tool's token for ${actor.userId}.`);

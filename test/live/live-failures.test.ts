@@ -21,7 +21,7 @@ interface Seen {
   as?: string;
 }
 
-type Answer = (req: { method: string; url: string; as?: string }) => [number, unknown];
+type Answer = (req: { method: string; url: string; as?: string }) => [number, unknown] | Promise<[number, unknown]>;
 
 function tokenOwner(authorization: string | undefined): string | undefined {
   const m = /^Bearer syt_([A-Za-z0-9+/]+)_/.exec(authorization ?? '');
@@ -42,14 +42,14 @@ beforeEach(async () => {
   seen = [];
   server = http.createServer((req, res) => {
     req.resume();
-    req.on('end', () => {
+    req.on('end', async () => {
       const method = req.method ?? '';
       const url = req.url ?? '';
       const as = tokenOwner(req.headers.authorization);
       seen.push({ method, url, token: req.headers.authorization !== undefined, as });
       if (url === '/health') return void res.writeHead(200).end('OK');
       if (url === '/_synapse/admin/v1/server_version') return void res.writeHead(200).end('{"server_version":"1.160.0"}');
-      const [status, body] = answer({ method, url, as });
+      const [status, body] = await answer({ method, url, as });
       // 0: the connection breaks with no answer at all.
       if (status === 0) return void res.socket?.destroy();
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -190,6 +190,26 @@ describe('--live failures', () => {
     const r = await run('check');
     expect(r.code).toBe(5);
     expect(r.json()).toMatchObject({ usable_admins: 0, live_helpers_left: [`@sab-live-0123abcd:${HS}`] });
+  });
+
+  it('clearing a finished helper\'s admin flag in the database fails: the change is done, so exit 0 with a warning', async () => {
+    await db.knex('users').where({ name: `@root:${HS}` }).update({ deactivated: 1 });
+    await db.knex.raw("CREATE TRIGGER keep_helper_admin BEFORE UPDATE OF admin ON users WHEN NEW.name LIKE '@sab-live-%' BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END");
+    answer = ({ method, url }) => {
+      if (url.endsWith('/admin') && method === 'GET') return [200, { admin: true }];
+      if (url.startsWith('/_synapse/admin/v2/users/') && method === 'GET') return [200, { locked: false, suspended: false }];
+      if (method === 'PUT') return [200, {}];
+      if (url.startsWith('/_synapse/admin/v1/deactivate/')) {
+        // As Synapse: the deactivation is in the database when the answer comes.
+        const helper = decodeURIComponent(url.slice('/_synapse/admin/v1/deactivate/'.length));
+        return db.knex('users').where({ name: helper }).update({ deactivated: 1 }).then(() => [200, {}]);
+      }
+      return [401, { errcode: 'M_UNKNOWN_TOKEN' }];
+    };
+    const r = await run('unlock', 'alice');
+    expect(r.code).toBe(0);
+    expect(r.json().changes).toEqual(['@alice:example.test: locked true -> false', '@alice:example.test: suspended true -> false']);
+    expect(r.json().warnings.join('\n')).toMatch(/Helper @sab-live-[0-9a-f]{8}:example\.test is deactivated and its token refused, but clearing its admin flag in the database failed: .*refused by a trigger/);
   });
 
   it('a dry run asks only /health and server_version, and writes no token', async () => {
