@@ -61,6 +61,14 @@ export function readBackFor(change: LiveChange): ApiCall {
     : { method: 'GET', path: userPath('/_synapse/admin/v2/users/', change.userId) };
 }
 
+// What a read-back may show in a message: the user's whole record also holds e-mail addresses and
+// phone numbers, which have no place in a log.
+const FLAGS = ['admin', 'locked', 'suspended', 'shadow_banned', 'deactivated'];
+
+function flagsOf(body: Record<string, unknown>): string {
+  return JSON.stringify(Object.fromEntries(FLAGS.filter((k) => k in body).map((k) => [k, body[k]])));
+}
+
 function confirmed(change: LiveChange, body: Record<string, unknown>): boolean {
   switch (change.kind) {
     case 'admin':
@@ -85,9 +93,11 @@ export async function applyLive(session: ApiSession, changes: readonly LiveChang
     for (const step of steps) await session.call(step.call, step.what);
     const back = await session.call(readBackFor(change), `read back ${change.userId}`);
     session.done.pop();
-    if (!confirmed(change, (back.body ?? {}) as Record<string, unknown>)) {
+    // A 2xx that is not JSON (a proxy's page) confirms nothing.
+    const body = (typeof back.body === 'object' && back.body !== null ? back.body : {}) as Record<string, unknown>;
+    if (!confirmed(change, body)) {
       throw new AdminApiError(
-        `Synapse accepted the change of ${change.userId} but answers ${JSON.stringify(back.body)} when asked again. ${session.doneSoFar()}`,
+        `Synapse accepted the change of ${change.userId} but answers ${flagsOf(body)} when asked again. ${session.doneSoFar()}`,
       );
     }
     made.push(...steps.map((s) => s.what));

@@ -212,6 +212,21 @@ describe('--live failures', () => {
     expect(r.json().warnings.join('\n')).toMatch(/Helper @sab-live-[0-9a-f]{8}:example\.test is deactivated and its token refused, but clearing its admin flag in the database failed: .*refused by a trigger/);
   });
 
+  it('a read-back that disagrees: exit 4 naming the flags Synapse gave, not the rest of the user (e-mail addresses)', async () => {
+    answer = ({ method, url }) => {
+      if (url.endsWith('/admin') && method === 'GET') return [200, { admin: true }];
+      if (url.startsWith('/_synapse/admin/v2/users/') && method === 'GET') {
+        return [200, { locked: true, suspended: false, threepids: [{ medium: 'email', address: 'alice@mail.example' }] }];
+      }
+      if (method === 'PUT' || url === '/_matrix/client/v3/logout') return [200, {}];
+      return [401, { errcode: 'M_UNKNOWN_TOKEN' }];
+    };
+    const r = await run('unlock', 'alice');
+    expect(r.code).toBe(4);
+    expect(r.json().error.message).toContain('answers {"locked":true,"suspended":false} when asked again');
+    expect(r.stdout + r.stderr).not.toContain('alice@mail.example');
+  });
+
   it('a dry run asks only /health and server_version, and writes no token', async () => {
     answer = () => [500, {}];
     const r = await run('--dry-run', 'unlock', 'alice');
