@@ -4,7 +4,6 @@
 import type { SynapseConfig } from '../config/types.js';
 import { ToolError } from '../errors.js';
 import { createUsers } from '../synapse/user-operations.js';
-import { hashPassword } from '../synapse/password.js';
 import { issueToken, type RandomBytes } from '../synapse/tokens.js';
 import { isUsable, selectUsers, toUserRow, type UserContext } from '../synapse/user-store.js';
 import { leftoverHelpers } from '../synapse/live-helpers.js';
@@ -205,15 +204,15 @@ export async function openAdminSession(server: ConfirmedServer, deps: LiveDeps, 
 export async function openHelperSession(server: ConfirmedServer, deps: LiveDeps): Promise<ApiSession> {
   const localpart = `${HELPER_PREFIX}${deps.randomBytes(4).toString('hex')}`;
   const userId = `@${localpart}:${deps.config.serverName}`;
-  // Nobody ever learns this password; the account is deactivated (hash removed) at the end.
-  const passwordHash = await hashPassword(deps.randomBytes(24).toString('base64'), deps.config.password);
+  // No password at all: the helper acts only through the token below, and nobody can log in as
+  // it, even when an interrupted run leaves it behind.
   await deps.write(async (ctx) => {
     const taken = await createUsers(ctx, [
       {
         userId,
         localpart,
         admin: true,
-        newUser: { passwordHash, displayname: localpart, userType: null, inDirectory: false, stats: deps.config.statsEnabled },
+        newUser: { passwordHash: null, displayname: localpart, userType: null, inDirectory: false, stats: deps.config.statsEnabled },
       },
     ]);
     if (taken.length > 0) throw new Error(`helper ${userId} already exists`);

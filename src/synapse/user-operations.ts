@@ -65,8 +65,8 @@ export interface RegisterInput {
 }
 
 export interface NewUser {
-  /** Needed only when the user is created. */
-  passwordHash: string;
+  /** Needed only when the user is created; null: nobody can log in with a password (a --live helper). */
+  passwordHash: string | null;
   /** Empty: no profile row, as Synapse does for an empty display name. */
   displayname: string;
   userType: string | null;

@@ -227,6 +227,24 @@ describe('--live failures', () => {
     expect(r.stdout + r.stderr).not.toContain('alice@mail.example');
   });
 
+  it('a helper has no password at all while it acts (nobody can log in as it), and is deactivated at the end', async () => {
+    await db.knex('users').where({ name: `@root:${HS}` }).update({ deactivated: 1 });
+    const hashes: unknown[] = [];
+    answer = async ({ method, url, as }) => {
+      if (url.endsWith('/admin') && method === 'GET') {
+        hashes.push((await user(as!))?.password_hash);
+        return [200, { admin: true }];
+      }
+      if (url.startsWith('/_synapse/admin/v2/users/') && method === 'GET') return [200, { locked: false, suspended: false }];
+      if (method === 'PUT' || url.startsWith('/_synapse/admin/v1/deactivate/')) return [200, {}];
+      return [401, { errcode: 'M_UNKNOWN_TOKEN' }];
+    };
+    const r = await run('unlock', 'alice');
+    expect(r.code).toBe(0);
+    expect(hashes).toEqual([null]);
+    expect(seen.filter((s) => s.url.startsWith('/_synapse/admin/v1/deactivate/%40sab-live-'))).toHaveLength(1);
+  });
+
   it('a dry run asks only /health and server_version, and writes no token', async () => {
     answer = () => [500, {}];
     const r = await run('--dry-run', 'unlock', 'alice');
