@@ -30,7 +30,6 @@ export interface LiveDeps {
   randomBytes: RandomBytes;
   /** Progress for the user, one line each (never a token). */
   say(line: string): void;
-  timeoutMs?: number;
 }
 
 export interface Actor {
@@ -67,7 +66,7 @@ export class ApiSession {
   /** A call whose answer the caller judges (a 403 that means "try a helper"). */
   async send(call: ApiCall): Promise<ApiReply> {
     try {
-      return await request(this.server.endpoint, call, this.token, this.deps.timeoutMs);
+      return await request(this.server.endpoint, call, this.token);
     } catch (err) {
       if (err instanceof TransportError) throw new AdminApiError(`${err.message}. ${this.doneSoFar()}`);
       throw err;
@@ -180,7 +179,7 @@ function wrongServer(server: ConfirmedServer, config: SynapseConfig): AdminApiEr
  * A session as an admin Synapse takes for one: an existing usable admin with a minted token, or,
  * when there is none or Synapse still thinks it is not an admin (403), a helper made for this run.
  */
-export async function openAdminSession(server: ConfirmedServer, deps: LiveDeps, opts: { exclude?: string } = {}): Promise<ApiSession> {
+async function openAdminSession(server: ConfirmedServer, deps: LiveDeps, opts: { exclude?: string } = {}): Promise<ApiSession> {
   const [admin] = await deps.write((ctx) => usableAdmins(ctx, opts.exclude));
   if (admin !== undefined) {
     const token = await mint(deps, admin);
@@ -201,7 +200,7 @@ export async function openAdminSession(server: ConfirmedServer, deps: LiveDeps, 
   return openHelperSession(server, deps);
 }
 
-export async function openHelperSession(server: ConfirmedServer, deps: LiveDeps): Promise<ApiSession> {
+async function openHelperSession(server: ConfirmedServer, deps: LiveDeps): Promise<ApiSession> {
   const localpart = `${HELPER_PREFIX}${deps.randomBytes(4).toString('hex')}`;
   const userId = `@${localpart}:${deps.config.serverName}`;
   // No password at all: the helper acts only through the token below, and nobody can log in as
@@ -258,8 +257,8 @@ export async function asAdmin<T>(server: ConfirmedServer, deps: LiveDeps, opts: 
   }
 }
 
-/** Finishes interrupted runs: deactivates their helpers through the API. Returns what it did. */
-export async function finishLeftoverHelpers(session: ApiSession, deps: LiveDeps): Promise<string[]> {
+/** Finishes interrupted runs: deactivates their helpers through the API. */
+async function finishLeftoverHelpers(session: ApiSession, deps: LiveDeps): Promise<void> {
   const helpers = (await deps.write(leftoverHelpers)).filter((h) => h !== session.actor.userId);
   const finished: string[] = [];
   for (const helper of helpers) {
@@ -269,7 +268,6 @@ export async function finishLeftoverHelpers(session: ApiSession, deps: LiveDeps)
   }
   if (finished.length > 0) await deps.write((ctx) => retireHelpers(ctx, finished));
   if (finished.length > 0) deps.say(`Deactivated helper(s) left by an interrupted run: ${finished.join(', ')}.`);
-  return finished;
 }
 
 /**
