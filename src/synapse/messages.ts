@@ -49,6 +49,17 @@ export function noUsableAdmin(unusable: ReadonlyArray<Pick<Account, 'name' | 'de
   return `No usable server admin (active and not locked). ${unusable.length > 0 ? unusable.map(repairAdvice).join(' ') : MAKE_AN_ADMIN}`;
 }
 
+/**
+ * Password login off in the config (password_config): a new password logs no one in. Said by
+ * register, set-password, apply and check; `user` is the user at hand, when there is one.
+ */
+export function passwordLoginOff(user: string | undefined): string {
+  return (
+    'Password login is off in this config (password_config), so a new password will not log anyone in. ' +
+    `Use \`issue-token ${user ?? '<user>'}\` for Admin API access.`
+  );
+}
+
 /** A running Synapse caches what was just changed: `cached` says what. */
 export function restartAdvice(evidence: readonly string[], cached: string): string {
   return `Synapse looks like it is running (${evidence.join('; ')}). ${cached} Restart Synapse for the change to show.`;
