@@ -2,6 +2,7 @@
 // issue-compatibility-token` makes one: a compat session holding a device, and an `mct_` token in it.
 // Synapse asks MAS about every such token (introspection) and learns the device from sync-devices.
 import { AccountStateError, UsageError } from '../errors.js';
+import { insertCompatSession } from './compat-sessions.js';
 import type { MasConfig } from './config.js';
 import { newMasId } from './ids.js';
 import { scheduleJob, syncDevices, workerWarnings } from './jobs.js';
@@ -98,14 +99,7 @@ export async function issueMasToken(ctx: MasContext, localpart: string, opts: Ma
   const sharedWith = Number(shared?.n ?? 0);
   const adminSource = masAdminSource(user, ctx.config);
   const admin = adminSource !== null;
-  const sessionId = newMasId(now);
-  await ctx.db('compat_sessions').insert({
-    compat_session_id: sessionId,
-    user_id: user.id,
-    device_id: deviceId,
-    created_at: new Date(now),
-    is_synapse_admin: admin,
-  });
+  const sessionId = await insertCompatSession(ctx, { userId: user.id, deviceId, createdMs: now, admin });
   const accessToken = newCompatAccessToken();
   const expiresAtMs = opts.expiresInMs === null ? null : now + opts.expiresInMs;
   await ctx.db('compat_access_tokens').insert({
