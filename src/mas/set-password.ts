@@ -1,6 +1,7 @@
 // A new MAS password for an existing user, as `mas-cli manage set-password` writes it, with the
 // extras the Synapse side offers: --reactivate and --logout.
 import { AccountStateError } from '../errors.js';
+import { nothingToReactivate } from '../synapse/messages.js';
 import type { MasOperationResult } from './admin-operations.js';
 import { revokePersonalSessions } from './admin-sessions.js';
 import { scheduleJob, syncDevices, workerWarnings, type MasJob } from './jobs.js';
@@ -101,7 +102,7 @@ export async function setMasPassword(
     await queue({ queue: 'reactivate-user', payload: { user_id: user.ulid } }, `MAS's worker reactivates ${userId} in Synapse`);
     notes.push(`MAS's worker reactivates the Synapse account within seconds (reactivate-user job).`);
   } else if (opts.reactivate) {
-    warnings.push(`${user.username} was not deactivated; --reactivate had nothing to do.`);
+    warnings.push(nothingToReactivate(user.username));
   }
   if (user.lockedAt !== null) {
     // MAS's reactivation leaves a lock alone (its admin API says so and tests it): a locked user

@@ -16,13 +16,27 @@ export function reactivateHint(user: string): string {
   return `Bring it back with \`set-password ${user} --reactivate\`.`;
 }
 
+/** A locked Synapse user, said by every command that touches one. */
+export function lockedInSynapse(name: string): string {
+  return `${name} is locked: Synapse refuses its logins and requests. Run \`unlock ${name}\` to clear it.`;
+}
+
 /** What a locked or suspended account means, said by every command that touches one. */
 export function lockWarnings(user: Pick<Account, 'name' | 'locked' | 'suspended'>): string[] {
-  const fix = `Run \`unlock ${user.name}\` to clear it.`;
   return [
-    ...(user.locked ? [`${user.name} is locked: Synapse refuses its logins and requests. ${fix}`] : []),
-    ...(user.suspended ? [`${user.name} is suspended: it cannot send messages, join rooms or change its profile. ${fix}`] : []),
+    ...(user.locked ? [lockedInSynapse(user.name)] : []),
+    ...(user.suspended ? [`${user.name} is suspended: it cannot send messages, join rooms or change its profile. Run \`unlock ${user.name}\` to clear it.`] : []),
   ];
+}
+
+/** A deactivated Synapse user refused by `action`; `hint` says how to go on. */
+export function deactivatedInSynapse(action: string, name: string, hint: string): string {
+  return `Cannot ${action} ${name}: the account is deactivated. ${hint}`;
+}
+
+/** set-password --reactivate of a user that was not deactivated, on Synapse and MAS alike. */
+export function nothingToReactivate(name: string): string {
+  return `${name} was not deactivated; --reactivate had nothing to do.`;
 }
 
 export function unlockLeavesDeactivated(name: string): string {
