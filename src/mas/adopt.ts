@@ -47,7 +47,7 @@ const samePepper = (scheme: MasPasswordScheme, pepper: string) => (scheme.secret
  * Synapse's pepper appended (what syn2mas's generated config holds as version 1). The lowest such
  * version, as syn2mas stores imported hashes under version 1.
  */
-export function schemeForSynapseHashes(passwords: MasPasswords, pepper: string): MasPasswordScheme | undefined {
+function schemeForSynapseHashes(passwords: MasPasswords, pepper: string): MasPasswordScheme | undefined {
   return passwords.schemes.find((s) => s.algorithm === 'bcrypt' && s.unicodeNormalization && samePepper(s, pepper));
 }
 

@@ -16,7 +16,7 @@ import { requireMasUser, type MasUser, type RequireOptions } from './user-store.
  * Why MAS counts the user as an admin, if it does: can_request_admin, or policy.data.admin_users in
  * its config (the policy grants the admin scope to either).
  */
-export function masAdminSource(user: MasUser, config: Pick<MasConfig, 'adminUsers'>): 'can_request_admin' | 'policy.data.admin_users' | null {
+function masAdminSource(user: MasUser, config: Pick<MasConfig, 'adminUsers'>): 'can_request_admin' | 'policy.data.admin_users' | null {
   if (user.canRequestAdmin) return 'can_request_admin';
   if (config.adminUsers.includes(user.username)) return 'policy.data.admin_users';
   return null;
@@ -47,7 +47,7 @@ export interface MasIssuedToken {
 }
 
 /** Refuses the users whose tokens MAS's introspection answers as inactive. */
-export function assertTokenUsable(user: MasUser): void {
+function assertTokenUsable(user: MasUser): void {
   if (user.deactivatedAt !== null) {
     throw new AccountStateError(deactivatedInMas('issue a token for', user.username));
   }

@@ -43,7 +43,7 @@ export interface EndedSessions {
  * deactivation revokes too (revoked_at, with their tokens); the caller then schedules
  * sync-devices, so that Synapse drops the devices.
  */
-export async function endMasSessions(ctx: MasContext, user: MasUser): Promise<EndedSessions> {
+async function endMasSessions(ctx: MasContext, user: MasUser): Promise<EndedSessions> {
   const now = new Date(ctx.now());
   const finish = (table: string) => ctx.db(table).where({ user_id: user.id }).whereNull('finished_at').update({ finished_at: now });
   const compat = await finish('compat_sessions');

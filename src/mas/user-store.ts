@@ -161,7 +161,7 @@ export async function requireMasUser(ctx: MasContext, localpart: string, opts: R
 }
 
 /** The not-found error, worded by where else the user is (Synapse's users table) or is not. */
-export function masUserNotFound(userId: string, localpart: string, inSynapse: boolean | undefined): UserNotFoundError {
+function masUserNotFound(userId: string, localpart: string, inSynapse: boolean | undefined): UserNotFoundError {
   return new UserNotFoundError(userId, masUserNotFoundHint(userId, localpart, inSynapse));
 }
 
