@@ -123,8 +123,9 @@ export function notInSynapseYet(userId: string, username: string): string {
   );
 }
 
-/** Options a MAS server cannot honour. */
-export const USER_TYPE_REFUSED =
-  '--user-type has no meaning with matrix-authentication-service: MAS has no user types, and the Synapse account it provisions gets none. Leave it out.';
+/** Options a MAS server cannot honour: --user-type (register) and user_type (apply's file). */
+const NO_USER_TYPES = 'MAS has no user types, and the Synapse account it provisions gets none';
+export const USER_TYPE_REFUSED = `--user-type has no meaning with matrix-authentication-service: ${NO_USER_TYPES}. Leave it out.`;
+export const USER_TYPE_KEY_REFUSED = `${NO_USER_TYPES}: leave user_type out`;
 export const UNSHADOWBAN_REFUSED =
   "--unshadowban has no meaning with matrix-authentication-service: MAS has no shadow ban, and on such a server this tool changes only MAS's database. Leave it out.";
