@@ -11,6 +11,11 @@ interface Account {
 /** How to get out of having no admin, for every message that reports it. */
 export const MAKE_AN_ADMIN = 'Make one with `promote <user>` or `register <user> --admin`.';
 
+/** The hint of the not-found error on Synapse's tables. */
+export function userNotFoundHint(userId: string): string {
+  return `Check the spelling, or create it with \`register ${userId}\`.`;
+}
+
 /** How to bring a deactivated user back, said the same way by every command on Synapse and MAS alike. */
 export function reactivateHint(user: string): string {
   return `Bring it back with \`set-password ${user} --reactivate\`.`;

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { INSERT_BATCH, slices } from '../database/batches.js';
 import { readBool, type Dialect } from '../database/dialect.js';
 import { AccountStateError, UsageError, UserNotFoundError } from '../errors.js';
-import { deactivatedInSynapse, NO_ADMIN_LEFT } from './messages.js';
+import { deactivatedInSynapse, NO_ADMIN_LEFT, userNotFoundHint } from './messages.js';
 import type { SchemaInfo } from './schema.js';
 
 /** What an operation needs; passed in, never global. */
@@ -94,7 +94,7 @@ export function toUserRow(row: Record<string, unknown>): UserRow {
 
 export async function requireUser(ctx: UserContext, userId: string): Promise<UserRow> {
   const user = await findUser(ctx, userId);
-  if (user === undefined) throw new UserNotFoundError(userId);
+  if (user === undefined) throw new UserNotFoundError(userId, userNotFoundHint(userId));
   return user;
 }
 
