@@ -33,6 +33,9 @@ export function inPolicyAdminUsers(usernames: readonly string[], configFiles: re
   );
 }
 
+/** Why a user only Synapse has is stuck, said by check and the not-found error. */
+export const SYNAPSE_ONLY_STUCK = 'it cannot log in (MAS owns logins), and MAS refuses to register the name ("Username not available on homeserver")';
+
 /** For a user only Synapse has: how it gets a MAS account (check and the not-found error). */
 export function adoptHint(localpart: string): string {
   return `Give it a MAS account with \`adopt ${localpart}\` (its password, emails and links carried, as syn2mas does).`;
@@ -44,8 +47,7 @@ export function masUserNotFoundHint(userId: string, localpart: string, inSynapse
   if (inSynapse === true) {
     return (
       `${missing}, though Synapse's users table has ${userId}: it was made in Synapse (before the move to MAS, or ` +
-      "through Synapse's Admin API), so it cannot log in, and MAS refuses to register the name (\"Username not available\"). " +
-      adoptHint(localpart)
+      `through Synapse's Admin API), so ${SYNAPSE_ONLY_STUCK}. ${adoptHint(localpart)}`
     );
   }
   const where = inSynapse === false ? `; Synapse's users table has no ${userId} either` : '';
