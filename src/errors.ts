@@ -95,7 +95,7 @@ export class SchemaError extends DatabaseError {
 export class UserNotFoundError extends ToolError {
   constructor(
     readonly userId: string,
-    hint = 'Check the spelling, or create it with `register`.',
+    hint: string,
   ) {
     super(`User ${userId} does not exist. ${hint}`, 'user_not_found');
   }

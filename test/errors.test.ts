@@ -19,7 +19,7 @@ describe('exit codes', () => {
     [new UsageError('x'), 2],
     [new ConfigError('x'), 3],
     [new DatabaseError('x'), 4],
-    [new UserNotFoundError('@a:b'), 5],
+    [new UserNotFoundError('@a:b', 'x'), 5],
     [new UserExistsError('@a:b', 'x'), 6],
     [new AccountStateError('x'), 7],
     [new Error('a bug'), 1],

@@ -1,6 +1,6 @@
 // The keys of each command's --json object on success, the same whichever store the server uses:
 // written down once, here, for the report (which cannot leave one out: the types ask for every
-// key) and for test/json-shape.test.ts, which runs each command on Synapse's tables and on MAS.
+// key) and for test/accounts/json-shape.test.ts, which runs each command on Synapse's tables and on MAS.
 // Every object also starts with "ok" and ends with "warnings". A key that does not apply on a
 // store, or on a dry run, is null (an empty list for a list); only a secret is left out when none
 // is printed (a dry run, or a password not generated), so that no one mistakes a null for one.

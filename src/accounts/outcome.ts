@@ -1,5 +1,5 @@
-// What every account operation returns, whichever store (Synapse's tables, MAS's, or later a
-// running Synapse's Admin API) did it: report.ts prints it, in text and --json, the same way.
+// What every account operation returns, whichever store (Synapse's tables, MAS's, or a running
+// Synapse's Admin API with --live) did it: report.ts prints it, in text and --json, the same way.
 
 /** A job queued for MAS's worker; the id is null on a dry run, whose jobs were rolled back. */
 export interface QueuedJob {
@@ -26,7 +26,7 @@ export interface ServerFollowUp {
 export const NO_FOLLOW_UP: ServerFollowUp = { warnings: [], notes: [], synapseRunning: null, restartNeeded: null, appliedVia: null };
 
 /**
- * One account operation's outcome. `F` holds the command's own JSON keys (report/json-shapes.ts
+ * One account operation's outcome. `F` holds the command's own JSON keys (json-shapes.ts
  * lists them), with the same keys on every store: a key that does not apply is null, or an empty
  * list; only a secret (a generated password, a token) is absent when it is not printed.
  */

@@ -1,6 +1,7 @@
 // What commands need from the place accounts live, one interface per use case, in the style of
-// apply's ApplyBackend. Two implementations: Synapse's tables (synapse.ts) and MAS's (mas.ts); the
-// preamble (commands/prepare.ts) picks one, once. A store refuses, by its own rules, what it cannot
+// apply's ApplyBackend. Implemented on Synapse's tables (synapse.ts) and on MAS's (mas.ts), and for
+// the changes a running Synapse caches, through its Admin API (live/store.ts, --live, which hands
+// the rest to synapse.ts); the preamble (commands/prepare.ts) picks one, once. A store refuses, by its own rules, what it cannot
 // honour (exit 2 with the reason), before it opens a transaction.
 import type { ApplyResult } from '../apply/apply.js';
 import type { SynapseConfig } from '../config/types.js';

@@ -4,7 +4,7 @@ import { describeDatabase } from '../database/settings.js';
 import { ToolError } from '../errors.js';
 import { detectRunningSynapse } from '../synapse/live-server.js';
 import { passwordLoginWorks } from '../synapse/login.js';
-import { noUsableAdmin } from '../synapse/messages.js';
+import { noUsableAdmin, passwordLoginOff } from '../synapse/messages.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import { countUsers, findUser, unusableAdmins } from '../synapse/user-store.js';
 import type { Health, StoreDeps, SynapseAccess } from './store.js';
@@ -57,7 +57,7 @@ export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<H
     problem = err;
   }
   if (!data.password_login && !config.delegatedAuth) {
-    deps.out.warn('Password login is off in this config: a new password will not let anyone in. Use `issue-token <user>` for the Admin API.');
+    deps.out.warn(passwordLoginOff(undefined));
   }
   const lines = [
     `Config:        ${config.files.join(', ')}`,

@@ -9,7 +9,7 @@ import { obtainPasswordHash } from '../passwords/new-password.js';
 import type { ApplyResult } from '../apply/apply.js';
 import { synapseApplyBackend } from '../apply/synapse-backend.js';
 import { passwordLoginWorks } from '../synapse/login.js';
-import { LOGOUT_NOT_NEEDED, NO_ADMIN, nothingToAdopt } from '../synapse/messages.js';
+import { LOGOUT_NOT_NEEDED, NO_ADMIN, nothingToAdopt, passwordLoginOff } from '../synapse/messages.js';
 import { checkDeviceId } from '../synapse/limits.js';
 import { issueToken } from '../synapse/tokens.js';
 import { listedInUserDirectory } from '../synapse/user-directory.js';
@@ -75,7 +75,7 @@ async function synapseSetPassword({ db, followUp, deps: { io, out, dryRun } }: S
   let appServices: Awaited<ReturnType<typeof loadAppServices>> = [];
   const { hash, generated } = await passwordAfterLookup(
     request.password,
-    () => obtainPasswordHash(request.password, io, out, config),
+    () => obtainPasswordHash(request.password, io, out, config, user.localpart),
     async () => {
       appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
       await db.read((ctx) => userForSetPassword(ctx, userId, request.reactivate));
@@ -161,7 +161,7 @@ async function synapseRegister({ db, followUp, deps: { io, out, dryRun } }: Syna
   if (existing === undefined) {
     // New-user rules only for a new user: a legacy @Frank stays reachable with --exists-ok.
     validateNewLocalpart(localpart, config.serverName, { allowUnderscorePrefix: config.allowUnderscorePrefixedLocalpart });
-    const password = await obtainPasswordHash(request.password, io, out, config);
+    const password = await obtainPasswordHash(request.password, io, out, config, localpart);
     generated = password.generated;
     newUser = {
       passwordHash: password.hash,
@@ -227,7 +227,7 @@ async function synapseAfterApply({ db: { config }, followUp }: SynapseSide, res:
   return {
     ...server,
     warnings: [
-      ...(creates && !passwordLoginWorks(config.password) ? ['Password login is off in this config (password_config), so these passwords will not log anyone in.'] : []),
+      ...(creates && !passwordLoginWorks(config.password) ? [passwordLoginOff(undefined)] : []),
       ...server.warnings,
     ],
   };

@@ -17,7 +17,7 @@ import { serializeToolWriters } from '../database/dialect.js';
 import { heldAdminSessions, mayRequestAdminChange } from '../mas/admin-operations.js';
 import { readMasAccounts, writeMasApply } from './mas-store.js';
 import type { MasConfig, MasPasswordScheme, MasPasswords } from '../mas/config.js';
-import { inPolicyAdminUsers } from '../mas/messages.js';
+import { inPolicyAdminUsers, USER_TYPE_KEY_REFUSED } from '../mas/messages.js';
 import { currentScheme, hashMasPassword, masHashAlgorithm, passwordScore, verifyMasPassword } from '../mas/password.js';
 import { takenInSynapseError, validateMasUsername } from '../mas/register.js';
 import type { MasContext } from '../mas/session.js';
@@ -126,7 +126,7 @@ export function masApplyBackend(
     rules: {
       serverName: config.serverName,
       userTypes: [],
-      userTypesRefused: 'MAS has no user types, and the Synapse account it provisions gets none: leave user_type out',
+      userTypesRefused: USER_TYPE_KEY_REFUSED,
       ...(refusal === undefined ? {} : { passwordsRefused: refusal }),
       reservedFor: reservedUserIds(config, appServices),
       passwordHashProblem: (userId, hash) => hashProblem(passwords, userId, hash),

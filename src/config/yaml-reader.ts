@@ -76,7 +76,7 @@ export function decodeYamlBytes(bytes: Buffer): { text: string } | { problem: En
 }
 
 /** Where in `text` the first character PyYAML refuses is, if any. */
-export function nonPrintableIndex(text: string): number | undefined {
+function nonPrintableIndex(text: string): number | undefined {
   const match = NON_PRINTABLE.exec(text);
   return match?.index;
 }

@@ -229,6 +229,6 @@ export function adminEntries(ctx: MasContext, users: readonly MasUser[]): MasAdm
  * policy.data.admin_users, which no write here changes), neither locked nor deactivated nor guests.
  * Every "no usable admin left" check on MAS counts these.
  */
-export async function usableMasAdmins(ctx: MasContext): Promise<MasUser[]> {
+async function usableMasAdmins(ctx: MasContext): Promise<MasUser[]> {
   return (await selectMasAdmins(ctx)).map(toMasUser).filter(isUsable);
 }

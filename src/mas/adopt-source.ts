@@ -4,7 +4,7 @@
 import { readBool } from '../database/dialect.js';
 import { UserNotFoundError } from '../errors.js';
 import { LOOKUP_BATCH, slices } from '../database/batches.js';
-import { findUser, selectUsers, toUserRow, type UserContext, type UserRow } from '../synapse/user-store.js';
+import { findUser, localpartOf, selectUsers, toUserRow, type UserContext, type UserRow } from '../synapse/user-store.js';
 
 export interface SynapseThreepid {
   medium: string;
@@ -51,7 +51,7 @@ export async function readSynapseAccount(ctx: UserContext, userId: string): Prom
   if (user === undefined) {
     throw new UserNotFoundError(
       userId,
-      "Synapse's users table has no such user, so there is nothing to adopt. Check the spelling; a new user is made with `register`.",
+      `Synapse's users table has no such user, so there is nothing to adopt. Check the spelling; a new user is made with \`register ${localpartOf(userId)}\`.`,
     );
   }
   return (await readSynapseAccounts(ctx, [user]))[0]!;

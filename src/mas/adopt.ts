@@ -9,6 +9,7 @@ import { appServiceClaiming, type AppServiceUsers } from '../config/appservice.j
 import { AccountStateError, ConfigError, UsageError, UserExistsError } from '../errors.js';
 import type { MasOperationResult } from './admin-operations.js';
 import type { SynapseAccount } from './adopt-source.js';
+import { insertCompatSession } from './compat-sessions.js';
 import type { MasConfig, MasPasswordScheme, MasPasswords } from './config.js';
 import { newMasId, ulidOf } from './ids.js';
 import { provisionUser, scheduleJob, workerWarnings } from './jobs.js';
@@ -46,7 +47,7 @@ const samePepper = (scheme: MasPasswordScheme, pepper: string) => (scheme.secret
  * Synapse's pepper appended (what syn2mas's generated config holds as version 1). The lowest such
  * version, as syn2mas stores imported hashes under version 1.
  */
-export function schemeForSynapseHashes(passwords: MasPasswords, pepper: string): MasPasswordScheme | undefined {
+function schemeForSynapseHashes(passwords: MasPasswords, pepper: string): MasPasswordScheme | undefined {
   return passwords.schemes.find((s) => s.algorithm === 'bcrypt' && s.unicodeNormalization && samePepper(s, pepper));
 }
 
@@ -281,16 +282,15 @@ async function insertDevices(ctx: MasContext, account: SynapseAccount, userRowId
     // syn2mas's creation time: the device's oldest token's last use, else now.
     const createdMs = usable(d.firstTokenAt, now);
     const ip = d.ip !== null && isIP(d.ip) !== 0 ? d.ip : null;
-    await ctx.db('compat_sessions').insert({
-      compat_session_id: newMasId(createdMs),
-      user_id: userRowId,
-      device_id: d.deviceId,
-      created_at: new Date(createdMs),
-      is_synapse_admin: false,
-      last_active_at: d.lastSeen === null ? null : new Date(usable(d.lastSeen, createdMs)),
-      last_active_ip: ip,
-      user_agent: d.userAgent,
-      ...(ctx.schema.has.compatHumanName ? { human_name: d.displayName } : {}),
+    await insertCompatSession(ctx, {
+      userId: userRowId,
+      deviceId: d.deviceId,
+      createdMs,
+      admin: false,
+      lastActiveAt: d.lastSeen === null ? null : new Date(usable(d.lastSeen, createdMs)),
+      lastActiveIp: ip,
+      userAgent: d.userAgent,
+      humanName: d.displayName,
     });
     changes.push(`${account.localpart}: compat session for device ${d.deviceId}${d.displayName ? ` ("${d.displayName}")` : ''}, without a token`);
   }

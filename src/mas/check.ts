@@ -3,7 +3,7 @@
 import type { MasPasswords } from './config.js';
 import { adminEntries, type MasAdminEntry } from './admin-operations.js';
 import { readQueue } from './jobs.js';
-import { adoptHint } from './messages.js';
+import { adoptHint, SYNAPSE_ONLY_STUCK } from './messages.js';
 import type { MasContext } from './session.js';
 import { findMasUser, isUsable, selectMasAdmins, toMasUser, type MasUser } from './user-store.js';
 
@@ -76,10 +76,7 @@ export function presenceMeaning(inSynapse: boolean, mas: MasUser | undefined, lo
     return state.length > 0 ? `in both; ${state.join(', ')} in MAS` : 'in both';
   }
   if (inSynapse) {
-    return (
-      'in Synapse only: it cannot log in (MAS owns logins), and registering the name in MAS fails with "Username not ' +
-      `available on homeserver". ${adoptHint(localpart)}`
-    );
+    return `in Synapse only: ${SYNAPSE_ONLY_STUCK}. ${adoptHint(localpart)}`;
   }
   if (mas !== undefined) {
     return (

@@ -2,6 +2,7 @@
 // issue-compatibility-token` makes one: a compat session holding a device, and an `mct_` token in it.
 // Synapse asks MAS about every such token (introspection) and learns the device from sync-devices.
 import { AccountStateError, UsageError } from '../errors.js';
+import { insertCompatSession } from './compat-sessions.js';
 import type { MasConfig } from './config.js';
 import { newMasId } from './ids.js';
 import { scheduleJob, syncDevices, workerWarnings } from './jobs.js';
@@ -15,7 +16,7 @@ import { requireMasUser, type MasUser, type RequireOptions } from './user-store.
  * Why MAS counts the user as an admin, if it does: can_request_admin, or policy.data.admin_users in
  * its config (the policy grants the admin scope to either).
  */
-export function masAdminSource(user: MasUser, config: Pick<MasConfig, 'adminUsers'>): 'can_request_admin' | 'policy.data.admin_users' | null {
+function masAdminSource(user: MasUser, config: Pick<MasConfig, 'adminUsers'>): 'can_request_admin' | 'policy.data.admin_users' | null {
   if (user.canRequestAdmin) return 'can_request_admin';
   if (config.adminUsers.includes(user.username)) return 'policy.data.admin_users';
   return null;
@@ -46,7 +47,7 @@ export interface MasIssuedToken {
 }
 
 /** Refuses the users whose tokens MAS's introspection answers as inactive. */
-export function assertTokenUsable(user: MasUser): void {
+function assertTokenUsable(user: MasUser): void {
   if (user.deactivatedAt !== null) {
     throw new AccountStateError(deactivatedInMas('issue a token for', user.username));
   }
@@ -98,14 +99,7 @@ export async function issueMasToken(ctx: MasContext, localpart: string, opts: Ma
   const sharedWith = Number(shared?.n ?? 0);
   const adminSource = masAdminSource(user, ctx.config);
   const admin = adminSource !== null;
-  const sessionId = newMasId(now);
-  await ctx.db('compat_sessions').insert({
-    compat_session_id: sessionId,
-    user_id: user.id,
-    device_id: deviceId,
-    created_at: new Date(now),
-    is_synapse_admin: admin,
-  });
+  const sessionId = await insertCompatSession(ctx, { userId: user.id, deviceId, createdMs: now, admin });
   const accessToken = newCompatAccessToken();
   const expiresAtMs = opts.expiresInMs === null ? null : now + opts.expiresInMs;
   await ctx.db('compat_access_tokens').insert({

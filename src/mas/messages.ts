@@ -33,6 +33,9 @@ export function inPolicyAdminUsers(usernames: readonly string[], configFiles: re
   );
 }
 
+/** Why a user only Synapse has is stuck, said by check and the not-found error. */
+export const SYNAPSE_ONLY_STUCK = 'it cannot log in (MAS owns logins), and MAS refuses to register the name ("Username not available on homeserver")';
+
 /** For a user only Synapse has: how it gets a MAS account (check and the not-found error). */
 export function adoptHint(localpart: string): string {
   return `Give it a MAS account with \`adopt ${localpart}\` (its password, emails and links carried, as syn2mas does).`;
@@ -44,8 +47,7 @@ export function masUserNotFoundHint(userId: string, localpart: string, inSynapse
   if (inSynapse === true) {
     return (
       `${missing}, though Synapse's users table has ${userId}: it was made in Synapse (before the move to MAS, or ` +
-      "through Synapse's Admin API), so it cannot log in, and MAS refuses to register the name (\"Username not available\"). " +
-      adoptHint(localpart)
+      `through Synapse's Admin API), so ${SYNAPSE_ONLY_STUCK}. ${adoptHint(localpart)}`
     );
   }
   const where = inSynapse === false ? `; Synapse's users table has no ${userId} either` : '';
@@ -123,8 +125,9 @@ export function notInSynapseYet(userId: string, username: string): string {
   );
 }
 
-/** Options a MAS server cannot honour. */
-export const USER_TYPE_REFUSED =
-  '--user-type has no meaning with matrix-authentication-service: MAS has no user types, and the Synapse account it provisions gets none. Leave it out.';
+/** Options a MAS server cannot honour: --user-type (register) and user_type (apply's file). */
+const NO_USER_TYPES = 'MAS has no user types, and the Synapse account it provisions gets none';
+export const USER_TYPE_REFUSED = `--user-type has no meaning with matrix-authentication-service: ${NO_USER_TYPES}. Leave it out.`;
+export const USER_TYPE_KEY_REFUSED = `${NO_USER_TYPES}: leave user_type out`;
 export const UNSHADOWBAN_REFUSED =
   "--unshadowban has no meaning with matrix-authentication-service: MAS has no shadow ban, and on such a server this tool changes only MAS's database. Leave it out.";

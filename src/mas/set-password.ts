@@ -1,6 +1,7 @@
 // A new MAS password for an existing user, as `mas-cli manage set-password` writes it, with the
 // extras the Synapse side offers: --reactivate and --logout.
 import { AccountStateError } from '../errors.js';
+import { nothingToReactivate } from '../synapse/messages.js';
 import type { MasOperationResult } from './admin-operations.js';
 import { revokePersonalSessions } from './admin-sessions.js';
 import { scheduleJob, syncDevices, workerWarnings, type MasJob } from './jobs.js';
@@ -42,7 +43,7 @@ export interface EndedSessions {
  * deactivation revokes too (revoked_at, with their tokens); the caller then schedules
  * sync-devices, so that Synapse drops the devices.
  */
-export async function endMasSessions(ctx: MasContext, user: MasUser): Promise<EndedSessions> {
+async function endMasSessions(ctx: MasContext, user: MasUser): Promise<EndedSessions> {
   const now = new Date(ctx.now());
   const finish = (table: string) => ctx.db(table).where({ user_id: user.id }).whereNull('finished_at').update({ finished_at: now });
   const compat = await finish('compat_sessions');
@@ -101,7 +102,7 @@ export async function setMasPassword(
     await queue({ queue: 'reactivate-user', payload: { user_id: user.ulid } }, `MAS's worker reactivates ${userId} in Synapse`);
     notes.push(`MAS's worker reactivates the Synapse account within seconds (reactivate-user job).`);
   } else if (opts.reactivate) {
-    warnings.push(`${user.username} was not deactivated; --reactivate had nothing to do.`);
+    warnings.push(nothingToReactivate(user.username));
   }
   if (user.lockedAt !== null) {
     // MAS's reactivation leaves a lock alone (its admin API says so and tests it): a locked user

@@ -56,12 +56,6 @@ export function selectMasAdmins(ctx: MasContext) {
     .orderBy('username');
 }
 
-/**
- * New users rows, as MAS's registration writes them (ULID ids made at `now`), a slice per
- * statement: register, apply and adopt. Returns username -> user_id of the rows inserted. DO NOTHING, as
- * MAS does: a racer with the same name makes the INSERT wait for its commit and then come back
- * without that row, rather than abort the transaction.
- */
 export interface NewMasUser {
   username: string;
   admin: boolean;
@@ -71,6 +65,12 @@ export interface NewMasUser {
   state?: { locked_at?: Date | null; deactivated_at?: Date | null; is_guest?: boolean };
 }
 
+/**
+ * New users rows, as MAS's registration writes them (ULID ids made at `now`), a slice per
+ * statement: register, apply and adopt. Returns username -> user_id of the rows inserted. DO NOTHING, as
+ * MAS does: a racer with the same name makes the INSERT wait for its commit and then come back
+ * without that row, rather than abort the transaction.
+ */
 export async function insertMasUsers(
   ctx: MasContext,
   users: readonly NewMasUser[],
@@ -161,7 +161,7 @@ export async function requireMasUser(ctx: MasContext, localpart: string, opts: R
 }
 
 /** The not-found error, worded by where else the user is (Synapse's users table) or is not. */
-export function masUserNotFound(userId: string, localpart: string, inSynapse: boolean | undefined): UserNotFoundError {
+function masUserNotFound(userId: string, localpart: string, inSynapse: boolean | undefined): UserNotFoundError {
   return new UserNotFoundError(userId, masUserNotFoundHint(userId, localpart, inSynapse));
 }
 

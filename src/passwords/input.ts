@@ -99,7 +99,7 @@ export const PASSWORD_INPUT_LIMIT = 64 * 1024;
  */
 export const FIFO_WAIT_MS = 30_000;
 
-export function inSeconds(ms: number): string {
+function inSeconds(ms: number): string {
   const s = Math.round(ms / 1000);
   return `${s} second${s === 1 ? '' : 's'}`;
 }

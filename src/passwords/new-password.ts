@@ -8,6 +8,7 @@ import type { Output } from '../output.js';
 import type { MasConfig, MasPasswords } from '../mas/config.js';
 import { currentScheme, hashMasPassword, passwordScore } from '../mas/password.js';
 import { passwordLoginWorks } from '../synapse/login.js';
+import { passwordLoginOff } from '../synapse/messages.js';
 import { checkPolicy, hashPassword } from '../synapse/password.js';
 import { choosePasswordSource, readPassword, type ObtainedPassword, type PasswordFlags } from './input.js';
 
@@ -41,12 +42,16 @@ async function obtainPassword(args: PasswordArgs, io: Io, out: Output): Promise<
   });
 }
 
-/** Reads the password from the chosen source, checks it against the policy, and hashes it as Synapse would. */
+/**
+ * Reads the password from the chosen source, checks it against the policy, and hashes it as Synapse
+ * would; `user` (the user it is for) is named in the warning when password login is off.
+ */
 export async function obtainPasswordHash(
   args: PasswordArgs,
   io: Io,
   out: Output,
   config: SynapseConfig,
+  user?: string,
 ): Promise<HashedPassword> {
   const { password, generated } = await obtainPassword(args, io, out);
   const problems = args.ignorePolicy || generated ? [] : checkPolicy(password, config.password.policy);
@@ -56,11 +61,7 @@ export async function obtainPasswordHash(
         'Choose another, or pass --ignore-policy.',
     );
   }
-  if (!passwordLoginWorks(config.password)) {
-    out.warn(
-      'Password login is off in this config (password_config), so this password will not log anyone in. Use `issue-token <user>` for Admin API access.',
-    );
-  }
+  if (!passwordLoginWorks(config.password)) out.warn(passwordLoginOff(user));
   const hash = await hashPassword(password, config.password);
   return generated ? { hash, generated: password } : { hash };
 }

@@ -11,18 +11,37 @@ interface Account {
 /** How to get out of having no admin, for every message that reports it. */
 export const MAKE_AN_ADMIN = 'Make one with `promote <user>` or `register <user> --admin`.';
 
+/** The hint of the not-found error on Synapse's tables. */
+export function userNotFoundHint(userId: string): string {
+  return `Check the spelling, or create it with \`register ${userId}\`.`;
+}
+
 /** How to bring a deactivated user back, said the same way by every command on Synapse and MAS alike. */
 export function reactivateHint(user: string): string {
   return `Bring it back with \`set-password ${user} --reactivate\`.`;
 }
 
+/** A locked Synapse user, said by every command that touches one. */
+export function lockedInSynapse(name: string): string {
+  return `${name} is locked: Synapse refuses its logins and requests. Run \`unlock ${name}\` to clear it.`;
+}
+
 /** What a locked or suspended account means, said by every command that touches one. */
 export function lockWarnings(user: Pick<Account, 'name' | 'locked' | 'suspended'>): string[] {
-  const fix = `Run \`unlock ${user.name}\` to clear it.`;
   return [
-    ...(user.locked ? [`${user.name} is locked: Synapse refuses its logins and requests. ${fix}`] : []),
-    ...(user.suspended ? [`${user.name} is suspended: it cannot send messages, join rooms or change its profile. ${fix}`] : []),
+    ...(user.locked ? [lockedInSynapse(user.name)] : []),
+    ...(user.suspended ? [`${user.name} is suspended: it cannot send messages, join rooms or change its profile. Run \`unlock ${user.name}\` to clear it.`] : []),
   ];
+}
+
+/** A deactivated Synapse user refused by `action`; `hint` says how to go on. */
+export function deactivatedInSynapse(action: string, name: string, hint: string): string {
+  return `Cannot ${action} ${name}: the account is deactivated. ${hint}`;
+}
+
+/** set-password --reactivate of a user that was not deactivated, on Synapse and MAS alike. */
+export function nothingToReactivate(name: string): string {
+  return `${name} was not deactivated; --reactivate had nothing to do.`;
 }
 
 export function unlockLeavesDeactivated(name: string): string {
@@ -47,6 +66,17 @@ export function repairAdvice(admin: Pick<Account, 'name' | 'deactivated' | 'lock
 /** check: no admin can act; `unusable` are the admins that cannot. */
 export function noUsableAdmin(unusable: ReadonlyArray<Pick<Account, 'name' | 'deactivated' | 'locked'>>): string {
   return `No usable server admin (active and not locked). ${unusable.length > 0 ? unusable.map(repairAdvice).join(' ') : MAKE_AN_ADMIN}`;
+}
+
+/**
+ * Password login off in the config (password_config): a new password logs no one in. Said by
+ * register, set-password, apply and check; `user` is the user at hand, when there is one.
+ */
+export function passwordLoginOff(user: string | undefined): string {
+  return (
+    'Password login is off in this config (password_config), so a new password will not log anyone in. ' +
+    `Use \`issue-token ${user ?? '<user>'}\` for Admin API access.`
+  );
 }
 
 /** A running Synapse caches what was just changed: `cached` says what. */

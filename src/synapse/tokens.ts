@@ -3,7 +3,7 @@
 import { crc32 } from 'node:zlib';
 import { serializeToolWriters, sqlBool } from '../database/dialect.js';
 import { AccountStateError, UsageError } from '../errors.js';
-import { reactivateHint } from './messages.js';
+import { lockedInSynapse, reactivateHint } from './messages.js';
 import { assertActiveAccount, localpartOf, requireUser, type UserContext } from './user-store.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -84,7 +84,7 @@ export async function issueToken(ctx: UserContext, userId: string, opts: IssueTo
   assertActiveAccount(user, 'issue a token for', reactivateHint(user.name));
   // Synapse refuses a locked user's token (synapse/api/auth/internal.py); a suspended user's works.
   if (user.locked && opts.forLogout !== true) {
-    throw new AccountStateError(`${user.name} is locked, so Synapse would refuse a token for it. Run \`unlock ${user.name}\` first.`);
+    throw new AccountStateError(`Cannot issue a token for ${user.name}: ${lockedInSynapse(user.name)}`);
   }
   // Before the device and MAX(id) are read: two runs at once must not take the same id or device.
   await serializeToolWriters(ctx.db);

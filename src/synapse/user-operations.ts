@@ -4,7 +4,7 @@ import { sqlBool } from '../database/dialect.js';
 import { UserExistsError, UserNotFoundError } from '../errors.js';
 import type { AppServiceUsers } from '../config/appservice.js';
 import { INSERT_BATCH, slices } from '../database/batches.js';
-import { lockWarnings, reactivateHint, unlockLeavesDeactivated } from './messages.js';
+import { lockWarnings, nothingToReactivate, reactivateHint, unlockLeavesDeactivated } from './messages.js';
 import { addToUserDirectory, ensureProfiles, listedInUserDirectory, readProfile } from './user-directory.js';
 import {
   assertActiveAccount,
@@ -244,7 +244,7 @@ export async function setPassword(
     changes.push(`${user.name}: ${tokensRemoved} access token(s) and its refresh tokens deleted`);
     if (pushersRemoved > 0) changes.push(`${user.name}: ${pushersRemoved} pusher(s) deleted`);
   }
-  const warnings = opts.reactivate && !user.deactivated ? [`${user.name} was not deactivated; --reactivate had nothing to do.`] : [];
+  const warnings = opts.reactivate && !user.deactivated ? [nothingToReactivate(user.name)] : [];
   return {
     ...result(user.name, changes, [...warnings, ...lockWarnings(user)]),
     tokensRemoved,

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { INSERT_BATCH, slices } from '../database/batches.js';
 import { readBool, type Dialect } from '../database/dialect.js';
 import { AccountStateError, UsageError, UserNotFoundError } from '../errors.js';
-import { NO_ADMIN_LEFT } from './messages.js';
+import { deactivatedInSynapse, NO_ADMIN_LEFT, userNotFoundHint } from './messages.js';
 import type { SchemaInfo } from './schema.js';
 import { isHelperName } from './live-helper-name.js';
 
@@ -95,14 +95,14 @@ export function toUserRow(row: Record<string, unknown>): UserRow {
 
 export async function requireUser(ctx: UserContext, userId: string): Promise<UserRow> {
   const user = await findUser(ctx, userId);
-  if (user === undefined) throw new UserNotFoundError(userId);
+  if (user === undefined) throw new UserNotFoundError(userId, userNotFoundHint(userId));
   return user;
 }
 
 /** Refuses accounts whose state makes the action meaningless or unsafe. */
 export function assertActiveAccount(user: UserRow, action: string, deactivatedHint: string): void {
   if (user.deactivated) {
-    throw new AccountStateError(`Cannot ${action} ${user.name}: the account is deactivated. ${deactivatedHint}`);
+    throw new AccountStateError(deactivatedInSynapse(action, user.name, deactivatedHint));
   }
   if (user.isGuest) {
     throw new AccountStateError(

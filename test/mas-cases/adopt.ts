@@ -14,7 +14,7 @@ import { ulidOf } from '../../src/mas/ids.js';
 import { verifyMasPassword } from '../../src/mas/password.js';
 import { hashPassword } from '../../src/synapse/password.js';
 import { queuedJobs, seedMasUser, seedUser, seedWorker, type MasWorld, type MasWorldOptions } from '../helpers/mas-world.js';
-import { FIXED_NOW } from '../helpers/run-cli.js';
+import { FIXED_NOW, type CliRun } from '../helpers/run-cli.js';
 import type { MasCase } from './types.js';
 
 const PEPPER = 'a-secret-pepper';
@@ -184,6 +184,13 @@ async function expectAdoptedAlice(world: MasWorld, o: { admin: boolean; password
   return user;
 }
 
+/** adopt prints no secret it handles: not Synapse's password hash, its pepper or the password. */
+async function expectNoSecrets(world: MasWorld, run: CliRun) {
+  const { password_hash: hash } = await world.synapse('users').first('password_hash').where({ name: ALICE });
+  const printed = run.stdout + run.stderr;
+  for (const secret of [hash as string, PEPPER, PASSWORD]) expect(printed).not.toContain(secret);
+}
+
 const adopted: MasCase[] = (['1.22', '0.13'] as const).flatMap((variant): MasCase[] => [
   {
     name: `adopt carries a Synapse admin's password hash, email, SSO link and devices, and leaves Synapse as it was, on MAS ${variant}`,
@@ -196,6 +203,7 @@ const adopted: MasCase[] = (['1.22', '0.13'] as const).flatMap((variant): MasCas
     code: 0,
     check: async (world, run) => {
       await expectUntouched(world, false);
+      await expectNoSecrets(world, run);
       const user = await expectAdoptedAlice(world, { admin: true, password: 'synapse' });
       if (variant === '0.13') {
         const email = await world.mas('user_emails').first('user_email_id', 'confirmed_at').where({ user_id: user.user_id });
@@ -347,7 +355,7 @@ const cases: MasCase[] = [
     },
     args: ['adopt', 'bob'],
     code: 5,
-    message: /Synapse's users table has no such user/,
+    message: /Synapse's users table has no such user.*`register bob`/,
     check: (world) => expectUntouched(world, true),
   },
   {
@@ -396,7 +404,10 @@ const cases: MasCase[] = [
     args: ['adopt', 'alice'],
     code: 3,
     message: /algorithm: bcrypt, unicode_normalization: true and secret set to Synapse's password_config\.pepper.*--random-password/s,
-    check: (world) => expectUntouched(world, true),
+    check: async (world, run) => {
+      await expectUntouched(world, true);
+      await expectNoSecrets(world, run);
+    },
   },
   {
     name: "adopt refuses a bcrypt scheme with another pepper than Synapse's, exit 3",
@@ -408,7 +419,10 @@ const cases: MasCase[] = [
     args: ['adopt', 'alice'],
     code: 3,
     message: /no scheme in MAS's passwords\.schemes/,
-    check: (world) => expectUntouched(world, true),
+    check: async (world, run) => {
+      await expectUntouched(world, true);
+      await expectNoSecrets(world, run);
+    },
   },
   {
     name: 'adopt carries a deactivated user as syn2mas does: deactivated at its creation, no devices, no job',

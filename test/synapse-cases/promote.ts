@@ -11,6 +11,12 @@ import type { SynapseCase, SynapseTest } from './types.js';
 
 export const cases: SynapseCase[] = [
   {
+    name: 'promote of a user that does not exist names the register command to run',
+    args: ['promote', 'nobody'],
+    code: 5,
+    message: /@nobody:example\.test does not exist\. Check the spelling, or create it with `register @nobody:example\.test`\./,
+  },
+  {
     name: 'promote makes an existing user admin',
     seed: (db) => seedUser(db, { name: '@alice:example.test' }),
     args: ['promote', 'alice'],

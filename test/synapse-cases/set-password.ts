@@ -22,6 +22,21 @@ export const cases: SynapseCase[] = [
       expect(await checkPassword('brand-new-pass', (await userRow(db, '@alice:example.test')).password_hash, PASSWORD_SETTINGS)).toBe(true);
     },
   },
+  // The warning names the user it is about, as every hint does (issue 18's `<user>` defect).
+  {
+    name: 'set-password with password login off names the user in its issue-token advice',
+    seed: (db) => seedUser(db, { name: '@alice:example.test' }),
+    extraConfig: { password_config: { enabled: false } },
+    args: ['set-password', 'alice', '--password-stdin'],
+    input: 'brand-new-pass\n',
+    code: 0,
+    check: async (_world, run) => {
+      expect(run.stderr).toMatch(/Password login is off/);
+      expect(run.stderr).toContain('`issue-token alice`');
+      expect(run.stderr).not.toContain('<user>');
+      expect(run.json().warnings.join(' ')).toContain('`issue-token alice`');
+    },
+  },
   // A password given on the command line is hashed while the user is looked up; the user's
   // problem is still the one reported, and the password's only for a user who can have one.
   {
