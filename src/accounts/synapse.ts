@@ -9,7 +9,7 @@ import { obtainPasswordHash } from '../passwords/new-password.js';
 import type { ApplyResult } from '../apply/apply.js';
 import { synapseApplyBackend } from '../apply/synapse-backend.js';
 import { passwordLoginWorks } from '../synapse/login.js';
-import { LOGOUT_NOT_NEEDED, NO_ADMIN, nothingToAdopt, passwordLoginOff } from '../synapse/messages.js';
+import { adminFlagWords, LOGOUT_NOT_NEEDED, NO_ADMIN, nothingToAdopt, passwordLoginOff, passwordSetWords, unlockWords } from '../synapse/messages.js';
 import { checkDeviceId } from '../synapse/limits.js';
 import { issueToken } from '../synapse/tokens.js';
 import { listedInUserDirectory } from '../synapse/user-directory.js';
@@ -47,10 +47,7 @@ async function synapseSetAdmin({ db, followUp, deps: { out } }: SynapseSide, ...
   const res = await db.write((ctx) => (admin ? promote : demote)(ctx, user.userId));
   return outcomeOf(
     res,
-    {
-      done: admin ? `${res.userId} is now a server admin.` : `${res.userId} is no longer a server admin.`,
-      unchanged: `${res.userId} is ${admin ? 'already' : 'not'} a server admin; nothing to change.`,
-    },
+    adminFlagWords(res.userId, admin),
     await followUp(res.changed, 'It caches who is an admin.'),
     { admin, admin_sessions: null, sessions_ended: null },
   );
@@ -60,10 +57,7 @@ async function synapseUnlock({ db, followUp }: SynapseSide, ...[user, { unshadow
   const res = await db.write((ctx) => unlock(ctx, user.userId, { unshadowban }));
   return outcomeOf(
     res,
-    {
-      done: `${res.userId} is unlocked.`,
-      unchanged: `${res.userId} is not locked${unshadowban ? ', suspended or shadow-banned' : ' or suspended'}; nothing to change.`,
-    },
+    unlockWords(res.userId, unshadowban),
     await followUp(res.changed, 'It caches account state.'),
     {},
   );
@@ -88,7 +82,7 @@ async function synapseSetPassword({ db, followUp, deps: { io, out, dryRun } }: S
     res,
     {
       done:
-        (res.reactivated ? `${res.userId} is active again, with the new password.` : `The password of ${res.userId} is set.`) +
+        passwordSetWords(res.userId, res.reactivated) +
         (request.logout ? ` ${res.tokensRemoved} access token(s) and ${res.pushersRemoved} pusher(s) deleted.` : '') +
         (showPassword ? `\nPassword: ${generated}` : ''),
       unchanged: 'Nothing to change.',

@@ -5,7 +5,7 @@
 // it is used.
 import type { SynapseConfig } from '../config/types.js';
 import { describeDatabase } from '../database/settings.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
 import type { AccountStore, SynapseAccess } from '../accounts/store.js';
@@ -73,6 +73,8 @@ async function opened(config: SynapseConfig, args: GlobalArgs, io: Io, out: Outp
     const { synapseAccounts } = await import('../accounts/synapse.js');
     return { config, accounts: synapseAccounts(db, deps) };
   }
+  // MAS's own jobs carry changes to Synapse: there is no Admin API way to insist on.
+  if ((args as { live?: string }).live === 'always') throw new UsageError((await import('../mas/messages.js')).LIVE_ALWAYS_REFUSED);
   const [{ loadMasConfig }, { withMas }, { masAccounts, masUnreadableAccounts }] = await Promise.all([
     import('../mas/config.js'),
     import('../mas/session.js'),

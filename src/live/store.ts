@@ -5,7 +5,7 @@
 import type { ApplyResult } from '../apply/apply.js';
 import { loadAppServices } from '../config/appservice.js';
 import { obtainPasswordHash } from '../passwords/new-password.js';
-import { LOGOUT_NOT_NEEDED, lockWarnings, reactivateHint, unlockLeavesDeactivated } from '../synapse/messages.js';
+import { adminFlagWords, LOGOUT_NOT_NEEDED, lockWarnings, passwordSetWords, reactivateHint, unlockLeavesDeactivated, unlockWords } from '../synapse/messages.js';
 import { setPassword, userForSetPassword } from '../synapse/user-operations.js';
 import { assertActiveAccount, noAdminLeftWarnings, requireUser, type UserContext } from '../synapse/user-store.js';
 import { outcomeOf, type AccountOutcome, type ServerFollowUp } from '../accounts/outcome.js';
@@ -75,10 +75,7 @@ export function liveAccounts(mode: LiveMode, db: SynapseAccess, deps: StoreDeps)
         row.name,
         { changes: [{ kind: 'admin', userId: row.name, admin }], exclude: row.name },
         row.admin === admin,
-        {
-          done: admin ? `${row.name} is now a server admin.` : `${row.name} is no longer a server admin.`,
-          unchanged: `${row.name} is ${admin ? 'already' : 'not'} a server admin; nothing to change.`,
-        },
+        adminFlagWords(row.name, admin),
         admin ? lockWarnings(row) : [],
         () => ({ admin, admin_sessions: null, sessions_ended: null }),
       );
@@ -102,10 +99,7 @@ export function liveAccounts(mode: LiveMode, db: SynapseAccess, deps: StoreDeps)
         row.name,
         { changes: [change], exclude: row.name },
         !change.locked && !change.suspended && !change.shadowBanned,
-        {
-          done: `${row.name} is unlocked.`,
-          unchanged: `${row.name} is not locked${request.unshadowban ? ', suspended or shadow-banned' : ' or suspended'}; nothing to change.`,
-        },
+        unlockWords(row.name, request.unshadowban),
         row.deactivated ? [unlockLeavesDeactivated(row.name)] : [],
         () => ({}),
       );
@@ -119,7 +113,7 @@ export function liveAccounts(mode: LiveMode, db: SynapseAccess, deps: StoreDeps)
       const w = reactivating || request.logout ? await api() : undefined;
       if (w === undefined) return database.setPassword(user, request);
       const appServices = await loadAppServices(config.appServiceConfigFiles, config.serverName);
-      const { hash, generated } = await obtainPasswordHash(request.password, io, out, config);
+      const { hash, generated } = await obtainPasswordHash(request.password, io, out, config, user.localpart);
       let counted = { tokens: 0, pushers: 0 };
       const plan: LivePlan = {
         changes: reactivating ? [{ kind: 'reactivate', userId: row.name }] : [],
@@ -139,7 +133,7 @@ export function liveAccounts(mode: LiveMode, db: SynapseAccess, deps: StoreDeps)
         false,
         {
           done:
-            (reactivating ? `${row.name} is active again, with the new password.` : `The password of ${row.name} is set.`) +
+            passwordSetWords(row.name, reactivating) +
             (request.logout ? ' Synapse logged out every session of it.' : '') +
             (showPassword ? `\nPassword: ${generated}` : ''),
           unchanged: 'Nothing to change.',

@@ -129,5 +129,9 @@ export function notInSynapseYet(userId: string, username: string): string {
 const NO_USER_TYPES = 'MAS has no user types, and the Synapse account it provisions gets none';
 export const USER_TYPE_REFUSED = `--user-type has no meaning with matrix-authentication-service: ${NO_USER_TYPES}. Leave it out.`;
 export const USER_TYPE_KEY_REFUSED = `${NO_USER_TYPES}: leave user_type out`;
+export const LIVE_ALWAYS_REFUSED =
+  "--live always asks for Synapse's Admin API, which this tool does not use when matrix-authentication-service owns logins: " +
+  "MAS's worker carries each change to Synapse, with no restart. Leave --live out (or say --live auto).";
+
 export const UNSHADOWBAN_REFUSED =
   "--unshadowban has no meaning with matrix-authentication-service: MAS has no shadow ban, and on such a server this tool changes only MAS's database. Leave it out.";

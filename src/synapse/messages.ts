@@ -94,3 +94,24 @@ export function nothingToAdopt(configFiles: readonly string[]): string {
     'or experimental_features.msc3861.enabled): Synapse itself owns its users, so there is nothing to adopt. Use `promote` or `set-password`.'
   );
 }
+
+/** What promote and demote say, whichever way (database or Admin API) the change went. */
+export function adminFlagWords(name: string, admin: boolean): { done: string; unchanged: string } {
+  return {
+    done: admin ? `${name} is now a server admin.` : `${name} is no longer a server admin.`,
+    unchanged: `${name} is ${admin ? 'already' : 'not'} a server admin; nothing to change.`,
+  };
+}
+
+/** What unlock says, whichever way the change went. */
+export function unlockWords(name: string, unshadowban: boolean): { done: string; unchanged: string } {
+  return {
+    done: `${name} is unlocked.`,
+    unchanged: `${name} is not locked${unshadowban ? ', suspended or shadow-banned' : ' or suspended'}; nothing to change.`,
+  };
+}
+
+/** The first words of set-password's summary, whichever way the change went. */
+export function passwordSetWords(name: string, reactivated: boolean): string {
+  return reactivated ? `${name} is active again, with the new password.` : `The password of ${name} is set.`;
+}

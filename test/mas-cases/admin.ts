@@ -531,6 +531,17 @@ const unlockCases: MasCase[] = [
     message: /--unshadowban has no meaning with matrix-authentication-service: MAS has no shadow ban/,
   },
   {
+    // --live always means the Admin API or nothing; with MAS the tool never uses it (was ignored, exit 0).
+    name: 'promote --live always is refused on MAS, nothing changed',
+    seed: async (world) => {
+      await both(world, 'bob');
+      await seedWorker(world.mas);
+    },
+    args: ['promote', 'bob', '--live', 'always'],
+    code: 2,
+    message: /--live always asks for Synapse's Admin API/,
+  },
+  {
     name: 'unlock of an unknown user',
     seed: (world) => seedWorker(world.mas).then(() => undefined),
     args: ['unlock', 'nobody'],
