@@ -1,28 +1,16 @@
 // Issue 19: finding the Admin API from the listeners, and talking to it over TCP and a unix socket.
-import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Listener } from '../../src/config/types.js';
+import { localServers } from '../helpers/local-servers.js';
 import { clientEndpoints, type ClientEndpoint } from '../../src/live/listeners.js';
 import { describeCall, findAdminApi, request, TransportError, userPath } from '../../src/live/http.js';
 
-const servers: Array<http.Server | https.Server> = [];
-let dir: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sab-live-http-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((done) => s.close(done))));
-});
+const local = localServers('sab-live-http-');
+const { servers } = local;
 
 interface Seen {
   method?: string;
@@ -96,7 +84,7 @@ describe('request and findAdminApi', () => {
 
   it('speaks HTTP over a unix socket, and confirms it as the Admin API', async () => {
     const seen: Seen[] = [];
-    const socketPath = join(dir, 'synapse.sock');
+    const socketPath = join(local.dir(), 'synapse.sock');
     await listen(synapseLike(seen), { path: socketPath });
     const [endpoint] = clientEndpoints([{ path: socketPath, http: true, client: true }]);
     const found = await findAdminApi([endpoint!]);
@@ -109,7 +97,7 @@ describe('request and findAdminApi', () => {
     const blocked = await listen(synapseLike(seen, true), { host: '127.0.0.1' });
     const good = await listen(synapseLike(seen), { host: '127.0.0.1' });
     const found = await findAdminApi(
-      clientEndpoints([{ path: join(dir, 'nothing.sock'), http: true, client: true }, tcp(blocked, ['127.0.0.1']), tcp(good, ['127.0.0.1'])]),
+      clientEndpoints([{ path: join(local.dir(), 'nothing.sock'), http: true, client: true }, tcp(blocked, ['127.0.0.1']), tcp(good, ['127.0.0.1'])]),
     );
     expect(found.server?.endpoint.label).toBe(`http://127.0.0.1:${good}`);
     expect(found.notes).toEqual([
@@ -119,14 +107,9 @@ describe('request and findAdminApi', () => {
   });
 
   it('speaks https to a TLS listener on loopback without checking its certificate (for another name, self-signed)', async () => {
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', key, '-out', cert, '-subj', '/CN=matrix.example.org', '-days', '1',
-    ], { stdio: 'ignore' });
+    const tls = await local.selfSignedCertificate();
     const seen: Seen[] = [];
-    const server = https.createServer({ key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') }, synapseLike(seen));
+    const server = https.createServer(tls, synapseLike(seen));
     servers.push(server);
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     const port = (server.address() as AddressInfo).port;

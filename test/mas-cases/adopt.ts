@@ -191,6 +191,38 @@ async function expectNoSecrets(world: MasWorld, run: CliRun) {
   for (const secret of [hash as string, PEPPER, PASSWORD]) expect(printed).not.toContain(secret);
 }
 
+/**
+ * A refusal: Synapse has alice (as `alice` says), `more` seeds the rest; both databases stay
+ * exactly as they were, and with `noSecrets` nothing secret is printed either.
+ */
+function refusal(c: {
+  name: string;
+  world?: MasWorldOptions;
+  alice?: Parameters<typeof seedSynapseAlice>[1];
+  more?: (world: MasWorld) => Promise<unknown>;
+  args: string[];
+  code: number;
+  message: RegExp;
+  noSecrets?: true;
+}): MasCase {
+  return {
+    name: c.name,
+    world: c.world ?? migrated(),
+    seed: async (world) => {
+      await seedSynapseAlice(world, c.alice);
+      await c.more?.(world);
+      await remember(world);
+    },
+    args: c.args,
+    code: c.code,
+    message: c.message,
+    check: async (world, run) => {
+      await expectUntouched(world, true);
+      if (c.noSecrets) await expectNoSecrets(world, run);
+    },
+  };
+}
+
 const adopted: MasCase[] = (['1.22', '0.13'] as const).flatMap((variant): MasCase[] => [
   {
     name: `adopt carries a Synapse admin's password hash, email, SSO link and devices, and leaves Synapse as it was, on MAS ${variant}`,
@@ -307,123 +339,69 @@ const cases: MasCase[] = [
     },
   },
   // Refusals: each leaves both databases exactly as they were.
-  {
+  refusal({
     name: 'adopt refuses a user MAS already has, exit 6',
-    world: migrated(),
-    seed: async (world) => {
-      await seedSynapseAlice(world);
-      await seedMasUser(world.mas, { username: 'alice' });
-      await remember(world);
-    },
+    more: (world) => seedMasUser(world.mas, { username: 'alice' }),
     args: ['adopt', 'alice'],
     code: 6,
     message: /already a MAS user/,
-    check: (world) => expectUntouched(world, true),
-  },
-  {
+  }),
+  refusal({
     name: 'adopt refuses a name MAS holds in another case, exit 6',
-    world: migrated(),
-    seed: async (world) => {
-      await seedSynapseAlice(world);
-      await seedMasUser(world.mas, { username: 'Alice' });
-      await remember(world);
-    },
+    more: (world) => seedMasUser(world.mas, { username: 'Alice' }),
     args: ['adopt', 'alice'],
     code: 6,
     message: /case-insensitively/,
-    check: (world) => expectUntouched(world, true),
-  },
-  {
+  }),
+  refusal({
     name: 'adopt refuses a user only MAS has as a MAS user, exit 6, not as unknown',
-    world: migrated(),
-    seed: async (world) => {
-      await seedSynapseAlice(world);
-      await seedMasUser(world.mas, { username: 'fresh' });
-      await remember(world);
-    },
+    more: (world) => seedMasUser(world.mas, { username: 'fresh' }),
     args: ['adopt', 'fresh'],
     code: 6,
     message: /already a MAS user/,
-    check: (world) => expectUntouched(world, true),
-  },
-  {
+  }),
+  refusal({
     name: 'adopt refuses a user Synapse does not have, exit 5',
-    world: migrated(),
-    seed: async (world) => {
-      await seedSynapseAlice(world);
-      await remember(world);
-    },
     args: ['adopt', 'bob'],
     code: 5,
     message: /Synapse's users table has no such user.*`register bob`/,
-    check: (world) => expectUntouched(world, true),
-  },
-  {
+  }),
+  refusal({
     name: "adopt refuses an application service's user, exit 2",
-    world: migrated(),
-    seed: async (world) => {
-      await seedSynapseAlice(world, { appserviceId: 'bridge' });
-      await remember(world);
-    },
+    alice: { appserviceId: 'bridge' },
     args: ['adopt', 'alice'],
     code: 2,
     message: /application service "bridge"/,
-    check: (world) => expectUntouched(world, true),
-  },
-  {
+  }),
+  refusal({
     name: 'adopt refuses a user of another server, exit 2',
-    world: migrated(),
-    seed: async (world) => {
-      await seedSynapseAlice(world);
-      await remember(world);
-    },
     args: ['adopt', '@alice:elsewhere.test'],
     code: 2,
     message: /elsewhere\.test/,
-    check: (world) => expectUntouched(world, true),
-  },
-  {
+  }),
+  refusal({
     name: 'adopt refuses on a server whose logins are not delegated to MAS, exit 2',
     world: migrated(undefined, { homeserverExtra: { password_config: { pepper: PEPPER }, matrix_authentication_service: { enabled: false } } }),
-    seed: async (world) => {
-      await seedSynapseAlice(world);
-      await remember(world);
-    },
     args: ['adopt', 'alice'],
     code: 2,
     message: /does not hand logins to matrix-authentication-service/,
-    check: (world) => expectUntouched(world, true),
-  },
-  {
+  }),
+  refusal({
     name: "adopt refuses to carry a hash no MAS scheme can check, naming the fix, exit 3",
     world: { homeserverExtra: { password_config: { pepper: PEPPER } }, masConfigExtra: PROVIDERS },
-    seed: async (world) => {
-      await seedSynapseAlice(world);
-      await remember(world);
-    },
     args: ['adopt', 'alice'],
     code: 3,
     message: /algorithm: bcrypt, unicode_normalization: true and secret set to Synapse's password_config\.pepper.*--random-password/s,
-    check: async (world, run) => {
-      await expectUntouched(world, true);
-      await expectNoSecrets(world, run);
-    },
-  },
-  {
+    noSecrets: true,
+  }),
+  refusal({
     name: "adopt refuses a bcrypt scheme with another pepper than Synapse's, exit 3",
     world: migrated(undefined, { passwords: { schemes: [{ ...SYN2MAS_SCHEMES[0]!, secret: 'another-pepper' }, SYN2MAS_SCHEMES[1]!] } }),
-    seed: async (world) => {
-      await seedSynapseAlice(world);
-      await remember(world);
-    },
     args: ['adopt', 'alice'],
     code: 3,
     message: /no scheme in MAS's passwords\.schemes/,
-    check: async (world, run) => {
-      await expectUntouched(world, true);
-      await expectNoSecrets(world, run);
-    },
-  },
+    noSecrets: true,
+  }),
   {
     name: 'adopt carries a deactivated user as syn2mas does: deactivated at its creation, no devices, no job',
     world: migrated(),
@@ -456,18 +434,14 @@ const cases: MasCase[] = [
       expect(await queuedJobs(world.mas)).toEqual([]);
     },
   },
-  {
+  refusal({
     name: 'adopt refuses a deactivated user on a MAS without deactivated accounts, exit 7',
     world: migrated('0.13'),
-    seed: async (world) => {
-      await seedSynapseAlice(world, { deactivated: true });
-      await remember(world);
-    },
+    alice: { deactivated: true },
     args: ['adopt', 'alice'],
     code: 7,
     message: /deactivated in Synapse, and this MAS .* has no deactivated accounts/,
-    check: (world) => expectUntouched(world, true),
-  },
+  }),
   {
     name: 'adopt carries a locked user as syn2mas does: locked at its creation',
     world: migrated(),
@@ -527,19 +501,13 @@ const applyCases: MasCase[] = [
       await expectUntouched(world, true);
     },
   },
-  {
+  refusal({
     name: 'apply refuses a Synapse-only user without adopt: true, naming it, both databases unchanged',
-    world: migrated(),
-    seed: async (world) => {
-      await seedSynapseAlice(world);
-      await applyFile(world, 'users:\n  - user: alice\n    password_file: pw.txt\n  - user: bob\n    adopt: true\n    password_file: pw.txt\n');
-      await remember(world);
-    },
+    more: (world) => applyFile(world, 'users:\n  - user: alice\n    password_file: pw.txt\n  - user: bob\n    adopt: true\n    password_file: pw.txt\n'),
     args: ['apply', 'users.yaml'],
     code: 2,
     message: /users\.yaml:2: User @alice:example\.test already exists\. .*`adopt @alice:example\.test`.*or give it adopt: true in the file/s,
-    check: (world) => expectUntouched(world, true),
-  },
+  }),
   {
     name: "apply refuses adopt: true when no MAS scheme can check the Synapse hash, unless the file gives a password",
     world: { homeserverExtra: { password_config: { pepper: PEPPER } }, masConfigExtra: PROVIDERS },
@@ -562,32 +530,22 @@ const applyCases: MasCase[] = [
       expect(await verifyMasPassword(STRONG, active.hashed_password, { version: 1, algorithm: 'argon2id', unicodeNormalization: false, cost: 12 })).toBe(true);
     },
   },
-  {
+  refusal({
     name: "apply refuses adopt: true for an application service's user",
-    world: migrated(),
-    seed: async (world) => {
-      await seedSynapseAlice(world, { appserviceId: 'bridge' });
-      await applyFile(world, 'users:\n  - user: alice\n    adopt: true\n');
-      await remember(world);
-    },
+    alice: { appserviceId: 'bridge' },
+    more: (world) => applyFile(world, 'users:\n  - user: alice\n    adopt: true\n'),
     args: ['apply', 'users.yaml'],
     code: 2,
     message: /application service "bridge"/,
-    check: (world) => expectUntouched(world, true),
-  },
-  {
+  }),
+  refusal({
     name: 'apply refuses adopt: true where Synapse owns the logins',
     world: migrated(undefined, { homeserverExtra: { password_config: { pepper: PEPPER }, matrix_authentication_service: { enabled: false } } }),
-    seed: async (world) => {
-      await seedSynapseAlice(world);
-      await applyFile(world, 'users:\n  - user: alice\n    adopt: true\n');
-      await remember(world);
-    },
+    more: (world) => applyFile(world, 'users:\n  - user: alice\n    adopt: true\n'),
     args: ['apply', 'users.yaml'],
     code: 2,
     message: /users\.yaml:3: .*adopt: true, but adoption is for servers whose logins belong to matrix-authentication-service/,
-    check: (world) => expectUntouched(world, true),
-  },
+  }),
 ];
 
 export const adoptCases: MasCase[] = cases;

@@ -1,27 +1,17 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Listener } from '../../src/config/types.js';
 import { detectRunningSynapse, healthUrls, identifyProcess, isProcessAlive, isSynapseCommand } from '../../src/synapse/live-server.js';
 import { startFakeSynapse } from '../helpers/fake-synapse.js';
+import { localServers } from '../helpers/local-servers.js';
 
-const servers: Array<http.Server | https.Server> = [];
-let dir: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sab-live-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((done) => s.close(done))));
-});
+const local = localServers('sab-live-');
+const { servers } = local;
 
 // Answers like Synapse's HealthResource, or however the test says.
 async function serve(
@@ -92,17 +82,8 @@ describe('health probes', () => {
   });
 
   it('probes a TLS listener over https without checking its certificate', async () => {
-    // A self-signed certificate for another name, as a real server's would look from loopback.
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', key, '-out', cert, '-subj', '/CN=matrix.example.org', '-days', '1',
-    ], { stdio: 'ignore' });
-    const port = await serve('127.0.0.1', undefined, {
-      key: await readFile(key, 'utf8'),
-      cert: await readFile(cert, 'utf8'),
-    });
+    const tls = await local.selfSignedCertificate();
+    const port = await serve('127.0.0.1', undefined, tls);
     const report = await detectRunningSynapse({ listeners: [client(port, ['0.0.0.0'], true)] });
     expect(report.evidence).toEqual([`https://127.0.0.1:${port}/health answered OK`]);
   });
@@ -126,7 +107,7 @@ describe('health probes', () => {
 
 describe('pid file', () => {
   async function pidFile(content: string): Promise<string> {
-    const path = join(dir, `synapse-${Math.random().toString(36).slice(2)}.pid`);
+    const path = join(local.dir(), `synapse-${Math.random().toString(36).slice(2)}.pid`);
     await writeFile(path, content);
     return path;
   }
@@ -207,7 +188,7 @@ describe('pid file', () => {
   it('reports nothing running when there is no pid file and nothing listens', async () => {
     const port = await freePort();
     const report = await detectRunningSynapse({
-      pidFile: join(dir, 'missing.pid'),
+      pidFile: join(local.dir(), 'missing.pid'),
       listeners: [client(port, ['::', '0.0.0.0'])],
     });
     expect(report).toEqual({ running: false, evidence: [], notes: [] });
@@ -228,7 +209,7 @@ describe('pid file', () => {
 
 describe('unix socket listeners', () => {
   let n = 0;
-  const socketPath = () => join(dir, `s${n++}.sock`);
+  const socketPath = () => join(local.dir(), `s${n++}.sock`);
 
   async function serveOn(path: string, answer: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<void> {
     const server = http.createServer(answer);
