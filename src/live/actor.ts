@@ -134,14 +134,21 @@ async function forget(deps: LiveDeps, token: string): Promise<void> {
 /**
  * The first call with a fresh token. When it gets no answer at all, Synapse has most likely never
  * seen the token, so deleting its row ends it at once (were it seen, its expiry still ends it).
+ * An unknown token means another database or MAS: the row goes too, and the run stops there.
  */
 async function firstCall(session: ApiSession, deps: LiveDeps, token: string, call: ApiCall): Promise<ApiReply> {
+  let reply: ApiReply;
   try {
-    return await session.send(call);
+    reply = await session.send(call);
   } catch (err) {
     if (err instanceof AdminApiError) await forget(deps, token);
     throw err;
   }
+  if (unknownToken(reply)) {
+    await forget(deps, token);
+    throw wrongServer(session.server, deps.config);
+  }
+  return reply;
 }
 
 /** Active, unlocked admins other than `exclude`, helpers left out, by name. */
@@ -189,10 +196,6 @@ async function openAdminSession(server: ConfirmedServer, deps: LiveDeps, opts: {
       deps.say(`Acting as admin ${admin}, with a token the tool wrote (valid ${TOKEN_LIFETIME_MS / 60_000} minutes).`);
       return session;
     }
-    if (unknownToken(reply)) {
-      await forget(deps, token);
-      throw wrongServer(server, deps.config);
-    }
     // Synapse's cache still holds an older answer for this admin (a database-level promote).
     deps.say(`Synapse does not take ${admin} for an admin yet (${describeReply(reply)}): making a helper admin for this run.`);
     for (const w of await session.close()) deps.say(w);
@@ -221,10 +224,6 @@ async function openHelperSession(server: ConfirmedServer, deps: LiveDeps): Promi
   deps.say(`Made helper admin ${userId} for this run, with a token the tool wrote (valid ${TOKEN_LIFETIME_MS / 60_000} minutes).`);
   const reply = await probe(session, deps, token);
   if (reply.status === 200) return session;
-  if (unknownToken(reply)) {
-    await forget(deps, token);
-    throw wrongServer(server, deps.config);
-  }
   const problems = await session.close();
   throw new AdminApiError(
     `The Synapse at ${server.endpoint.label} refused the helper admin ${userId} made for this run (${describeReply(reply)}). Nothing was changed.` +
@@ -279,10 +278,6 @@ export async function logoutEverywhere(server: ConfirmedServer, deps: LiveDeps, 
   const token = await mint(deps, userId, true);
   const session = new ApiSession(server, { userId, helper: false }, token, deps);
   const reply = await firstCall(session, deps, token, { method: 'POST', path: '/_matrix/client/v3/logout/all', body: {} });
-  if (unknownToken(reply)) {
-    await forget(deps, token);
-    throw wrongServer(server, deps.config);
-  }
   if (reply.status !== 200) {
     throw new AdminApiError(
       `Synapse refused POST /_matrix/client/v3/logout/all for ${userId} on ${server.endpoint.label}: ${describeReply(reply)}. ` +
