@@ -265,8 +265,9 @@ async function finishLeftoverHelpers(session: ApiSession, deps: LiveDeps): Promi
     if (reply.status === 200) finished.push(helper);
     else deps.say(`Could not deactivate ${helper}, left by an interrupted run: ${describeReply(reply)}.`);
   }
-  if (finished.length > 0) await deps.write((ctx) => retireHelpers(ctx, finished));
-  if (finished.length > 0) deps.say(`Deactivated helper(s) left by an interrupted run: ${finished.join(', ')}.`);
+  if (finished.length === 0) return;
+  await deps.write((ctx) => retireHelpers(ctx, finished));
+  deps.say(`Deactivated helper(s) left by an interrupted run: ${finished.join(', ')}.`);
 }
 
 /**
