@@ -6,7 +6,7 @@ import { detectRunningSynapse } from '../synapse/live-server.js';
 import { passwordLoginWorks } from '../synapse/login.js';
 import { noUsableAdmin, passwordLoginOff } from '../synapse/messages.js';
 import type { ParsedUser } from '../synapse/user-id.js';
-import { countUsers, findUser, unusableAdmins } from '../synapse/user-store.js';
+import { countUsers, findUser } from '../synapse/user-store.js';
 import type { Health, StoreDeps, SynapseAccess } from './store.js';
 import { LEFTOVER_HELPERS, leftoverHelpers } from '../synapse/live-helpers.js';
 
@@ -34,10 +34,9 @@ export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<H
   };
   let problem: ToolError | undefined;
   try {
-    const { schema, counts, unusable, helpers } = await db.read(async (ctx) => ({
+    const { schema, counts, helpers } = await db.read(async (ctx) => ({
       schema: ctx.schema,
       counts: await countUsers(ctx),
-      unusable: await unusableAdmins(ctx),
       helpers: await leftoverHelpers(ctx),
     }));
     if (helpers.length > 0) deps.out.warn(LEFTOVER_HELPERS(helpers));
@@ -50,7 +49,7 @@ export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<H
       usable_admins: counts.usableAdmins,
       live_helpers_left: helpers,
     });
-    if (counts.usableAdmins === 0 && !config.delegatedAuth) problem = new ToolError(noUsableAdmin(unusable), 'no_admin');
+    if (counts.usableAdmins === 0 && !config.delegatedAuth) problem = new ToolError(noUsableAdmin(counts.unusableAdmins), 'no_admin');
   } catch (err) {
     if (!(err instanceof ToolError)) throw err;
     data.connected = err.kind !== 'database_unreachable';
