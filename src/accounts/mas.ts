@@ -33,6 +33,7 @@ import type { SynapseAccount } from '../mas/adopt-source.js';
 import type { AdoptedAccount, AdoptInput } from '../mas/adopt.js';
 import { findUser } from '../synapse/user-store.js';
 import { masHealth, masUnreadable } from './mas-health.js';
+import { inSynapseTable } from './synapse-health.js';
 import { NO_FOLLOW_UP, outcomeOf, type ServerFollowUp } from './outcome.js';
 import { passwordAfterLookup } from './password-flow.js';
 import type { AccountStore, AdminListEntry, StoreDeps, SynapseAccess } from './store.js';
@@ -44,11 +45,7 @@ const IN_MAS = ' (in MAS)';
  * Synapse's database only then. Undefined when that look fails: the not-found error stays the news.
  */
 function inSynapse(db: SynapseAccess, userId: string): () => Promise<boolean | undefined> {
-  return () =>
-    db.read((ctx) => findUser(ctx, userId)).then(
-      (u) => u !== undefined,
-      () => undefined,
-    );
+  return () => inSynapseTable(db, userId).catch(() => undefined);
 }
 
 /**
@@ -271,7 +268,7 @@ async function masIssueToken({ db, mas, deps: { dryRun } }: MasSide, ...[user, {
     checkMasDeviceId(deviceId);
   }
   const issued = await mas.write((ctx) => issueMasToken(ctx, user.localpart, { expiresInMs, deviceId, inSynapse: inSynapse(db, user.userId) }));
-  const synapseHasUser = (await db.read((ctx) => findUser(ctx, issued.userId))) !== undefined;
+  const synapseHasUser = await inSynapseTable(db, issued.userId);
   const expiresAt = issued.expiresAtMs === null ? null : new Date(issued.expiresAtMs).toISOString();
   const rights = issued.admin ? `with Synapse admin rights (${issued.adminSource})` : 'without admin rights';
   const next =
