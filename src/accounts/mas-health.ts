@@ -45,7 +45,7 @@ async function adoptableSynapseAdmins(db: SynapseAccess, mas: MasPrepared): Prom
 }
 
 /** MAS's half of check: lines, the `mas` key of the report, and what is wrong. */
-async function masHalf(db: SynapseAccess, mas: MasPrepared, deps: StoreDeps): Promise<Health> {
+async function masHalf(db: SynapseAccess, mas: MasPrepared, deps: StoreDeps): Promise<Health<Record<string, unknown>>> {
   const { config } = mas;
   const data: Record<string, unknown> = {
     config_files: config.files,

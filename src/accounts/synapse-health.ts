@@ -8,13 +8,17 @@ import { noUsableAdmin, passwordLoginOff } from '../synapse/messages.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import { countUsers, findUser } from '../synapse/user-store.js';
 import type { Health, StoreDeps, SynapseAccess } from './store.js';
+import type { JsonOf } from './json-shapes.js';
 import { LEFTOVER_HELPERS, leftoverHelpers } from '../synapse/live-helpers.js';
 
+/** check's keys before the store adds `mas` and withUsers `users_checked`. */
+type SynapseHalfData = Omit<JsonOf<'check'>, 'mas' | 'users_checked'>;
+
 /** Synapse's half of check; with MAS owning logins, Synapse's admin flag is only reported (MAS's admins count). */
-export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<Health> {
+export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<Health<SynapseHalfData>> {
   const { config } = db;
   const live = await detectRunningSynapse(config, {});
-  const data: Record<string, unknown> = {
+  const data: SynapseHalfData = {
     config_files: config.files,
     server_name: config.serverName,
     engine: config.database.engine,
@@ -91,7 +95,7 @@ export function inSynapseTable(db: SynapseAccess, userId: string): Promise<boole
 
 /** Adds `check <users..>` to a half report: where each user is; a failure to look is the problem, if none came before. */
 export async function withUsers(
-  health: Health,
+  health: Health<Omit<JsonOf<'check'>, 'users_checked'>>,
   named: readonly ParsedUser[],
   presence: (user: ParsedUser) => Promise<UserPresence>,
 ): Promise<Health> {
