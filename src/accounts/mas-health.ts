@@ -10,7 +10,7 @@ import type { MasPrepared } from '../mas/session.js';
 import { findMasUser } from '../mas/user-store.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import type { Health, StoreDeps, SynapseAccess } from './store.js';
-import { inSynapseTable, synapseHalf, withUsers, type UserPresence } from './synapse-health.js';
+import { inSynapseTable, synapseHalf, synapsePresence, withUsers, type UserPresence } from './synapse-health.js';
 
 function schemeLine(config: MasConfig): string {
   const p = describePasswords(config.passwords);
@@ -125,9 +125,6 @@ export async function masUnreadable(db: SynapseAccess, problem: ConfigError, dep
       problem: synapse.problem ?? problem,
     },
     named,
-    async ({ userId }) => {
-      const inSynapse = await inSynapseTable(db, userId);
-      return { user_id: userId, in_synapse: inSynapse, in_mas: null, mas_username: null, meaning: inSynapse ? 'exists' : "not in Synapse's users table" };
-    },
+    synapsePresence(db),
   );
 }

@@ -93,6 +93,14 @@ export function inSynapseTable(db: SynapseAccess, userId: string): Promise<boole
   return db.read((ctx) => findUser(ctx, userId)).then((u) => u !== undefined);
 }
 
+/** A named user's presence when only Synapse's table is looked at (no MAS, or MAS unreadable). */
+export function synapsePresence(db: SynapseAccess): (user: ParsedUser) => Promise<UserPresence> {
+  return async ({ userId }) => {
+    const inSynapse = await inSynapseTable(db, userId);
+    return { user_id: userId, in_synapse: inSynapse, in_mas: null, mas_username: null, meaning: inSynapse ? 'exists' : "not in Synapse's users table" };
+  };
+}
+
 /** Adds `check <users..>` to a half report: where each user is; a failure to look is the problem, if none came before. */
 export async function withUsers(
   health: Health<Omit<JsonOf<'check'>, 'users_checked'>>,
@@ -117,8 +125,5 @@ export async function withUsers(
 /** check on a server whose logins are Synapse's own. */
 export async function synapseHealth(db: SynapseAccess, deps: StoreDeps, named: readonly ParsedUser[]): Promise<Health> {
   const half = await synapseHalf(db, deps);
-  return withUsers({ ...half, data: { ...half.data, mas: null } }, named, async ({ userId }) => {
-    const inSynapse = await inSynapseTable(db, userId);
-    return { user_id: userId, in_synapse: inSynapse, in_mas: null, mas_username: null, meaning: inSynapse ? 'exists' : "not in Synapse's users table" };
-  });
+  return withUsers({ ...half, data: { ...half.data, mas: null } }, named, synapsePresence(db));
 }
