@@ -10,7 +10,7 @@ import type { MasPrepared } from '../mas/session.js';
 import { findMasUser } from '../mas/user-store.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import type { Health, StoreDeps, SynapseAccess } from './store.js';
-import { inSynapseTable, synapseHalf, withUsers, type UserPresence } from './synapse-health.js';
+import { inSynapseTable, synapseHalf, synapsePresence, withUsers, type UserPresence } from './synapse-health.js';
 
 function schemeLine(config: MasConfig): string {
   const p = describePasswords(config.passwords);
@@ -45,7 +45,7 @@ async function adoptableSynapseAdmins(db: SynapseAccess, mas: MasPrepared): Prom
 }
 
 /** MAS's half of check: lines, the `mas` key of the report, and what is wrong. */
-async function masHalf(db: SynapseAccess, mas: MasPrepared, deps: StoreDeps): Promise<Health> {
+async function masHalf(db: SynapseAccess, mas: MasPrepared, deps: StoreDeps): Promise<Health<Record<string, unknown>>> {
   const { config } = mas;
   const data: Record<string, unknown> = {
     config_files: config.files,
@@ -125,9 +125,6 @@ export async function masUnreadable(db: SynapseAccess, problem: ConfigError, dep
       problem: synapse.problem ?? problem,
     },
     named,
-    async ({ userId }) => {
-      const inSynapse = await inSynapseTable(db, userId);
-      return { user_id: userId, in_synapse: inSynapse, in_mas: null, mas_username: null, meaning: inSynapse ? 'exists' : "not in Synapse's users table" };
-    },
+    synapsePresence(db),
   );
 }

@@ -33,7 +33,8 @@ import type { SynapseAccount } from '../mas/adopt-source.js';
 import type { AdoptedAccount, AdoptInput } from '../mas/adopt.js';
 import { findUser } from '../synapse/user-store.js';
 import { masHealth, masUnreadable } from './mas-health.js';
-import { NO_FOLLOW_UP, outcomeOf, type ServerFollowUp } from './outcome.js';
+import { inSynapseTable } from './synapse-health.js';
+import { NO_FOLLOW_UP, outcomeOf, shownPassword, type ServerFollowUp } from './outcome.js';
 import { passwordAfterLookup } from './password-flow.js';
 import type { AccountStore, AdminListEntry, StoreDeps, SynapseAccess } from './store.js';
 
@@ -44,11 +45,7 @@ const IN_MAS = ' (in MAS)';
  * Synapse's database only then. Undefined when that look fails: the not-found error stays the news.
  */
 function inSynapse(db: SynapseAccess, userId: string): () => Promise<boolean | undefined> {
-  return () =>
-    db.read((ctx) => findUser(ctx, userId)).then(
-      (u) => u !== undefined,
-      () => undefined,
-    );
+  return () => inSynapseTable(db, userId).catch(() => undefined);
 }
 
 /**
@@ -159,14 +156,13 @@ async function masRegister({ db, mas, deps: { io, out, dryRun } }: MasSide, ...[
     password = await passwordForRegister(request.password, io, out, mas.config);
   }
   const res = await mas.write((ctx) => registerMasUser(ctx, input, password));
-  const showPassword = res.created && password?.generated !== undefined && !dryRun;
+  const shown = shownPassword(res.created ? password?.generated : undefined, dryRun);
   const adminWords = admin ? ' who may request admin rights (MAS: can_request_admin)' : '';
   return outcomeOf(
     res,
     IN_MAS_WORDS(
       res.created
-        ? `Registered ${res.userId} in MAS${adminWords}${password === undefined ? ', without a password (for logins through an upstream provider)' : ''}.` +
-            (showPassword ? `\nPassword: ${password?.generated}` : '')
+        ? `Registered ${res.userId} in MAS${adminWords}${password === undefined ? ', without a password (for logins through an upstream provider)' : ''}.${shown.line}`
         : `${res.userId} already existed in MAS; it ${admin ? 'may now' : 'may no longer'} request admin rights. Its password was left alone.`,
       `${res.userId} already exists in MAS as asked (may request admin: ${admin ? 'yes' : 'no'}); nothing to change. Its password was left alone.`,
     ),
@@ -175,7 +171,7 @@ async function masRegister({ db, mas, deps: { io, out, dryRun } }: MasSide, ...[
       created: res.created,
       admin,
       password_set: res.created && password !== undefined,
-      ...(showPassword ? { password: password?.generated } : {}),
+      ...shown.facts,
     },
   );
 }
@@ -214,16 +210,15 @@ async function masAdopt({ db, mas, deps: { io, out, dryRun } }: MasSide, ...[use
     fresh !== undefined ? { hash: fresh.hash, version: fresh.version, source: 'new' } : carried?.row && { ...carried.row, source: 'synapse' };
   const admin = request.admin ?? found.admin;
   const res = await mas.write((ctx) => adoptIntoMas(ctx, found, { admin, password }));
-  const showPassword = fresh?.generated !== undefined && !dryRun;
+  const shown = shownPassword(fresh?.generated, dryRun);
   return outcomeOf(
     { ...res, warnings: [...(carried?.note === undefined ? [] : [carried.note]), ...res.warnings] },
     IN_MAS_WORDS(
-      `Adopted ${res.userId} into MAS${admin ? ' (may request admin)' : ''}: ${carriedSummary(res.adopted)}.` +
-        (showPassword ? `\nPassword: ${fresh?.generated}` : ''),
+      `Adopted ${res.userId} into MAS${admin ? ' (may request admin)' : ''}: ${carriedSummary(res.adopted)}.${shown.line}`,
       `${res.userId} needs nothing.`,
     ),
     NO_FOLLOW_UP,
-    { adopted: res.adopted, ...(showPassword ? { password: fresh?.generated } : {}) },
+    { adopted: res.adopted, ...shown.facts },
   );
 }
 
@@ -238,13 +233,12 @@ async function masSetPassword({ db, mas, deps: { io, out, dryRun } }: MasSide, .
     () => mas.read((ctx) => masUserForSetPassword(ctx, user.localpart, opts)),
   );
   const res = await mas.write((ctx) => setMasPassword(ctx, user.localpart, password, opts));
-  const showPassword = password.generated !== undefined && !dryRun;
+  const shown = shownPassword(password.generated, dryRun);
   const s = res.sessionsEnded;
   return outcomeOf(
     res,
     IN_MAS_WORDS(
-      (res.reactivated ? `${res.userId} is active again in MAS, with the new password.` : `The MAS password of ${res.userId} is set.`) +
-        (showPassword ? `\nPassword: ${password.generated}` : ''),
+      (res.reactivated ? `${res.userId} is active again in MAS, with the new password.` : `The MAS password of ${res.userId} is set.`) + shown.line,
       'Nothing to change.',
     ),
     NO_FOLLOW_UP,
@@ -254,7 +248,7 @@ async function masSetPassword({ db, mas, deps: { io, out, dryRun } }: MasSide, .
       pushers_removed: null,
       password_version: password.version,
       sessions_ended: s === undefined ? null : { compat: s.compat, oauth2: s.oauth2, browser: s.browser, personal: s.personal },
-      ...(showPassword ? { password: password.generated } : {}),
+      ...shown.facts,
     },
   );
 }
@@ -271,7 +265,7 @@ async function masIssueToken({ db, mas, deps: { dryRun } }: MasSide, ...[user, {
     checkMasDeviceId(deviceId);
   }
   const issued = await mas.write((ctx) => issueMasToken(ctx, user.localpart, { expiresInMs, deviceId, inSynapse: inSynapse(db, user.userId) }));
-  const synapseHasUser = (await db.read((ctx) => findUser(ctx, issued.userId))) !== undefined;
+  const synapseHasUser = await inSynapseTable(db, issued.userId);
   const expiresAt = issued.expiresAtMs === null ? null : new Date(issued.expiresAtMs).toISOString();
   const rights = issued.admin ? `with Synapse admin rights (${issued.adminSource})` : 'without admin rights';
   const next =

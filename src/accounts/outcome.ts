@@ -23,6 +23,14 @@ export interface ServerFollowUp {
   appliedVia: 'admin-api' | 'database' | null;
 }
 
+/**
+ * A generated password is printed once, after the summary and as the `password` key, and never on a
+ * dry run (nothing was stored): the line to add to the summary and the key, both empty otherwise.
+ */
+export function shownPassword(generated: string | undefined, dryRun: boolean): { line: string; facts: { password?: string } } {
+  return generated === undefined || dryRun ? { line: '', facts: {} } : { line: `\nPassword: ${generated}`, facts: { password: generated } };
+}
+
 export const NO_FOLLOW_UP: ServerFollowUp = { warnings: [], notes: [], synapseRunning: null, restartNeeded: null, appliedVia: null };
 
 /**

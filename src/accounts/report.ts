@@ -34,6 +34,11 @@ function outcomeJson(o: AccountOutcome, dryRun: boolean) {
   };
 }
 
+/** What a dry run would have written, whichever command. */
+function wouldChange(o: AccountOutcome): string[] {
+  return [`Dry run: nothing was written. It would change${o.dryRunWhere}:`, ...o.changes.map((c) => `  ${c}`)];
+}
+
 /**
  * Prints an account operation's outcome: the same lines and keys for every command and store.
  * `_command` names the command only for the types: its facts and its JSON keys.
@@ -45,11 +50,7 @@ export function reportOutcome<C extends Exclude<JsonCommand, 'issue-token' | 'li
   o: AccountOutcome<FactsOf<C>>,
 ): void {
   for (const w of o.warnings) out.warn(w);
-  const lines = dryRun
-    ? o.changed
-      ? [`Dry run: nothing was written. It would change${o.dryRunWhere}:`, ...o.changes.map((c) => `  ${c}`)]
-      : [`Dry run: ${o.unchanged}`]
-    : [o.changed ? o.done : o.unchanged, ...o.notes];
+  const lines = dryRun ? (o.changed ? wouldChange(o) : [`Dry run: ${o.unchanged}`]) : [o.changed ? o.done : o.unchanged, ...o.notes];
   const json: JsonOf<C> = { ...outcomeJson(o, dryRun), ...o.facts } as JsonOf<C>;
   out.success(lines, json);
 }
@@ -62,7 +63,7 @@ export function reportToken(out: Output, dryRun: boolean, o: AccountOutcome<Toke
   for (const w of o.warnings) out.warn(w);
   const json: JsonOf<'issue-token'> = { ...outcomeJson(o, dryRun), ...o.facts };
   if (dryRun) {
-    out.success([`Dry run: nothing was written. It would change${o.dryRunWhere}:`, ...o.changes.map((c) => `  ${c}`)], json);
+    out.success(wouldChange(o), json);
     return;
   }
   if (o.notes.length > 0) out.aside([o.done, ...o.notes]);

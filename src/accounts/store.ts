@@ -15,6 +15,7 @@ import type { PasswordArgs } from '../passwords/new-password.js';
 import type { ParsedUser } from '../synapse/user-id.js';
 import type { AdoptedAccount } from '../mas/adopt.js';
 import type { AccountOutcome, ServerFollowUp } from './outcome.js';
+import type { JsonOf } from './json-shapes.js';
 
 /** Synapse's database as the preamble opens it. */
 export interface SynapseAccess {
@@ -169,10 +170,10 @@ export interface IssueTokenAccounts {
   issueToken(user: ParsedUser, request: IssueTokenRequest): Promise<AccountOutcome<TokenFacts>>;
 }
 
-/** check: what the store sees, for the report and its --json keys (json-shapes.ts: check). */
-export interface Health {
+/** check: what the store sees, for the report and its --json keys (json-shapes.ts: check); a half report holds part of them. */
+export interface Health<D = JsonOf<'check'>> {
   lines: string[];
-  data: Record<string, unknown>;
+  data: D;
   /** The first thing wrong (no usable admin, a database that cannot be read, ...): check then fails. */
   problem?: ToolError;
 }

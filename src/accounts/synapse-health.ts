@@ -6,15 +6,19 @@ import { detectRunningSynapse } from '../synapse/live-server.js';
 import { passwordLoginWorks } from '../synapse/login.js';
 import { noUsableAdmin, passwordLoginOff } from '../synapse/messages.js';
 import type { ParsedUser } from '../synapse/user-id.js';
-import { countUsers, findUser, unusableAdmins } from '../synapse/user-store.js';
+import { countUsers, findUser } from '../synapse/user-store.js';
 import type { Health, StoreDeps, SynapseAccess } from './store.js';
+import type { JsonOf } from './json-shapes.js';
 import { LEFTOVER_HELPERS, leftoverHelpers } from '../synapse/live-helpers.js';
 
+/** check's keys before the store adds `mas` and withUsers `users_checked`. */
+type SynapseHalfData = Omit<JsonOf<'check'>, 'mas' | 'users_checked'>;
+
 /** Synapse's half of check; with MAS owning logins, Synapse's admin flag is only reported (MAS's admins count). */
-export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<Health> {
+export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<Health<SynapseHalfData>> {
   const { config } = db;
   const live = await detectRunningSynapse(config, {});
-  const data: Record<string, unknown> = {
+  const data: SynapseHalfData = {
     config_files: config.files,
     server_name: config.serverName,
     engine: config.database.engine,
@@ -34,10 +38,9 @@ export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<H
   };
   let problem: ToolError | undefined;
   try {
-    const { schema, counts, unusable, helpers } = await db.read(async (ctx) => ({
+    const { schema, counts, helpers } = await db.read(async (ctx) => ({
       schema: ctx.schema,
       counts: await countUsers(ctx),
-      unusable: await unusableAdmins(ctx),
       helpers: await leftoverHelpers(ctx),
     }));
     if (helpers.length > 0) deps.out.warn(LEFTOVER_HELPERS(helpers));
@@ -50,7 +53,7 @@ export async function synapseHalf(db: SynapseAccess, deps: StoreDeps): Promise<H
       usable_admins: counts.usableAdmins,
       live_helpers_left: helpers,
     });
-    if (counts.usableAdmins === 0 && !config.delegatedAuth) problem = new ToolError(noUsableAdmin(unusable), 'no_admin');
+    if (counts.usableAdmins === 0 && !config.delegatedAuth) problem = new ToolError(noUsableAdmin(counts.unusableAdmins), 'no_admin');
   } catch (err) {
     if (!(err instanceof ToolError)) throw err;
     data.connected = err.kind !== 'database_unreachable';
@@ -90,9 +93,17 @@ export function inSynapseTable(db: SynapseAccess, userId: string): Promise<boole
   return db.read((ctx) => findUser(ctx, userId)).then((u) => u !== undefined);
 }
 
+/** A named user's presence when only Synapse's table is looked at (no MAS, or MAS unreadable). */
+export function synapsePresence(db: SynapseAccess): (user: ParsedUser) => Promise<UserPresence> {
+  return async ({ userId }) => {
+    const inSynapse = await inSynapseTable(db, userId);
+    return { user_id: userId, in_synapse: inSynapse, in_mas: null, mas_username: null, meaning: inSynapse ? 'exists' : "not in Synapse's users table" };
+  };
+}
+
 /** Adds `check <users..>` to a half report: where each user is; a failure to look is the problem, if none came before. */
 export async function withUsers(
-  health: Health,
+  health: Health<Omit<JsonOf<'check'>, 'users_checked'>>,
   named: readonly ParsedUser[],
   presence: (user: ParsedUser) => Promise<UserPresence>,
 ): Promise<Health> {
@@ -114,8 +125,5 @@ export async function withUsers(
 /** check on a server whose logins are Synapse's own. */
 export async function synapseHealth(db: SynapseAccess, deps: StoreDeps, named: readonly ParsedUser[]): Promise<Health> {
   const half = await synapseHalf(db, deps);
-  return withUsers({ ...half, data: { ...half.data, mas: null } }, named, async ({ userId }) => {
-    const inSynapse = await inSynapseTable(db, userId);
-    return { user_id: userId, in_synapse: inSynapse, in_mas: null, mas_username: null, meaning: inSynapse ? 'exists' : "not in Synapse's users table" };
-  });
+  return withUsers({ ...half, data: { ...half.data, mas: null } }, named, synapsePresence(db));
 }

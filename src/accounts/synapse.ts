@@ -26,7 +26,7 @@ import {
   type NewUser,
 } from '../synapse/user-operations.js';
 import { findUser, localpartOf } from '../synapse/user-store.js';
-import { outcomeOf, type ServerFollowUp } from './outcome.js';
+import { outcomeOf, shownPassword, type ServerFollowUp } from './outcome.js';
 import { passwordAfterLookup } from './password-flow.js';
 import type { AccountStore, AdminFlagAccounts, AdminListEntry, SetPasswordAccounts, StoreDeps, SynapseAccess, UnlockAccounts } from './store.js';
 import { synapseHealth } from './synapse-health.js';
@@ -77,14 +77,14 @@ async function synapseSetPassword({ db, followUp, deps: { io, out, dryRun } }: S
   );
   const res = await db.write((ctx) => setPassword(ctx, userId, hash, { ...request, appServices }));
   const cachedState = [res.reactivated && 'account state', request.logout && 'access tokens and pushers'].filter(Boolean);
-  const showPassword = generated !== undefined && !dryRun;
+  const shown = shownPassword(generated, dryRun);
   return outcomeOf(
     res,
     {
       done:
         passwordSetWords(res.userId, res.reactivated) +
         (request.logout ? ` ${res.tokensRemoved} access token(s) and ${res.pushersRemoved} pusher(s) deleted.` : '') +
-        (showPassword ? `\nPassword: ${generated}` : ''),
+        shown.line,
       unchanged: 'Nothing to change.',
     },
     await followUp(res.changed, cachedState.length > 0 ? `It caches ${cachedState.join(' and ')}.` : undefined),
@@ -94,7 +94,7 @@ async function synapseSetPassword({ db, followUp, deps: { io, out, dryRun } }: S
       pushers_removed: res.pushersRemoved,
       password_version: null,
       sessions_ended: null,
-      ...(showPassword ? { password: generated } : {}),
+      ...shown.facts,
     },
   );
 }
@@ -166,12 +166,12 @@ async function synapseRegister({ db, followUp, deps: { io, out, dryRun } }: Syna
     };
   }
   const res = await db.write((ctx) => register(ctx, input, newUser));
-  const showPassword = res.created && generated !== undefined && !dryRun;
+  const shown = shownPassword(res.created ? generated : undefined, dryRun);
   return outcomeOf(
     res,
     {
       done: res.created
-        ? `Registered ${res.userId}${admin ? ' as a server admin' : ''}.${showPassword ? `\nPassword: ${generated}` : ''}`
+        ? `Registered ${res.userId}${admin ? ' as a server admin' : ''}.${shown.line}`
         : `${res.userId} already existed; it is now ${admin ? '' : 'not '}a server admin. Its password was left alone.`,
       unchanged: `${res.userId} already exists as asked (admin: ${admin ? 'yes' : 'no'}); nothing to change. Its password was left alone.`,
     },
@@ -182,7 +182,7 @@ async function synapseRegister({ db, followUp, deps: { io, out, dryRun } }: Syna
         ? 'The new user can log in at once, but lookups such as the Admin API may answer 404 for it (Synapse caches "no such user").'
         : 'It caches who is an admin.',
     ),
-    { created: res.created, admin, password_set: res.created, ...(showPassword ? { password: generated } : {}) },
+    { created: res.created, admin, password_set: res.created, ...shown.facts },
   );
 }
 

@@ -1,6 +1,5 @@
 import type { Io } from '../io.js';
 import type { Output } from '../output.js';
-import type { JsonOf } from '../accounts/json-shapes.js';
 import { defineCommand } from './define-command.js';
 import { prepare } from './prepare.js';
 import { parseUserArg } from '../synapse/user-id.js';
@@ -12,8 +11,7 @@ export function checkCommand(io: Io, out: Output) {
     handler: async (args) => {
       const { config, accounts } = await prepare(args, io, out, { changes: false, masOptional: true });
       const named = args.users.map((u) => parseUserArg(String(u), config.serverName));
-      const { lines, data, problem } = await accounts.health(named);
-      const report = data as JsonOf<'check'>;
+      const { lines, data: report, problem } = await accounts.health(named);
       if (problem === undefined) {
         out.success(lines, report);
         return;

@@ -130,5 +130,13 @@ export function singleValue(name: string) {
   } as const;
 }
 
+/**
+ * A string option that may be given several times, always read as a list. Not `array: true`: that
+ * would swallow the command name in `-c FILE promote`.
+ */
+export function repeatable() {
+  return { type: 'string', requiresArg: true, coerce: (value: string | string[]): string[] => [value].flat() } as const;
+}
+
 /** `apply -` means stdin, but yargs drops a lone `-`: command-line.ts passes it on as this instead. */
 export const STDIN_ARG = '\0stdin';

@@ -2,7 +2,7 @@
 // parser loads this module for every command line, --help included: it holds declarations only.
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { booleanOption } from './boolean-options.js';
-import { singleValue } from './cli-options.js';
+import { repeatable, singleValue } from './cli-options.js';
 
 /** The options a builder declares, read from its return type. */
 export type OptionsOf<B> = B extends (...args: never[]) => Argv<infer A> ? A : never;
@@ -12,10 +12,7 @@ export function withGlobalOptions<T>(y: Argv<T>) {
   return y
     .option('config', {
       alias: 'c',
-      type: 'string',
-      requiresArg: true,
-      // Not `array: true`: that would swallow the command name in `-c FILE promote`.
-      coerce: (v: string | string[]) => [v].flat(),
+      ...repeatable(),
       describe: 'homeserver.yaml or a directory of *.yaml (repeatable, merged as Synapse does)',
     })
     .option('database-url', {
@@ -23,9 +20,7 @@ export function withGlobalOptions<T>(y: Argv<T>) {
       describe: "a postgres:// URL or an SQLite path; overrides the config's database",
     })
     .option('mas-config', {
-      type: 'string',
-      requiresArg: true,
-      coerce: (v: string | string[]) => [v].flat(),
+      ...repeatable(),
       describe: "matrix-authentication-service's config.yaml (repeatable, merged as MAS does; default $MAS_CONFIG)",
     })
     .option('mas-database-url', {

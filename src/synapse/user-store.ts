@@ -125,6 +125,8 @@ export interface UserCounts {
   admins: number;
   /** Admins that can act: not deactivated or locked (a suspended admin can still use the Admin API). */
   usableAdmins: number;
+  /** Admins that cannot act (deactivated or locked), by name: the ones to repair when no admin can. */
+  unusableAdmins: UserRow[];
 }
 
 /**
@@ -133,12 +135,6 @@ export interface UserCounts {
  */
 export function isUsable(user: Pick<UserRow, 'deactivated' | 'locked'>): boolean {
   return !user.deactivated && !user.locked;
-}
-
-/** Admins that cannot act (deactivated or locked): the ones to repair when no admin can. */
-export async function unusableAdmins(ctx: UserContext): Promise<UserRow[]> {
-  const admins = (await selectAdmins(ctx)).map(toUserRow);
-  return admins.filter((a) => !isUsable(a));
 }
 
 /**
@@ -158,6 +154,7 @@ export async function countUsers(ctx: UserContext): Promise<UserCounts> {
     admins: admins.length,
     // A --live helper holds a password nobody knows: it is no admin anyone can act as.
     usableAdmins: admins.filter((a) => isUsable(a) && !isHelperName(a.name)).length,
+    unusableAdmins: admins.filter((a) => !isUsable(a)),
   };
 }
 
