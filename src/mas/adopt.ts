@@ -140,11 +140,6 @@ const ms = (seconds: number | null) => (seconds === null ? null : seconds * 1000
 /** A time a ULID can hold; else the fallback (Synapse rows from before creation_ts, or broken ones). */
 const usable = (t: number | null | undefined, fallback: number) => (t !== null && t !== undefined && Number.isSafeInteger(t) && t >= 0 && t < 2 ** 48 ? t : fallback);
 
-async function hasTable(ctx: MasContext, table: string): Promise<boolean> {
-  const { rows } = await ctx.db.raw<{ rows: { t: string | null }[] }>('SELECT to_regclass(?)::text AS t', [table]);
-  return rows[0]?.t != null;
-}
-
 /** The account's MAS user row, as transform_user makes it: id and times at Synapse's creation_ts. */
 async function insertUser(ctx: MasContext, account: SynapseAccount, input: AdoptInput, createdMs: number): Promise<string> {
   const { has } = ctx.schema;
@@ -193,7 +188,7 @@ async function insertThreepids(ctx: MasContext, account: SynapseAccount, userRow
   // drops them for deactivated users.
   let kept = 0;
   if (others.length > 0 && !account.deactivated) {
-    if (await hasTable(ctx, 'user_unsupported_third_party_ids')) {
+    if (ctx.schema.has.unsupportedThirdPartyIds) {
       for (const t of others) {
         await ctx.db('user_unsupported_third_party_ids').insert({ user_id: userRowId, medium: t.medium, address: t.address, created_at: new Date(usable(t.addedAt, createdMs)) });
         changes.push(`${account.localpart}: ${t.medium} ${t.address} (kept as a third-party ID MAS does not use)`);
