@@ -16,7 +16,7 @@ import { provisionUser, scheduleJob, workerWarnings } from './jobs.js';
 import { masHashAlgorithm } from './password.js';
 import type { MasPasswordRow } from './register.js';
 import type { MasContext } from './session.js';
-import { findMasUser, insertMasPasswords, insertMasUsers, toMasUser } from './user-store.js';
+import { findMasUser, insertMasPasswords, insertMasUsers } from './user-store.js';
 
 /**
  * Refuses what syn2mas leaves out or cannot be one of this server's MAS users: an application
@@ -327,12 +327,12 @@ export async function adoptUser(ctx: MasContext, account: SynapseAccount, input:
   // Not for a deactivated user (nothing to bring over) nor a guest (syn2mas carries no guest
   // devices, so the sync-devices that follows would delete them from Synapse).
   if (!account.deactivated && !account.isGuest) {
-    const user = toMasUser({ user_id: userRowId, username: account.localpart, created_at: new Date(createdMs), can_request_admin: input.admin });
+    const ulid = ulidOf(userRowId);
     // set_display_name null: Synapse keeps the display name it has.
-    const job = provisionUser(user);
+    const job = provisionUser({ ulid });
     jobs.push({ id: await scheduleJob(ctx, job), queue: job.queue });
     changes.push(
-      `queued MAS job provision-user for ${ulidOf(userRowId)}: MAS's worker updates the existing ${account.userId} in Synapse ` +
+      `queued MAS job provision-user for ${ulid}: MAS's worker updates the existing ${account.userId} in Synapse ` +
         '(its email addresses as carried, its display name kept) and then syncs its devices to the carried ones',
     );
     notes.push(`${account.userId} can log in through MAS now; MAS's worker brings Synapse up to date within seconds, and nothing there is recreated.`);
