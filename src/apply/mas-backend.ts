@@ -19,7 +19,7 @@ import { readMasAccounts, writeMasApply } from './mas-store.js';
 import type { MasConfig, MasPasswordScheme, MasPasswords } from '../mas/config.js';
 import { inPolicyAdminUsers, USER_TYPE_KEY_REFUSED } from '../mas/messages.js';
 import { currentScheme, hashMasPassword, masHashAlgorithm, passwordScore, verifyMasPassword } from '../mas/password.js';
-import { takenInSynapseError, validateMasUsername } from '../mas/register.js';
+import { createdMasUser, takenInSynapseError, validateMasUsername } from '../mas/register.js';
 import type { MasContext } from '../mas/session.js';
 import { findMasUser } from '../mas/user-store.js';
 import { readSynapseAccounts, type SynapseAccount } from '../mas/adopt-source.js';
@@ -144,7 +144,7 @@ export function masApplyBackend(
       },
       policyName: "MAS's passwords.minimum_complexity",
       adminChange: mayRequestAdminChange,
-      creation: (userId, admin, displayname) => `created MAS user ${userId}${admin ? ' (may request admin)' : ''}, display name "${displayname}"`,
+      creation: (userId, admin, displayname) => `${createdMasUser(userId, admin)}, display name "${displayname}"`,
       defaultUserType: null,
       // With passwords off, MAS's users log in through an upstream provider, as register allows;
       // without MAS's config file nobody knows whether they are off, and a new user needs one.
