@@ -45,6 +45,18 @@ export interface SynapseAccount {
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
+/** `rows` by their `key` column, each group in the rows' order. */
+function group<T extends Record<string, unknown>>(rows: readonly T[], key: string): Map<string, T[]> {
+  const by = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = String(r[key]);
+    const list = by.get(k);
+    if (list === undefined) by.set(k, [r]);
+    else list.push(r);
+  }
+  return by;
+}
+
 /** The account syn2mas would read for `userId`, or UserNotFoundError (exit 5). */
 export async function readSynapseAccount(ctx: UserContext, userId: string): Promise<SynapseAccount> {
   const user = await findUser(ctx, userId);
@@ -66,11 +78,6 @@ export async function readSynapseAccount(ctx: UserContext, userId: string): Prom
 export async function readSynapseAccounts(ctx: UserContext, userIds: readonly string[]): Promise<SynapseAccount[]> {
   const out: SynapseAccount[] = [];
   for (const names of slices(userIds, LOOKUP_BATCH)) {
-    const group = <T extends Record<string, unknown>>(rows: T[], key: string) => {
-      const by = new Map<string, T[]>();
-      for (const r of rows) by.set(String(r[key]), [...(by.get(String(r[key])) ?? []), r]);
-      return by;
-    };
     const rows = group(await selectUsers(ctx).select('password_hash', 'creation_ts').whereIn('name', names), 'name');
     const threepids = group(
       await ctx.db('user_threepids').select('user_id', 'medium', 'address', 'added_at').whereIn('user_id', names).orderBy(['user_id', 'added_at', 'medium', 'address']),
