@@ -12,19 +12,18 @@ import type { MasPrepared } from '../mas/session.js';
 import { readAccounts } from './synapse-store.js';
 import { reservedUserIds, type SynapseSessions } from './synapse-backend.js';
 import { costFlaw, loginCostLimit } from '../synapse/bcrypt-hash.js';
-import { localpartOf, selectUsers, toUserRow } from '../synapse/user-store.js';
+import { localpartOf } from '../synapse/user-store.js';
 import { serializeToolWriters } from '../database/dialect.js';
 import { heldAdminSessions, mayRequestAdminChange } from '../mas/admin-operations.js';
 import { readMasAccounts, writeMasApply } from './mas-store.js';
 import type { MasConfig, MasPasswordScheme, MasPasswords } from '../mas/config.js';
 import { inPolicyAdminUsers, USER_TYPE_KEY_REFUSED } from '../mas/messages.js';
 import { currentScheme, hashMasPassword, masHashAlgorithm, passwordScore, verifyMasPassword } from '../mas/password.js';
-import { takenInSynapseError, validateMasUsername } from '../mas/register.js';
+import { createdMasUser, takenInSynapseError, validateMasUsername } from '../mas/register.js';
 import type { MasContext } from '../mas/session.js';
 import { findMasUser } from '../mas/user-store.js';
 import { readSynapseAccounts, type SynapseAccount } from '../mas/adopt-source.js';
 import { adoptUser, carriedPassword, checkAdoptable } from '../mas/adopt.js';
-import { LOOKUP_BATCH, slices } from '../database/batches.js';
 
 /** `key: message` when `check` throws a ToolError (a refusal), nothing when it passes. */
 function problemOf<K extends string>(key: K, check: () => unknown): Partial<Record<K, string>> {
@@ -145,7 +144,7 @@ export function masApplyBackend(
       },
       policyName: "MAS's passwords.minimum_complexity",
       adminChange: mayRequestAdminChange,
-      creation: (userId, admin, displayname) => `created MAS user ${userId}${admin ? ' (may request admin)' : ''}, display name "${displayname}"`,
+      creation: (userId, admin, displayname) => `${createdMasUser(userId, admin)}, display name "${displayname}"`,
       defaultUserType: null,
       // With passwords off, MAS's users log in through an upstream provider, as register allows;
       // without MAS's config file nobody knows whether they are off, and a new user needs one.
@@ -169,10 +168,7 @@ export function masApplyBackend(
       // only where the file says adopt: true (plan.ts decides, knowing the file).
       const { inSynapse, adoptable } = await synapse.read(async (ctx) => {
         const found = await readAccounts(ctx, absent);
-        const names = [...found.accounts.values()].map((a) => a.userId);
-        const rows = [];
-        for (const slice of slices(names, LOOKUP_BATCH)) rows.push(...(await selectUsers(ctx).whereIn('name', slice)).map(toUserRow));
-        return { inSynapse: found, adoptable: await readSynapseAccounts(ctx, rows) };
+        return { inSynapse: found, adoptable: await readSynapseAccounts(ctx, [...found.accounts.values()].map((a) => a.userId)) };
       });
       synapseAccounts = new Map(adoptable.map((a) => [a.userId, a]));
       state.synapseOnly = new Map();

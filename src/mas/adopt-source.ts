@@ -4,7 +4,7 @@
 import { readBool } from '../database/dialect.js';
 import { UserNotFoundError } from '../errors.js';
 import { LOOKUP_BATCH, slices } from '../database/batches.js';
-import { findUser, localpartOf, selectUsers, toUserRow, type UserContext, type UserRow } from '../synapse/user-store.js';
+import { findUser, localpartOf, selectUsers, toUserRow, type UserContext } from '../synapse/user-store.js';
 
 export interface SynapseThreepid {
   medium: string;
@@ -45,32 +45,40 @@ export interface SynapseAccount {
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
+/** `rows` by their `key` column, each group in the rows' order. */
+function group<T extends Record<string, unknown>>(rows: readonly T[], key: string): Map<string, T[]> {
+  const by = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = String(r[key]);
+    const list = by.get(k);
+    if (list === undefined) by.set(k, [r]);
+    else list.push(r);
+  }
+  return by;
+}
+
 /** The account syn2mas would read for `userId`, or UserNotFoundError (exit 5). */
 export async function readSynapseAccount(ctx: UserContext, userId: string): Promise<SynapseAccount> {
   const user = await findUser(ctx, userId);
-  if (user === undefined) {
+  const [account] = user === undefined ? [] : await readSynapseAccounts(ctx, [user.name]);
+  if (account === undefined) {
     throw new UserNotFoundError(
       userId,
       `Synapse's users table has no such user, so there is nothing to adopt. Check the spelling; a new user is made with \`register ${localpartOf(userId)}\`.`,
     );
   }
-  return (await readSynapseAccounts(ctx, [user]))[0]!;
+  return account;
 }
 
 /**
- * The accounts of users found in Synapse's users table (as findUser or apply's readAccounts found
- * them, names as stored), a few set-based queries per slice rather than several per user.
+ * The accounts of users in Synapse's users table, by their names as stored (as findUser or apply's
+ * readAccounts found them), a few set-based queries per slice rather than several per user. A name
+ * the table no longer holds has no account.
  */
-export async function readSynapseAccounts(ctx: UserContext, users: readonly UserRow[]): Promise<SynapseAccount[]> {
+export async function readSynapseAccounts(ctx: UserContext, userIds: readonly string[]): Promise<SynapseAccount[]> {
   const out: SynapseAccount[] = [];
-  for (const slice of slices(users, LOOKUP_BATCH)) {
-    const names = slice.map((u) => u.name);
-    const group = <T extends Record<string, unknown>>(rows: T[], key: string) => {
-      const by = new Map<string, T[]>();
-      for (const r of rows) by.set(String(r[key]), [...(by.get(String(r[key])) ?? []), r]);
-      return by;
-    };
-    const rows = group(await ctx.db('users').select('name', 'password_hash', 'creation_ts').whereIn('name', names), 'name');
+  for (const names of slices(userIds, LOOKUP_BATCH)) {
+    const rows = group(await selectUsers(ctx).select('password_hash', 'creation_ts').whereIn('name', names), 'name');
     const threepids = group(
       await ctx.db('user_threepids').select('user_id', 'medium', 'address', 'added_at').whereIn('user_id', names).orderBy(['user_id', 'added_at', 'medium', 'address']),
       'user_id',
@@ -107,19 +115,20 @@ export async function readSynapseAccounts(ctx: UserContext, users: readonly User
       .whereNull('puppets_user_id')
       .groupBy('user_id');
     const tokens = new Map(tokenCounts.map((t) => [String(t.user_id), Number(t.n)]));
-    for (const user of slice) {
-      const name = user.name;
+    for (const name of names) {
       const row = rows.get(name)?.[0];
+      if (row === undefined) continue;
+      const user = toUserRow(row);
       out.push({
         userId: name,
         localpart: name.slice(1, name.indexOf(':')),
-        passwordHash: (row?.password_hash as string | null | undefined) ?? null,
+        passwordHash: (row.password_hash as string | null) ?? null,
         admin: user.admin,
         deactivated: user.deactivated,
         locked: user.locked,
         isGuest: user.isGuest,
         appserviceId: user.appserviceId,
-        creationTs: num(row?.creation_ts),
+        creationTs: num(row.creation_ts),
         threepids: (threepids.get(name) ?? []).map((t) => ({ medium: String(t.medium), address: String(t.address), addedAt: Number(t.added_at) })),
         externalIds: (externalIds.get(name) ?? []).map((e) => ({ authProvider: String(e.auth_provider), externalId: String(e.external_id) })),
         devices: (devices.get(name) ?? [])

@@ -16,7 +16,7 @@ import { provisionUser, scheduleJob, workerWarnings } from './jobs.js';
 import { masHashAlgorithm } from './password.js';
 import type { MasPasswordRow } from './register.js';
 import type { MasContext } from './session.js';
-import { findMasUser, insertMasPasswords, insertMasUsers, toMasUser } from './user-store.js';
+import { findMasUser, insertMasPasswords, insertMasUsers } from './user-store.js';
 
 /**
  * Refuses what syn2mas leaves out or cannot be one of this server's MAS users: an application
@@ -140,11 +140,6 @@ const ms = (seconds: number | null) => (seconds === null ? null : seconds * 1000
 /** A time a ULID can hold; else the fallback (Synapse rows from before creation_ts, or broken ones). */
 const usable = (t: number | null | undefined, fallback: number) => (t !== null && t !== undefined && Number.isSafeInteger(t) && t >= 0 && t < 2 ** 48 ? t : fallback);
 
-async function hasTable(ctx: MasContext, table: string): Promise<boolean> {
-  const { rows } = await ctx.db.raw<{ rows: { t: string | null }[] }>('SELECT to_regclass(?)::text AS t', [table]);
-  return rows[0]?.t != null;
-}
-
 /** The account's MAS user row, as transform_user makes it: id and times at Synapse's creation_ts. */
 async function insertUser(ctx: MasContext, account: SynapseAccount, input: AdoptInput, createdMs: number): Promise<string> {
   const { has } = ctx.schema;
@@ -193,7 +188,7 @@ async function insertThreepids(ctx: MasContext, account: SynapseAccount, userRow
   // drops them for deactivated users.
   let kept = 0;
   if (others.length > 0 && !account.deactivated) {
-    if (await hasTable(ctx, 'user_unsupported_third_party_ids')) {
+    if (ctx.schema.has.unsupportedThirdPartyIds) {
       for (const t of others) {
         await ctx.db('user_unsupported_third_party_ids').insert({ user_id: userRowId, medium: t.medium, address: t.address, created_at: new Date(usable(t.addedAt, createdMs)) });
         changes.push(`${account.localpart}: ${t.medium} ${t.address} (kept as a third-party ID MAS does not use)`);
@@ -332,12 +327,12 @@ export async function adoptUser(ctx: MasContext, account: SynapseAccount, input:
   // Not for a deactivated user (nothing to bring over) nor a guest (syn2mas carries no guest
   // devices, so the sync-devices that follows would delete them from Synapse).
   if (!account.deactivated && !account.isGuest) {
-    const user = toMasUser({ user_id: userRowId, username: account.localpart, created_at: new Date(createdMs), can_request_admin: input.admin });
+    const ulid = ulidOf(userRowId);
     // set_display_name null: Synapse keeps the display name it has.
-    const job = provisionUser(user);
+    const job = provisionUser({ ulid });
     jobs.push({ id: await scheduleJob(ctx, job), queue: job.queue });
     changes.push(
-      `queued MAS job provision-user for ${ulidOf(userRowId)}: MAS's worker updates the existing ${account.userId} in Synapse ` +
+      `queued MAS job provision-user for ${ulid}: MAS's worker updates the existing ${account.userId} in Synapse ` +
         '(its email addresses as carried, its display name kept) and then syncs its devices to the carried ones',
     );
     notes.push(`${account.userId} can log in through MAS now; MAS's worker brings Synapse up to date within seconds, and nothing there is recreated.`);

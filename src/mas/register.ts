@@ -34,6 +34,11 @@ export function validateMasUsername(localpart: string, serverName: string): void
   }
 }
 
+/** The change line of a new MAS user, as register and apply say it. */
+export function createdMasUser(who: string, admin: boolean): string {
+  return `created MAS user ${who}${admin ? ' (may request admin)' : ''}`;
+}
+
 /**
  * The Synapse account `userId` would collide with. MAS asks Synapse (is_localpart_available)
  * before registering, and Synapse refuses a name it has in any case; registering anyway would
@@ -122,7 +127,7 @@ export async function registerMasUser(ctx: MasContext, input: MasRegisterInput, 
     if (racer === undefined) throw new UserNotFoundError(input.userId, 'It was created and deleted while this command ran; run it again.');
     return registerExisting(ctx, racer, input);
   }
-  const changes = [`created MAS user ${input.localpart}${input.admin ? ' (may request admin)' : ''}`];
+  const changes = [createdMasUser(input.localpart, input.admin)];
   if (password !== undefined) {
     await insertMasPasswords(ctx, [{ userId: userRowId, ...password }], now);
     changes.push(`${input.localpart}: password (scheme version ${password.version})`);

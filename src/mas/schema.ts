@@ -66,6 +66,8 @@ export interface MasSchema {
     compatHumanName: boolean;
     /** compat_sessions.device_id may be NULL (MAS 0.14+). */
     devicelessCompatSessions: boolean;
+    /** user_unsupported_third_party_ids (MAS 0.14+): where adopt keeps threepids other than email. */
+    unsupportedThirdPartyIds: boolean;
   };
   warnings: string[];
 }
@@ -76,7 +78,7 @@ interface ColumnRow {
   is_nullable: 'YES' | 'NO';
 }
 
-const TABLES = [...Object.keys(REQUIRED_COLUMNS), 'personal_sessions', '_sqlx_migrations', 'schema_version'];
+const TABLES = [...Object.keys(REQUIRED_COLUMNS), 'personal_sessions', 'user_unsupported_third_party_ids', '_sqlx_migrations', 'schema_version'];
 
 async function readColumns(db: Knex): Promise<Map<string, Map<string, boolean>>> {
   const { rows } = await db.raw<{ rows: ColumnRow[] }>(
@@ -183,6 +185,7 @@ export async function inspectMasSchema(db: Knex, where: string): Promise<MasSche
       personalSessions: PERSONAL_SESSION_COLUMNS.every((c) => personal?.has(c)),
       compatHumanName: compat.has('human_name'),
       devicelessCompatSessions: compat.get('device_id') === true,
+      unsupportedThirdPartyIds: tables.has('user_unsupported_third_party_ids'),
     },
     warnings,
   };

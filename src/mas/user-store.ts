@@ -2,6 +2,7 @@
 // them (one function each, taking as many users as apply needs), and the account-state rules its
 // commands share.
 import { INSERT_BATCH, slices } from '../database/batches.js';
+import { chooseSpelling } from '../database/case-insensitive.js';
 import { AccountStateError, UsageError, UserNotFoundError } from '../errors.js';
 import { deactivatedInMas, masUserNotFoundHint } from './messages.js';
 import type { MasContext } from './session.js';
@@ -142,14 +143,13 @@ export function toMasUser(row: Record<string, unknown>): MasUser {
  */
 export async function findMasUser(ctx: MasContext, localpart: string): Promise<MasUser | undefined> {
   const rows: Array<Record<string, unknown>> = await selectMasUsers(ctx).whereRaw('LOWER(username) = LOWER(?)', [localpart]);
-  const exact = rows.find((r) => r.username === localpart);
-  if (rows.length > 1 && exact === undefined) {
+  const { row, ambiguous } = chooseSpelling(localpart, rows, (r) => String(r.username));
+  if (ambiguous) {
     throw new UsageError(
       `"${localpart}" matches several MAS users that differ only in case (${rows.map((r) => String(r.username)).join(', ')}), ` +
         'and MAS itself finds none of them by this name. Give the exact username.',
     );
   }
-  const row = exact ?? rows[0];
   return row === undefined ? undefined : toMasUser(row);
 }
 

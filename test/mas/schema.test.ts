@@ -258,7 +258,10 @@ describe('inspectMasSchema', () => {
   }
 
   it('knows MAS 1.22 and everything in it', async () => {
-    const { schema } = await inspect('1.22');
+    // The world has no user_unsupported_third_party_ids of its own; MAS 0.14 added it.
+    const { schema } = await inspect('1.22', (db) =>
+      db.raw('CREATE TABLE user_unsupported_third_party_ids (user_id UUID NOT NULL, medium TEXT NOT NULL, address TEXT NOT NULL, created_at TIMESTAMP WITH TIME ZONE NOT NULL)'),
+    );
     expect(schema).toEqual<MasSchema>({
       newestMigration: 20260720134722,
       release: '1.22.0',
@@ -270,6 +273,7 @@ describe('inspectMasSchema', () => {
         personalSessions: true,
         compatHumanName: true,
         devicelessCompatSessions: true,
+        unsupportedThirdPartyIds: true,
       },
       warnings: [],
     });
@@ -288,6 +292,7 @@ describe('inspectMasSchema', () => {
         personalSessions: false,
         compatHumanName: false,
         devicelessCompatSessions: false,
+        unsupportedThirdPartyIds: false,
       },
       warnings: [],
     });
