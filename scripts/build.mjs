@@ -99,7 +99,8 @@ const result = await build({
 });
 // The launcher reads the bundle as latin1, which is cheaper to decode than UTF-8 and the same for
 // ASCII; esbuild escapes everything else in code and drops the comments where it could remain.
-if (/[^\x00-\x7f]/.test(readFileSync(join(outdir, 'main.cjs'), 'latin1'))) throw new Error(`${outdir}/main.cjs is not ASCII`);
+const bundle = readFileSync(join(outdir, 'main.cjs'));
+if (/[^\x00-\x7f]/.test(bundle.toString('latin1'))) throw new Error(`${outdir}/main.cjs is not ASCII`);
 await build({
   ...common,
   entryPoints: { cli: 'src/launcher.cts' },
@@ -108,7 +109,7 @@ await build({
   // What the launcher names and checks its code caches by, known without loading the bundle.
   define: {
     SAB_COMMAND_WORDS: JSON.stringify(await commandWords()),
-    SAB_BUNDLE_SHA256: JSON.stringify(createHash('sha256').update(readFileSync(join(outdir, 'main.cjs'))).digest('hex')),
+    SAB_BUNDLE_SHA256: JSON.stringify(createHash('sha256').update(bundle).digest('hex')),
   },
 });
 // The top-level --help, rendered by yargs itself (no help.txt yet, and stdout a pipe: the width

@@ -265,6 +265,29 @@ describe('a damaged, foreign or misnamed code cache (issue 16)', () => {
   }
   const same = (r: Ran, first: Ran) =>
     expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: first.stdout, stderr: first.stderr });
+  /** `-c` and a config whose server has no admin, which list-admins answers with a message. */
+  const noAdminConfig = async () => {
+    mkdirSync(join(dir, 'no-admin'), { recursive: true });
+    return ['-c', (await makeHomeserver(join(dir, 'no-admin'), 'startup.test')).configPath];
+  };
+  /**
+   * A copy of dist/ in `name` whose bundle differs from this one by that message alone, at the same
+   * length (V8 checks a cache against the source's length only), and the list-admins cache its run
+   * on `config` wrote.
+   */
+  function otherBundlesCache(name: string, config: string[]): string {
+    const other = join(dir, name);
+    rmSync(other, { recursive: true, force: true });
+    mkdirSync(other);
+    for (const f of readdirSync(dist)) if (f !== 'cache') copyFileSync(join(dist, f), join(other, f));
+    const bundle = readFileSync(join(other, 'main.cjs'), 'latin1');
+    expect(bundle).toContain('There is no server admin');
+    writeFileSync(join(other, 'main.cjs'), bundle.replaceAll('There is no server admin', 'There is NO server admin'), 'latin1');
+    const otherRun = spawnSync(process.execPath, [join(other, 'cli.cjs'), ...config, 'list-admins'], { cwd: dir, encoding: 'utf8' });
+    expect(otherRun.status, otherRun.stderr).toBe(0);
+    expect(otherRun.stderr).toContain('There is NO server admin');
+    return readdirSync(join(other, 'cache')).map((d) => join(other, 'cache', d, 'list-admins.bin'))[0]!;
+  }
 
   it('16 bytes XORed at offset 1000: detected before V8 sees them, the run succeeds, and it writes the cache anew', () => {
     const { file, first } = freshListAdmins();
@@ -288,41 +311,22 @@ describe('a damaged, foreign or misnamed code cache (issue 16)', () => {
   });
 
   it("another bundle's cache is never handed to V8, even for a bundle of the same length", async () => {
-    mkdirSync(join(dir, 'no-admin'), { recursive: true });
-    const noAdmin = ['-c', (await makeHomeserver(join(dir, 'no-admin'), 'startup.test')).configPath];
+    const noAdmin = await noAdminConfig();
     const { file, first } = freshListAdmins(noAdmin);
     expect(first.stderr).toContain('There is no server admin');
-    // The same bundle but for one message, of the same length: V8 checks a cache against the
-    // source's length only, and would run the other bundle's compiled code.
-    const other = join(dir, 'dist-other');
-    rmSync(other, { recursive: true, force: true });
-    mkdirSync(other);
-    for (const f of readdirSync(dist)) if (f !== 'cache') copyFileSync(join(dist, f), join(other, f));
-    const bundle = readFileSync(join(other, 'main.cjs'), 'latin1');
-    expect(bundle).toContain('There is no server admin');
-    writeFileSync(join(other, 'main.cjs'), bundle.replaceAll('There is no server admin', 'There is NO server admin'), 'latin1');
-    const otherRun = spawnSync(process.execPath, [join(other, 'cli.cjs'), ...noAdmin, 'list-admins'], { cwd: dir, encoding: 'utf8' });
-    expect(otherRun.stderr).toContain('There is NO server admin');
-    const otherCache = readdirSync(join(other, 'cache')).map((d) => join(other, 'cache', d, 'list-admins.bin'))[0]!;
+    // V8 would run the other bundle's compiled code.
+    const otherCache = otherBundlesCache('dist-other', noAdmin);
     copyFileSync(otherCache, file);
     same(cli([...noAdmin, 'list-admins']), first);
     expect(readFileSync(file).equals(readFileSync(otherCache))).toBe(false);
   });
 
   it('a cache with a valid digest is not used from a folder or file that others can write, and such folders start afresh (found in review)', async () => {
-    mkdirSync(join(dir, 'no-admin'), { recursive: true });
-    const noAdmin = ['-c', (await makeHomeserver(join(dir, 'no-admin'), 'startup.test')).configPath];
+    const noAdmin = await noAdminConfig();
     const { file, first } = freshListAdmins(noAdmin);
     // What someone who can write the folder could do: compile a changed bundle of the same length
     // and sign its cache with this bundle's key, which anyone can read in cli.cjs.
-    const other = join(dir, 'dist-forged');
-    rmSync(other, { recursive: true, force: true });
-    mkdirSync(other);
-    for (const f of readdirSync(dist)) if (f !== 'cache') copyFileSync(join(dist, f), join(other, f));
-    const bundle = readFileSync(join(other, 'main.cjs'), 'latin1');
-    writeFileSync(join(other, 'main.cjs'), bundle.replaceAll('There is no server admin', 'There is NO server admin'), 'latin1');
-    expect(spawnSync(process.execPath, [join(other, 'cli.cjs'), ...noAdmin, 'list-admins'], { cwd: dir }).status).toBe(0);
-    const otherCache = readdirSync(join(other, 'cache')).map((d) => join(other, 'cache', d, 'list-admins.bin'))[0]!;
+    const otherCache = otherBundlesCache('dist-forged', noAdmin);
     const folder = dirname(file);
     const bundleKey = basename(folder).slice(0, -`-${process.version}-${process.arch}`.length);
     const sha = createHash('sha256').update(readFileSync(join(dist, 'main.cjs'))).digest('hex');

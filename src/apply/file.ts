@@ -62,7 +62,7 @@ export interface FileRules {
 
 // A file with a million bad entries would print a million lines: the first ones show what is
 // wrong, and fixing those usually fixes the rest.
-export const MAX_PROBLEMS_SHOWN = 50;
+const MAX_PROBLEMS_SHOWN = 50;
 
 /** Every problem a file has, each with its line (the first MAX_PROBLEMS_SHOWN of them); nothing was written. */
 export class ApplyFileError extends ToolError {

@@ -13,10 +13,10 @@ import { Composer, Parser, YAMLParseError, visit, type CST, type Document, type 
 /** PyYAML's reader.Reader.NON_PRINTABLE. */
 const NON_PRINTABLE = /[^\t\n\r\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
-export type Decoded = { text: string } | { badByte: number; text: string };
+type Decoded = { text: string } | { badByte: number; text: string };
 
 /** Decodes `bytes` as strict UTF-8; on failure, where the first bad byte is and the text before it. */
-export function decodeUtf8(bytes: Buffer): Decoded {
+function decodeUtf8(bytes: Buffer): Decoded {
   // ignoreBOM keeps a leading BOM in the text, as Python does; PyYAML then skips it.
   const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
   if (isUtf8(bytes)) return { text };
@@ -93,7 +93,7 @@ export function linePosition(text: string, index: number): { line: number; col: 
 // yaml package builds documents recursively and, a few thousand levels down, overflows the stack
 // or runs out of memory (a crash, not an error), so deeper files are refused before it sees them.
 // PyYAML, also recursive, gives up at Python's recursion limit, well above this.
-export const MAX_NESTING = 100;
+const MAX_NESTING = 100;
 
 interface CstNode {
   type?: string;

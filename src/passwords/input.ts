@@ -91,7 +91,7 @@ const MAX_PASSWORD_LENGTH = 512;
  * 2 KiB in UTF-8; 64 KiB (what a pipe holds) leaves room for any whitespace around it, and a
  * device (/dev/zero) or a wrong file is refused after one read instead of filling memory.
  */
-export const PASSWORD_INPUT_LIMIT = 64 * 1024;
+const PASSWORD_INPUT_LIMIT = 64 * 1024;
 
 /**
  * How long a named FIFO may go without a writer. A writer started alongside (a script, a secrets

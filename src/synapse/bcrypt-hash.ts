@@ -13,7 +13,7 @@
  * 20 about a minute, past a reverse proxy's usual 60 s timeout, and 31 about 36 hours. Every
  * attempt holds one of the server's hashing threads that long, so a few attempts stall all logins.
  */
-export const LOGIN_COST_LIMIT = 16;
+const LOGIN_COST_LIMIT = 16;
 
 /** The highest cost a login may need: LOGIN_COST_LIMIT, or the server's own cost when higher. */
 export function loginCostLimit(serverCost: unknown): number {

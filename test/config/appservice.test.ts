@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appServiceClaiming, loadAppServices } from '../../src/config/appservice.js';
-import { ConfigError } from '../../src/errors.js';
+import { configError } from '../helpers/config-error.js';
 import { tempTree } from '../helpers/temp-tree.js';
 
 const SERVER = 'example.test';
@@ -82,9 +82,7 @@ describe('appServiceClaiming', () => {
 
 describe('loadAppServices', () => {
   it('names a registration file that does not exist', async () => {
-    const err = await loadAppServices(['/nowhere/irc.yaml'], SERVER).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(/\/nowhere\/irc\.yaml does not exist\. It is listed in app_service_config_files/);
+    expect(await configError(loadAppServices(['/nowhere/irc.yaml'], SERVER))).toMatch(/\/nowhere\/irc\.yaml does not exist\. It is listed in app_service_config_files/);
   });
 
   it.each([
@@ -97,9 +95,8 @@ describe('loadAppServices', () => {
     [registration('a', 'bot', '    - {exclusive: true, regex: "@a_(.*"}\n'), /namespaces\.users\[0\]\.regex "@a_\(\.\*" is not a regex/],
     ['id: a\nsender_localpart: : bot\n', /not valid YAML: line 2/],
   ])('refuses an invalid registration, naming the file: %j', async (content, message) => {
-    const err = await services({ 'bad.yaml': content }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(/bad\.yaml/);
-    expect((err as Error).message).toMatch(message);
+    const text = await configError(services({ 'bad.yaml': content }));
+    expect(text).toMatch(/bad\.yaml/);
+    expect(text).toMatch(message);
   });
 });

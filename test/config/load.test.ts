@@ -2,7 +2,7 @@ import { chmod } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfigLocations, loadConfig, type ConfigLocation } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
+import { configError } from '../helpers/config-error.js';
 import { tempTree, type Tree } from '../helpers/temp-tree.js';
 
 const BASE = 'server_name: example.test\nreport_stats: false\n';
@@ -27,15 +27,6 @@ async function discover(tree: Tree, env: NodeJS.ProcessEnv = {}) {
 async function load(tree: Tree, configPaths: string[], extra: { databaseUrl?: string; env?: NodeJS.ProcessEnv } = {}) {
   const root = await tempTree(tree);
   return loadConfig({ configPaths, cwd: root, env: extra.env ?? {}, databaseUrl: extra.databaseUrl });
-}
-
-async function configError(promise: Promise<unknown>): Promise<string> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConfigError);
-  return (err as ConfigError).message;
 }
 
 describe('default locations', () => {

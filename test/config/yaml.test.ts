@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { parseSynapseYaml, pyGet, pyTruthy, readSynapseYaml } from '../../src/config/yaml.js';
+import { configError } from '../helpers/config-error.js';
 import { tempTree } from '../helpers/temp-tree.js';
 
 const value = (scalar: string): unknown => (parseSynapseYaml(`v: ${scalar}\n`, 'test.yaml') as { v: unknown }).v;
@@ -81,15 +82,6 @@ async function readBytes(bytes: Buffer): Promise<unknown> {
   return readSynapseYaml(file, 'hint');
 }
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConfigError);
-  return (err as ConfigError).message;
-}
-
 // Each as measured with PyYAML 6.0.3 reading a file opened the way Synapse opens it (open(path)).
 describe('the bytes of a config file, as Synapse reads them', () => {
   it.each([
@@ -118,7 +110,7 @@ describe('the bytes of a config file, as Synapse reads them', () => {
     ['a C1 control character', Buffer.from('a: x\u0080\n'), /line 1, column 5, in a: a NUL/],
     ['U+FFFE', Buffer.from('a: x\uFFFE\n'), /line 1, column 5, in a: a NUL/],
   ])('refuses %s with the line, as Synapse does', async (_name, bytes, message) => {
-    const text = await refusal(readBytes(bytes));
+    const text = await configError(readBytes(bytes));
     expect(text).toMatch(message);
     expect(text).toMatch(/hs\.yaml/);
   });

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { migrateTo } from '../../migrations/synapse/index.js';
 import { withDatabase } from '../../src/database/connection.js';
-import { emptyDatabase, freshDatabase, writeHomeserverYaml, type FreshDatabase } from '../helpers/databases.js';
+import { emptyDatabase, freshDatabase, postgresConnection, writeHomeserverYaml, type FreshDatabase } from '../helpers/databases.js';
 import { withAdmin } from '../helpers/postgres.js';
 import { cli } from '../helpers/run-cli.js';
 import { seedUser } from '../helpers/seed.js';
@@ -31,11 +31,6 @@ async function track(db: FreshDatabase): Promise<FreshDatabase> {
   return db;
 }
 
-function connectionOf(db: FreshDatabase) {
-  if (db.settings.engine !== 'postgres') throw new Error('expected postgres');
-  return db.settings.connection;
-}
-
 /** A homeserver.yaml whose database args are exactly `args`, as an admin would write them. */
 async function configWith(args: Record<string, unknown>): Promise<string> {
   const dir = tempDir('sab-conn-');
@@ -47,7 +42,7 @@ async function configWith(args: Record<string, unknown>): Promise<string> {
 }
 
 function argsOf(db: FreshDatabase): Record<string, unknown> {
-  const { host, port, user, password, database } = connectionOf(db);
+  const { host, port, user, password, database } = postgresConnection(db.settings);
   return { host, port, user, password, dbname: database, sslmode: 'disable' };
 }
 
@@ -71,7 +66,7 @@ describe('options, as psycopg2 passes them to libpq', () => {
     const db = await track(await emptyDatabase('postgres'));
     await db.knex.raw('CREATE SCHEMA matrix');
     await migrateTo(db.knex, 94);
-    const { host, port, user, password, database } = connectionOf(db);
+    const { host, port, user, password, database } = postgresConnection(db.settings);
     const inMatrix = knexFactory({ client: 'pg', connection: { host, port, user, password, database }, searchPath: ['matrix'], pool: { min: 0, max: 1 } });
     cleanups.push(() => inMatrix.destroy());
     await migrateTo(inMatrix, 94);
@@ -96,7 +91,7 @@ describe('options, as psycopg2 passes them to libpq', () => {
 
   it('takes options from a --database-url', async () => {
     const { db, inMatrix } = await matrixSchemaDatabase();
-    const { host, port, user, password, database } = connectionOf(db);
+    const { host, port, user, password, database } = postgresConnection(db.settings);
     const url =
       `postgresql://${encodeURIComponent(user!)}:${encodeURIComponent(password!)}@${host}:${port}/${database}` +
       '?sslmode=disable&options=-c%20search_path%3Dmatrix';
@@ -110,7 +105,7 @@ describe('options, as psycopg2 passes them to libpq', () => {
 
   it('keeps a read-only session read-only whatever the options say', async () => {
     const { db, inMatrix } = await matrixSchemaDatabase();
-    const settings = { engine: 'postgres' as const, connection: { ...connectionOf(db), options: '-c search_path=matrix -c default_transaction_read_only=off' } };
+    const settings = { engine: 'postgres' as const, connection: { ...postgresConnection(db.settings), options: '-c search_path=matrix -c default_transaction_read_only=off' } };
     const attempt = withDatabase(settings, 'read', (handle) => handle('users').update({ admin: 1 }));
     await expect(attempt).rejects.toThrow(/read-only/);
     expect(await inMatrix('users').first('admin')).toEqual({ admin: 0 });
@@ -228,7 +223,7 @@ describe('a server that refuses the change', () => {
   it('says a read-only server (a standby, or default_transaction_read_only) is one, and points at the primary', async () => {
     const db = await track(await freshDatabase('postgres'));
     await seedUser(db.knex, { name: '@alice:example.test' });
-    await db.knex.raw(`ALTER DATABASE ${ident(connectionOf(db).database!)} SET default_transaction_read_only = on`);
+    await db.knex.raw(`ALTER DATABASE ${ident(postgresConnection(db.settings).database!)} SET default_transaction_read_only = on`);
     const config = await configWith(argsOf(db));
     const run = await cli(['-c', config, '--json', 'promote', 'alice']);
     expect(run.code, run.stdout).toBe(4);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction, withDatabase } from '../../src/database/connection.js';
 import type { DatabaseSettings } from '../../src/database/settings.js';
 import { DEFAULT_PG_PORT, DEFAULT_PG_SOCKET_DIR, type PostgresConnection } from '../../src/libpq/settings.js';
-import { freshDatabase, synapseDatabaseConfig, writeHomeserverYaml, type FreshDatabase } from '../helpers/databases.js';
+import { freshDatabase, postgresConnection, synapseDatabaseConfig, writeHomeserverYaml, type FreshDatabase } from '../helpers/databases.js';
 import { pgbouncerBinary, startPgbouncer, type Pgbouncer, type PgbouncerOptions } from '../helpers/pgbouncer.js';
 import { masWorld, seedWorker } from '../helpers/mas-world.js';
 import { cli } from '../helpers/run-cli.js';
@@ -40,19 +40,14 @@ const POOLS = [
   { name: 'session pooling, no ignore list', poolMode: 'session', ignoreStartupParameters: undefined },
 ] as const;
 
-function connectionOf(settings: DatabaseSettings): PostgresConnection {
-  if (settings.engine !== 'postgres') throw new Error('expected postgres');
-  return settings.connection;
-}
-
 /** The same database, reached through the pooler. */
 function through(pool: Pgbouncer, settings: DatabaseSettings, extra: Partial<PostgresConnection> = {}): DatabaseSettings {
-  return { engine: 'postgres', connection: { ...connectionOf(settings), host: pool.host, port: pool.port, ...extra } };
+  return { engine: 'postgres', connection: { ...postgresConnection(settings), host: pool.host, port: pool.port, ...extra } };
 }
 
 /** The same, as a postgresql:// URL for --database-url and --mas-database-url. */
 function urlThrough(pool: Pgbouncer, settings: DatabaseSettings): string {
-  const { user, password, database } = connectionOf(settings);
+  const { user, password, database } = postgresConnection(settings);
   return `postgresql://${encodeURIComponent(user!)}:${encodeURIComponent(password!)}@${pool.host}:${pool.port}/${encodeURIComponent(database!)}`;
 }
 
@@ -130,7 +125,7 @@ describe.skipIf(binary === undefined)('behind pgbouncer', () => {
   const pools: Pgbouncer[] = [];
   let db: FreshDatabase;
   const start = async (opts: Omit<PgbouncerOptions, 'upstream' | 'user' | 'password'>) => {
-    const { host, port, user, password } = connectionOf(db.settings);
+    const { host, port, user, password } = postgresConnection(db.settings);
     const pool = await startPgbouncer(binary!, { upstream: { host: host ?? DEFAULT_PG_SOCKET_DIR, port: port ?? DEFAULT_PG_PORT }, user: user!, password: password!, ...opts });
     pools.push(pool);
     return pool;

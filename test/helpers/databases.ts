@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import type { MasVariant } from '../../migrations/mas/index.js';
 import { migrateTo, type SchemaVariant } from '../../migrations/synapse/index.js';
 import type { DatabaseSettings } from '../../src/database/settings.js';
+import type { PostgresConnection } from '../../src/libpq/settings.js';
 import { atEndOfFile, markServerUsed, registerClosed, registerOpen, workerDatabasePrefix } from './open-databases.js';
 import { createDatabaseSql, databaseUrl, dropDatabaseSql, type TestPostgres } from './postgres.js';
 
@@ -179,6 +180,12 @@ export async function freshDatabase(dialect: TestDialect, variant: SchemaVariant
 /** A new MAS database at MAS release `variant` (PostgreSQL only, as MAS). */
 export async function freshMasDatabase(variant: MasVariant): Promise<FreshDatabase> {
   return copyOfPostgres((server) => server.masTemplates[variant]);
+}
+
+/** The connection of a PostgreSQL database's settings; a test that got SQLite fails. */
+export function postgresConnection(settings: DatabaseSettings): PostgresConnection {
+  if (settings.engine !== 'postgres') throw new Error('expected postgres');
+  return settings.connection;
 }
 
 /** The `database` section as Synapse's documentation has admins write it. */

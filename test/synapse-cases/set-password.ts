@@ -6,13 +6,16 @@ import { seedPusher, seedToken, seedUser } from '../helpers/seed.js';
 import { PASSWORD_SETTINGS, userRow } from './helpers.js';
 import type { SynapseCase } from './types.js';
 
+/** @alice, an admin with one access token (id 7), for the --logout cases. */
+const adminWithToken: NonNullable<SynapseCase['seed']> = async (db) => {
+  await seedUser(db, { name: '@alice:example.test', admin: true });
+  await seedToken(db, '@alice:example.test', 7, 'syt_old_token');
+};
+
 export const cases: SynapseCase[] = [
   {
     name: 'set-password --logout replaces the hash and deletes tokens',
-    seed: async (db) => {
-      await seedUser(db, { name: '@alice:example.test', admin: true });
-      await seedToken(db, '@alice:example.test', 7, 'syt_old_token');
-    },
+    seed: adminWithToken,
     args: ['set-password', 'alice', '--logout', '--password-stdin'],
     input: 'brand-new-pass\n',
     code: 0,
@@ -80,10 +83,7 @@ export const cases: SynapseCase[] = [
   },
   {
     name: 'set-password --logout=yes --password-stdin=1 deletes the access tokens',
-    seed: async (db) => {
-      await seedUser(db, { name: '@alice:example.test', admin: true });
-      await seedToken(db, '@alice:example.test', 7, 'syt_old_token');
-    },
+    seed: adminWithToken,
     args: ['set-password', 'alice', '--logout=yes', '--password-stdin=1'],
     input: 'new-pass-word',
     code: 0,
@@ -91,10 +91,7 @@ export const cases: SynapseCase[] = [
   },
   {
     name: 'set-password --logout=no keeps the access tokens',
-    seed: async (db) => {
-      await seedUser(db, { name: '@alice:example.test', admin: true });
-      await seedToken(db, '@alice:example.test', 7, 'syt_old_token');
-    },
+    seed: adminWithToken,
     args: ['set-password', 'alice', '--logout=no', '--password-stdin'],
     input: 'new-pass-word',
     code: 0,
