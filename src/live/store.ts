@@ -8,7 +8,7 @@ import { obtainPasswordHash } from '../passwords/new-password.js';
 import { adminFlagWords, LOGOUT_NOT_NEEDED, lockWarnings, passwordSetWords, reactivateHint, unlockLeavesDeactivated, unlockWords } from '../synapse/messages.js';
 import { setPassword, userForSetPassword } from '../synapse/user-operations.js';
 import { assertActiveAccount, noAdminLeftWarnings, requireUser, type UserContext } from '../synapse/user-store.js';
-import { outcomeOf, type AccountOutcome, type ServerFollowUp } from '../accounts/outcome.js';
+import { outcomeOf, shownPassword, type AccountOutcome, type ServerFollowUp } from '../accounts/outcome.js';
 import type { AccountStore, StoreDeps, SynapseAccess } from '../accounts/store.js';
 import { synapseAccounts, synapseCachedChanges, type CachedChanges } from '../accounts/synapse.js';
 import { AdminApiError, asAdmin, type LiveDeps } from './actor.js';
@@ -136,7 +136,7 @@ async function liveSetPassword(side: LiveSide, ...[user, request]: Parameters<Ac
       }),
     ...(request.logout ? { logoutUser: row.name } : {}),
   };
-  const showPassword = generated !== undefined && !dryRun;
+  const shown = shownPassword(generated, dryRun);
   return carry(
     side,
     w.server,
@@ -147,7 +147,7 @@ async function liveSetPassword(side: LiveSide, ...[user, request]: Parameters<Ac
       done:
         passwordSetWords(row.name, reactivating) +
         (request.logout ? ' Synapse logged out every session of it.' : '') +
-        (showPassword ? `\nPassword: ${generated}` : ''),
+        shown.line,
       unchanged: 'Nothing to change.',
     },
     lockWarnings(row),
@@ -157,7 +157,7 @@ async function liveSetPassword(side: LiveSide, ...[user, request]: Parameters<Ac
       pushers_removed: request.logout && ran ? counted.pushers : null,
       password_version: null,
       sessions_ended: null,
-      ...(showPassword ? { password: generated } : {}),
+      ...shown.facts,
     }),
   );
 }

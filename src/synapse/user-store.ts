@@ -2,6 +2,7 @@
 // function each, taking as many users as apply needs), and the account-state rules every command shares.
 import type { Knex } from 'knex';
 import { INSERT_BATCH, slices } from '../database/batches.js';
+import { chooseSpelling } from '../database/case-insensitive.js';
 import { readBool, type Dialect } from '../database/dialect.js';
 import { AccountStateError, UsageError, UserNotFoundError } from '../errors.js';
 import { deactivatedInSynapse, NO_ADMIN_LEFT, userNotFoundHint } from './messages.js';
@@ -38,13 +39,12 @@ const OPTIONAL_FLAGS = ['locked', 'suspended', 'shadow_banned'] as const;
  */
 export async function findUser(ctx: UserContext, userId: string): Promise<UserRow | undefined> {
   const rows: Array<Record<string, unknown>> = await selectUsers(ctx).whereRaw('lower(name) = lower(?)', [userId]);
-  const exact = rows.find((r) => r.name === userId);
-  if (rows.length > 1 && exact === undefined) {
+  const { row, ambiguous } = chooseSpelling(userId, rows, (r) => String(r.name));
+  if (ambiguous) {
     throw new UsageError(
       `${userId} matches several users that differ only in case (${rows.map((r) => r.name).join(', ')}). Give the exact user ID.`,
     );
   }
-  const row = exact ?? rows[0];
   return row === undefined ? undefined : toUserRow(row);
 }
 
